@@ -1,0 +1,405 @@
+package v1alpha1
+
+import (
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// Merchant identifies the shop that applies (D4).
+type Merchant struct {
+	// shopName is the shop's name on the platform.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=128
+	ShopName string `json:"shopName"`
+
+	// appID is the shop's AppID: "wx" and 16 lowercase hex digits. Immutable (D18).
+	// +required
+	// +kubebuilder:validation:Pattern=`^wx[0-9a-f]{16}$`
+	// +kubebuilder:validation:MaxLength=18
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="appID is immutable: a different merchant is a new application (D18)"
+	AppID string `json:"appID"`
+
+	// legalEntity is the subject (company name) on the business license (D7).
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=256
+	LegalEntity string `json:"legalEntity"`
+
+	// shopType is the kind of shop (D24). Required by policies that restrict shop types.
+	// +optional
+	ShopType ShopType `json:"shopType,omitempty"`
+
+	// entityType is the merchant's legal form (D26).
+	// +optional
+	EntityType EntityType `json:"entityType,omitempty"`
+
+	// registeredCapitalCNY is the registered capital on the business license, in CNY (D26).
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	RegisteredCapitalCNY *int64 `json:"registeredCapitalCNY,omitempty"`
+}
+
+// Material is one qualification material with the files that prove it. Which fields apply
+// depends on type; a field that does not apply to the type is refused, not ignored.
+// +kubebuilder:validation:XValidation:rule="self.type != 'PriorPlatform' || (has(self.platform) && has(self.account))",message="a PriorPlatform material needs platform and account (D9, D11)"
+// +kubebuilder:validation:XValidation:rule="self.type == 'PriorPlatform' || !(has(self.platform) || has(self.account) || has(self.monthlySalesCNY) || has(self.reputationScore) || has(self.qualityScore) || has(self.serviceScore))",message="platform, account, monthlySalesCNY and scores apply only to type PriorPlatform"
+// +kubebuilder:validation:XValidation:rule="self.type != 'StoreProof' || has(self.store)",message="a StoreProof material needs store: Physical or Office (D10)"
+// +kubebuilder:validation:XValidation:rule="self.type == 'StoreProof' || !has(self.store)",message="store applies only to type StoreProof"
+// +kubebuilder:validation:XValidation:rule="self.type == 'FilingLetter' || !has(self.sealed)",message="sealed applies only to type FilingLetter"
+// +kubebuilder:validation:XValidation:rule="self.type != 'Brand' || (has(self.brand) && has(self.authorizationLevel))",message="a Brand material needs brand and authorizationLevel (D23)"
+// +kubebuilder:validation:XValidation:rule="self.type == 'Brand' || self.type == 'TrademarkRegistration' || !(has(self.brand) || has(self.trademarkNumber) || has(self.trademarkClass) || has(self.owner) || has(self.authorizationLevel))",message="brand, trademarkNumber, trademarkClass, owner and authorizationLevel apply only to types Brand and TrademarkRegistration"
+type Material struct {
+	// type of the material.
+	// +required
+	Type MaterialType `json:"type"`
+
+	// subject is the legal entity the document names (FilingLetter, BusinessLicense, D7).
+	// +optional
+	// +kubebuilder:validation:MaxLength=256
+	Subject string `json:"subject,omitempty"`
+
+	// sealed says the filing letter carries the official company seal (D7).
+	// +optional
+	Sealed *bool `json:"sealed,omitempty"`
+
+	// validUntil is the last day the document is valid: a license's end date (D20) or a brand
+	// authorization's (D25).
+	// +optional
+	ValidUntil *Date `json:"validUntil,omitempty"`
+
+	// platform is the prior selling platform (PriorPlatform, D9, D11).
+	// +optional
+	Platform Platform `json:"platform,omitempty"`
+
+	// account is the merchant's account on that platform: the one with the best figures (D9).
+	// +optional
+	// +kubebuilder:validation:MaxLength=128
+	Account string `json:"account,omitempty"`
+
+	// monthlySalesCNY are the declared sales of the most recent months, newest first (D27).
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=24
+	// +kubebuilder:validation:items:Minimum=0
+	MonthlySalesCNY []int64 `json:"monthlySalesCNY,omitempty"`
+
+	// reputationScore is the declared shop reputation score, e.g. "4.8" (D27).
+	// +optional
+	ReputationScore *resource.Quantity `json:"reputationScore,omitempty"`
+
+	// qualityScore is the declared product quality score (D27).
+	// +optional
+	QualityScore *resource.Quantity `json:"qualityScore,omitempty"`
+
+	// serviceScore is the declared service score (D27).
+	// +optional
+	ServiceScore *resource.Quantity `json:"serviceScore,omitempty"`
+
+	// store says whether StoreProof shows a physical store or an office (D10).
+	// +optional
+	Store StoreKind `json:"store,omitempty"`
+
+	// brand is the brand name (Brand, D23).
+	// +optional
+	// +kubebuilder:validation:MaxLength=128
+	Brand string `json:"brand,omitempty"`
+
+	// trademarkNumber is the trademark registration number.
+	// +optional
+	// +kubebuilder:validation:MaxLength=64
+	TrademarkNumber string `json:"trademarkNumber,omitempty"`
+
+	// trademarkClass is the Nice class the trademark is registered in (D26).
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=45
+	TrademarkClass *int32 `json:"trademarkClass,omitempty"`
+
+	// owner is the trademark owner.
+	// +optional
+	// +kubebuilder:validation:MaxLength=256
+	Owner string `json:"owner,omitempty"`
+
+	// authorizationLevel: 0 = the merchant owns the trademark, 1 = first-level distributor, ... (D23, D25).
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=10
+	AuthorizationLevel *int32 `json:"authorizationLevel,omitempty"`
+
+	// files are the documents, photos and screenshots.
+	// +required
+	// +listType=atomic
+	// +kubebuilder:validation:MinItems=1
+	// +kubebuilder:validation:MaxItems=20
+	Files []FileRef `json:"files"`
+
+	// recordings are screen recordings (D12).
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=10
+	Recordings []FileRef `json:"recordings,omitempty"`
+}
+
+// NotifyTarget is a merchant notification sink.
+type NotifyTarget struct {
+	// secretRef names a Secret in the application's namespace with keys address (https URL),
+	// token (optional HMAC key) and format (generic or wecom, optional).
+	// +required
+	SecretRef LocalObjectReference `json:"secretRef"`
+}
+
+// CategoryApplicationSpec is a shop's request to sell one restricted category.
+type CategoryApplicationSpec struct {
+	// merchant is the shop that applies (D4).
+	// +required
+	Merchant Merchant `json:"merchant"`
+
+	// channel is the review channel (D5).
+	// +optional
+	// +kubebuilder:default=Shop
+	Channel Channel `json:"channel,omitempty"`
+
+	// category is the one category applied for (D2, D3). Immutable (D18).
+	// +required
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="category is immutable: a different category is a new application (D18, D1, D2)"
+	Category CategoryRef `json:"category"`
+
+	// materials are the qualification materials (D6..D12).
+	// +required
+	// +listType=atomic
+	// +kubebuilder:validation:MinItems=1
+	// +kubebuilder:validation:MaxItems=32
+	// +kubebuilder:validation:XValidation:rule="self.all(m, m.type != 'PriorPlatform' || !has(m.platform) || self.filter(n, n.type == 'PriorPlatform' && has(n.platform) && n.platform == m.platform).size() == 1)",message="at most one PriorPlatform material per platform: list only the account with the best figures (D9)"
+	Materials []Material `json:"materials"`
+
+	// notify are merchant notification sinks.
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=5
+	Notify []NotifyTarget `json:"notify,omitempty"`
+}
+
+// ApplicationPhase is a one-word summary for humans; conditions are the API.
+// +kubebuilder:validation:Enum=Incomplete;UnderReview;Approved;Rejected;Withdrawn;Duplicate
+type ApplicationPhase string
+
+const (
+	PhaseIncomplete  ApplicationPhase = "Incomplete"
+	PhaseUnderReview ApplicationPhase = "UnderReview"
+	PhaseApproved    ApplicationPhase = "Approved"
+	PhaseRejected    ApplicationPhase = "Rejected"
+	PhaseWithdrawn   ApplicationPhase = "Withdrawn"
+	PhaseDuplicate   ApplicationPhase = "Duplicate"
+)
+
+// Verdict is a reviewer's decision.
+// +kubebuilder:validation:Enum=Approved;Rejected;Withdrawn
+type Verdict string
+
+const (
+	VerdictApproved Verdict = "Approved"
+	VerdictRejected Verdict = "Rejected"
+	// VerdictWithdrawn withdraws an earlier approval of the same generation (D29).
+	VerdictWithdrawn Verdict = "Withdrawn"
+)
+
+// Decision is a reviewer's verdict on one generation of the spec (D16, D17). reviewer and
+// decidedAt are set by the admission webhook from the authenticated request, never by the client.
+// +kubebuilder:validation:XValidation:rule="self.verdict == 'Approved' || (has(self.reason) && has(self.message))",message="a rejection or withdrawal needs reason and message (D13)"
+type Decision struct {
+	// verdict is Approved, Rejected or Withdrawn.
+	// +required
+	Verdict Verdict `json:"verdict"`
+
+	// reason is a CamelCase reason, e.g. FilingLetterUnreadable.
+	// +optional
+	// +kubebuilder:validation:MaxLength=64
+	// +kubebuilder:validation:Pattern=`^[A-Z][A-Za-z0-9]*$`
+	Reason string `json:"reason,omitempty"`
+
+	// message explains the decision to the merchant.
+	// +optional
+	// +kubebuilder:validation:MaxLength=2048
+	Message string `json:"message,omitempty"`
+
+	// reviewer is the authenticated user who decided (set by the server).
+	// +optional
+	Reviewer string `json:"reviewer,omitempty"`
+
+	// decidedAt is when the decision was recorded (set by the server).
+	// +optional
+	DecidedAt *metav1.Time `json:"decidedAt,omitempty"`
+
+	// generation is the spec generation the reviewer looked at (D17).
+	// +required
+	// +kubebuilder:validation:Minimum=1
+	Generation int64 `json:"generation"`
+}
+
+// ReviewRecord is one earlier review round.
+type ReviewRecord struct {
+	// generation of the spec under review in that round.
+	// +required
+	Generation int64 `json:"generation"`
+	// submittedAt is when the round started.
+	// +optional
+	SubmittedAt *metav1.Time `json:"submittedAt,omitempty"`
+	// reviewDeadline of that round.
+	// +optional
+	ReviewDeadline *metav1.Time `json:"reviewDeadline,omitempty"`
+	// decision of that round, if any was made.
+	// +optional
+	Decision *Decision `json:"decision,omitempty"`
+	// archivedAt is when the round was closed.
+	// +optional
+	ArchivedAt *metav1.Time `json:"archivedAt,omitempty"`
+}
+
+// NotificationEvent is what a notification tells.
+// +kubebuilder:validation:Enum=Submitted;Approved;Rejected;RequirementsNotMet;ReviewOverdue;Listed;ListingSuspended;ListingExpired;PolicyNoncompliant;Withdrawn
+type NotificationEvent string
+
+// DeliveryState is the state of one notification to one sink.
+// +kubebuilder:validation:Enum=Pending;Delivered;Failed
+type DeliveryState string
+
+const (
+	DeliveryPending   DeliveryState = "Pending"
+	DeliveryDelivered DeliveryState = "Delivered"
+	// DeliveryFailed is still retried; it says repeated attempts failed.
+	DeliveryFailed DeliveryState = "Failed"
+)
+
+// NotificationRecord is the delivery of one event of one generation to one sink: the ledger
+// that makes delivery at-least-once without repeats across restarts.
+type NotificationRecord struct {
+	// event that happened.
+	// +required
+	Event NotificationEvent `json:"event"`
+	// generation the event is about.
+	// +required
+	Generation int64 `json:"generation"`
+	// sink is "secret/<name>" for a merchant sink or "reviewers" for the reviewers' sink.
+	// +required
+	Sink string `json:"sink"`
+	// state of the delivery.
+	// +required
+	State DeliveryState `json:"state"`
+	// reason and message are the content, frozen when the event happened.
+	// +optional
+	Reason string `json:"reason,omitempty"`
+	// +optional
+	Message string `json:"message,omitempty"`
+	// attempts made so far.
+	// +optional
+	Attempts int32 `json:"attempts,omitempty"`
+	// createdAt is when the event happened.
+	// +optional
+	CreatedAt *metav1.Time `json:"createdAt,omitempty"`
+	// lastAttemptAt is when the last attempt was made.
+	// +optional
+	LastAttemptAt *metav1.Time `json:"lastAttemptAt,omitempty"`
+	// nextAttemptAt is when the next attempt is due (backoff).
+	// +optional
+	NextAttemptAt *metav1.Time `json:"nextAttemptAt,omitempty"`
+	// deliveredAt is when the sink acknowledged it.
+	// +optional
+	DeliveredAt *metav1.Time `json:"deliveredAt,omitempty"`
+	// lastError of the last failed attempt, with secrets masked.
+	// +optional
+	LastError string `json:"lastError,omitempty"`
+}
+
+// CategoryApplicationStatus is the observed state of an application.
+type CategoryApplicationStatus struct {
+	// observedGeneration is the generation the controller last processed completely.
+	// +optional
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+
+	// phase is a one-word summary for humans; use conditions in automation.
+	// +optional
+	Phase ApplicationPhase `json:"phase,omitempty"`
+
+	// conditions: RequirementsMet, UnderReview, Approved, Rejected, ReviewOverdue, Listed,
+	// PolicyCompliant, Ready, Reconciling, Stalled.
+	// +optional
+	// +listType=map
+	// +listMapKey=type
+	Conditions []metav1.Condition `json:"conditions,omitempty"`
+
+	// findings say why requirements are not met: one entry per broken rule.
+	// +optional
+	// +listType=atomic
+	Findings []Finding `json:"findings,omitempty"`
+
+	// submittedAt is when the current review round started.
+	// +optional
+	SubmittedAt *metav1.Time `json:"submittedAt,omitempty"`
+
+	// submittedGeneration is the generation under review in the current round.
+	// +optional
+	SubmittedGeneration int64 `json:"submittedGeneration,omitempty"`
+
+	// reviewDeadline is submittedAt plus the policy's review days, in working days (D5).
+	// +optional
+	ReviewDeadline *metav1.Time `json:"reviewDeadline,omitempty"`
+
+	// decision is the reviewer's, for one generation; written through `kubectl category`.
+	// +optional
+	Decision *Decision `json:"decision,omitempty"`
+
+	// history holds earlier review rounds, newest first (bounded).
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=50
+	History []ReviewRecord `json:"history,omitempty"`
+
+	// listingRef names the ShowcaseListing made on approval.
+	// +optional
+	ListingRef *LocalObjectReference `json:"listingRef,omitempty"`
+
+	// notifications are delivery records (bounded).
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=100
+	Notifications []NotificationRecord `json:"notifications,omitempty"`
+}
+
+// +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
+// +kubebuilder:resource:shortName=catapp;catapps,categories=qualification
+// +kubebuilder:printcolumn:name="Shop",type=string,JSONPath=`.spec.merchant.shopName`
+// +kubebuilder:printcolumn:name="Group",type=string,JSONPath=`.spec.category.group`,priority=1
+// +kubebuilder:printcolumn:name="Category",type=string,JSONPath=`.spec.category.level2`
+// +kubebuilder:printcolumn:name="Channel",type=string,JSONPath=`.spec.channel`
+// +kubebuilder:printcolumn:name="Phase",type=string,JSONPath=`.status.phase`
+// +kubebuilder:printcolumn:name="Deadline",type=date,JSONPath=`.status.reviewDeadline`
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+
+// CategoryApplication is a shop's qualification application for one restricted category.
+type CategoryApplication struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	// spec is what the merchant applies for.
+	// +required
+	Spec CategoryApplicationSpec `json:"spec"`
+
+	// status is the observed state.
+	// +optional
+	Status CategoryApplicationStatus `json:"status,omitempty"`
+}
+
+// +kubebuilder:object:root=true
+
+// CategoryApplicationList contains a list of CategoryApplication.
+type CategoryApplicationList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []CategoryApplication `json:"items"`
+}
+
+func init() {
+	SchemeBuilder.Register(&CategoryApplication{}, &CategoryApplicationList{})
+}

@@ -1,0 +1,22 @@
+// Package v1alpha1 contains the API of the category-operator: CategoryPolicy (the rules of a
+// restricted category group), CategoryApplication (a shop's request to sell one category) and
+// ShowcaseListing (the approval's effect).
+// +kubebuilder:object:generate=true
+// +groupName=qualification.channelshop.dev
+package v1alpha1
+
+import (
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"sigs.k8s.io/controller-runtime/pkg/scheme"
+)
+
+var (
+	// GroupVersion is group version used to register these objects.
+	GroupVersion = schema.GroupVersion{Group: "qualification.channelshop.dev", Version: "v1alpha1"}
+
+	// SchemeBuilder is used to add go types to the GroupVersionKind scheme.
+	SchemeBuilder = &scheme.Builder{GroupVersion: GroupVersion}
+
+	// AddToScheme adds the types in this group-version to the given scheme.
+	AddToScheme = SchemeBuilder.AddToScheme
+)

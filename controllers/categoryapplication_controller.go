@@ -1,0 +1,185 @@
+package controllers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apiequality "k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/clock"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/recorder"
+
+	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
+	"github.com/channelshop/category-operator/internal/calendar"
+	"github.com/channelshop/category-operator/internal/celrules"
+)
+
+// FieldManager is the operator's field manager and event reporter.
+const FieldManager = "category-operator"
+
+// +kubebuilder:rbac:groups=qualification.channelshop.dev,resources=categoryapplications,verbs=get;list;watch
+// +kubebuilder:rbac:groups=qualification.channelshop.dev,resources=categoryapplications/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=qualification.channelshop.dev,resources=categorypolicies,verbs=get;list;watch
+// +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch
+// +kubebuilder:rbac:groups="",resources=configmaps,verbs=get;list;watch
+// +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
+
+// ApplicationReconciler moves a CategoryApplication through requirements, review, listing and
+// notifications. Each concern is a step in its own file; Reconcile only orders them and writes
+// status once.
+type ApplicationReconciler struct {
+	client.Client
+	// APIReader reads what the cache deliberately does not hold (Secret values for sinks).
+	APIReader client.Reader
+	Recorder  recorder.EventRecorder
+	Clock     clock.PassiveClock
+	// Calendar returns the working-day calendar in force.
+	Calendar func(ctx context.Context) *calendar.Calendar
+	// Rules compiles policies' custom CEL rules once per policy generation.
+	Rules *celrules.Cache
+	// Notifier delivers notifications; nil disables delivery (records stay Pending).
+	Notifier *Notifier
+	// MaxConcurrentReconciles bounds parallel reconciles.
+	MaxConcurrentReconciles int
+}
+
+// step is one concern of a reconcile. It may stop the list (done) or ask to come back later.
+type step func(ctx context.Context, s *appState) (stepResult, error)
+
+type stepResult struct {
+	// requeueAfter asks for a reconcile at a known time (a deadline, an expiry, a retry).
+	requeueAfter time.Duration
+	// stop ends the list: the remaining steps do not apply (e.g. a duplicate).
+	stop bool
+}
+
+// appState is what the steps share during one reconcile.
+type appState struct {
+	app    *qualv1.CategoryApplication
+	before *qualv1.CategoryApplication
+	policy *qualv1.CategoryPolicy
+	now    time.Time
+	cal    *calendar.Calendar
+	// events are transitions found by the steps, turned into Kubernetes events and
+	// notifications only after the status patch succeeded.
+	events []transition
+}
+
+// Reconcile runs the steps and patches status once, only if it changed.
+func (r *ApplicationReconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.Result, retErr error) {
+	app := &qualv1.CategoryApplication{}
+	if err := r.Get(ctx, req.NamespacedName, app); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	s := &appState{app: app, before: app.DeepCopy(), now: r.Clock.Now(), cal: r.Calendar(ctx)}
+
+	defer func() {
+		if retErr != nil {
+			markReconciling(app, retErr)
+		}
+		if err := r.patchStatus(ctx, s); err != nil {
+			retErr = errors.Join(retErr, err)
+			return
+		}
+		if retErr == nil {
+			r.emit(s)
+		}
+	}()
+
+	var requeue time.Duration
+	for _, st := range []step{r.loadPolicy, r.requirements, r.duplicates, r.review, r.listing} {
+		out, err := st(ctx, s)
+		if err != nil {
+			return ctrl.Result{}, err
+		}
+		requeue = soonest(requeue, out.requeueAfter)
+		if out.stop {
+			break
+		}
+	}
+	summarize(app)
+	s.events = transitions(&s.before.Status, &app.Status, app.Generation)
+	out, err := r.notifications(ctx, s)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	return ctrl.Result{RequeueAfter: soonest(requeue, out.requeueAfter)}, nil
+}
+
+// patchStatus writes status with a merge patch that names only what changed. It uses an
+// optimistic lock when the patch archives a decision, so a reviewer's concurrent decision is
+// never overwritten; otherwise the operator's fields and the reviewer's are disjoint.
+func (r *ApplicationReconciler) patchStatus(ctx context.Context, s *appState) error {
+	if apiequality.Semantic.DeepEqual(s.before.Status, s.app.Status) {
+		return nil
+	}
+	var patch client.Patch = client.MergeFrom(s.before)
+	if s.before.Status.Decision != nil && !apiequality.Semantic.DeepEqual(s.before.Status.Decision, s.app.Status.Decision) {
+		patch = client.MergeFromWithOptions(s.before, client.MergeFromWithOptimisticLock{})
+	}
+	if err := r.Status().Patch(ctx, s.app, patch, client.FieldOwner(FieldManager)); err != nil {
+		if apierrors.IsConflict(err) {
+			log.FromContext(ctx).V(1).Info("status changed meanwhile; will reconcile again", "error", err.Error())
+		}
+		return fmt.Errorf("patching status: %w", err)
+	}
+	return nil
+}
+
+// loadPolicy fetches the application's CategoryPolicy; a missing policy is a finding, not an error.
+func (r *ApplicationReconciler) loadPolicy(ctx context.Context, s *appState) (stepResult, error) {
+	policy := &qualv1.CategoryPolicy{}
+	err := r.Get(ctx, client.ObjectKey{Name: s.app.Spec.Category.Group}, policy)
+	switch {
+	case apierrors.IsNotFound(err):
+		s.policy = nil
+	case err != nil:
+		return stepResult{}, err
+	default:
+		s.policy = policy
+	}
+	return stepResult{}, nil
+}
+
+// markReconciling records a transient failure; observedGeneration stays behind (kstatus).
+func markReconciling(app *qualv1.CategoryApplication, err error) {
+	meta.SetStatusCondition(&app.Status.Conditions, metav1.Condition{
+		Type: qualv1.ConditionReconciling, Status: metav1.ConditionTrue, Reason: qualv1.ReasonProgressing,
+		Message: "retrying after error: " + err.Error(), ObservedGeneration: app.Generation,
+	})
+}
+
+func soonest(a, b time.Duration) time.Duration {
+	if a <= 0 || (b > 0 && b < a) {
+		return b
+	}
+	return a
+}
+
+// SetupWithManager wires the watches. Everything the result depends on is watched, so no
+// periodic polling is needed: the policy, referenced Secrets, owned listings, duplicates.
+func (r *ApplicationReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	return ctrl.NewControllerManagedBy(mgr).
+		For(&qualv1.CategoryApplication{}, builder.WithPredicates(predicate.Or(
+			predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}, statusDecisionChanged{}))).
+		Owns(&qualv1.ShowcaseListing{}).
+		Watches(&qualv1.CategoryPolicy{}, handler.EnqueueRequestsFromMapFunc(r.appsOfPolicy),
+			builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.appsOfSecret)).
+		Watches(&qualv1.CategoryApplication{}, handler.EnqueueRequestsFromMapFunc(r.duplicatesOf),
+			builder.WithPredicates(createOrDelete{})).
+		WithOptions(controller.Options{MaxConcurrentReconciles: r.MaxConcurrentReconciles}).
+		Complete(r)
+}

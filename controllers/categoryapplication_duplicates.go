@@ -1,0 +1,62 @@
+package controllers
+
+import (
+	"context"
+	"fmt"
+	"sort"
+
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
+)
+
+// duplicates enforces D1: one application per (shop, category). Admission refuses a second
+// one; if two raced past it, the later one (by creation time, then namespace/name) is marked
+// Duplicate and goes no further, while the original proceeds.
+func (r *ApplicationReconciler) duplicates(ctx context.Context, s *appState) (stepResult, error) {
+	var list qualv1.CategoryApplicationList
+	if err := r.List(ctx, &list, client.MatchingFields{IndexDuplicateKey: DuplicateKey(s.app)}); err != nil {
+		return stepResult{}, err
+	}
+	original := OriginalOf(list.Items)
+	if original == nil || (original.Namespace == s.app.Namespace && original.Name == s.app.Name) {
+		return stepResult{}, nil
+	}
+	markDuplicate(s.app, original)
+	return stepResult{stop: true}, nil
+}
+
+// OriginalOf returns the application that came first: by creation time, then namespace/name.
+func OriginalOf(apps []qualv1.CategoryApplication) *qualv1.CategoryApplication {
+	if len(apps) == 0 {
+		return nil
+	}
+	sorted := append([]qualv1.CategoryApplication(nil), apps...)
+	sort.Slice(sorted, func(i, j int) bool {
+		a, b := sorted[i], sorted[j]
+		if !a.CreationTimestamp.Equal(&b.CreationTimestamp) {
+			return a.CreationTimestamp.Before(&b.CreationTimestamp)
+		}
+		if a.Namespace != b.Namespace {
+			return a.Namespace < b.Namespace
+		}
+		return a.Name < b.Name
+	})
+	return &sorted[0]
+}
+
+// markDuplicate is pure: the duplicate's status names the original.
+func markDuplicate(app *qualv1.CategoryApplication, original *qualv1.CategoryApplication) {
+	msg := fmt.Sprintf("duplicate of %s/%s, which applies for the same shop (appID %s) and category %s: one application per shop and category (D1); delete this one or the other",
+		original.Namespace, original.Name, app.Spec.Merchant.AppID, app.Spec.Category.String())
+	app.Status.Phase = qualv1.PhaseDuplicate
+	for _, t := range []string{qualv1.ConditionUnderReview, qualv1.ConditionApproved, qualv1.ConditionRejected, qualv1.ConditionReviewOverdue, qualv1.ConditionListed, qualv1.ConditionPolicyCompliant} {
+		meta.RemoveStatusCondition(&app.Status.Conditions, t)
+	}
+	meta.SetStatusCondition(&app.Status.Conditions, metav1.Condition{Type: qualv1.ConditionStalled, Status: metav1.ConditionTrue,
+		Reason: qualv1.ReasonDuplicate, Message: msg, ObservedGeneration: app.Generation})
+	meta.SetStatusCondition(&app.Status.Conditions, metav1.Condition{Type: qualv1.ConditionReady, Status: metav1.ConditionFalse,
+		Reason: qualv1.ReasonDuplicate, Message: msg, ObservedGeneration: app.Generation})
+}

@@ -1,0 +1,133 @@
+package controllers
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	apiequality "k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+
+	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
+	"github.com/channelshop/category-operator/internal/calendar"
+	"github.com/channelshop/category-operator/internal/requirements"
+)
+
+// +kubebuilder:rbac:groups=qualification.channelshop.dev,resources=showcaselistings,verbs=get;list;watch;create;patch
+// +kubebuilder:rbac:groups=qualification.channelshop.dev,resources=showcaselistings/status,verbs=get;update;patch
+
+// listing makes the approval's effect: a ShowcaseListing owned by the application (D14, D20).
+// It is created on approval, suspended (never deleted) when a later round is rejected or the
+// approval withdrawn, expired at validUntil, and active again on a later approval.
+func (r *ApplicationReconciler) listing(ctx context.Context, s *appState) (stepResult, error) {
+	app := s.app
+	current := &qualv1.ShowcaseListing{}
+	err := r.Get(ctx, client.ObjectKeyFromObject(app), current)
+	if apierrors.IsNotFound(err) {
+		current = nil
+	} else if err != nil {
+		return stepResult{}, err
+	}
+	if current != nil && !metav1.IsControlledBy(current, app) {
+		setCondition(app, qualv1.ConditionListed, false, qualv1.ReasonListingConflict,
+			fmt.Sprintf("a ShowcaseListing %q exists that this application does not own; it is left untouched", app.Name))
+		return stepResult{}, nil
+	}
+	approved := app.Status.Decision != nil && app.Status.Decision.Verdict == qualv1.VerdictApproved
+	if current == nil && !approved {
+		meta.RemoveStatusCondition(&app.Status.Conditions, qualv1.ConditionListed)
+		app.Status.ListingRef = nil
+		return stepResult{}, nil
+	}
+
+	desired := current
+	if approved {
+		desired = desiredListing(app, current)
+		if current == nil {
+			if err := r.Create(ctx, desired, client.FieldOwner(FieldManager)); err != nil {
+				// AlreadyExists: the cache was behind; the next reconcile adopts or reports it.
+				return stepResult{}, err
+			}
+		} else if !apiequality.Semantic.DeepEqual(current.Spec, desired.Spec) {
+			if err := r.Patch(ctx, desired, client.MergeFrom(current), client.FieldOwner(FieldManager)); err != nil {
+				return stepResult{}, err
+			}
+		}
+	}
+	state, reason, requeue := listingState(app, desired, s.now, s.cal)
+	if desired.Status.State != state || desired.Status.Reason != reason || desired.Status.ObservedGeneration != desired.Generation {
+		before := desired.DeepCopy()
+		desired.Status.State, desired.Status.Reason, desired.Status.ObservedGeneration = state, reason, desired.Generation
+		meta.SetStatusCondition(&desired.Status.Conditions, metav1.Condition{Type: qualv1.ConditionReady,
+			Status: boolStatus(state == qualv1.ListingActive), Reason: reason, ObservedGeneration: desired.Generation,
+			Message: fmt.Sprintf("listing is %s", state)})
+		if err := r.Status().Patch(ctx, desired, client.MergeFrom(before), client.FieldOwner(FieldManager)); err != nil {
+			return stepResult{}, err
+		}
+	}
+	app.Status.ListingRef = &qualv1.LocalObjectReference{Name: desired.Name}
+	msg := fmt.Sprintf("ShowcaseListing %s is %s", desired.Name, state)
+	if desired.Spec.ValidUntil != nil {
+		msg += fmt.Sprintf(" (valid until %s)", *desired.Spec.ValidUntil)
+	}
+	setCondition(app, qualv1.ConditionListed, state == qualv1.ListingActive, reason, msg)
+	return stepResult{requeueAfter: requeue}, nil
+}
+
+// desiredListing is the listing of the approved generation; it keeps the object identity of
+// an existing one (adoption) and only replaces its spec.
+func desiredListing(app *qualv1.CategoryApplication, current *qualv1.ShowcaseListing) *qualv1.ShowcaseListing {
+	l := &qualv1.ShowcaseListing{}
+	if current != nil {
+		l = current.DeepCopy()
+	} else {
+		l.Name, l.Namespace = app.Name, app.Namespace
+		_ = controllerutil.SetControllerReference(app, l, nil)
+	}
+	d := app.Status.Decision
+	l.Spec = qualv1.ShowcaseListingSpec{
+		ApplicationRef: qualv1.LocalObjectReference{Name: app.Name},
+		AppID:          app.Spec.Merchant.AppID, ShopName: app.Spec.Merchant.ShopName,
+		Category: app.Spec.Category, Channel: app.Spec.Channel,
+		ApprovedGeneration: d.Generation, ValidUntil: requirements.EarliestValidUntil(app),
+	}
+	if d.DecidedAt != nil {
+		l.Spec.ApprovedAt = *d.DecidedAt
+	} else if current != nil {
+		l.Spec.ApprovedAt = current.Spec.ApprovedAt
+	}
+	return l
+}
+
+// listingState is pure: expiry wins, then the latest decision; a round under review keeps the
+// state the last approval gave (renewal does not suspend).
+func listingState(app *qualv1.CategoryApplication, l *qualv1.ShowcaseListing, now time.Time, cal *calendar.Calendar) (qualv1.ListingState, string, time.Duration) {
+	var requeue time.Duration
+	if l.Spec.ValidUntil != nil {
+		if d, err := calendar.ParseDate(string(*l.Spec.ValidUntil)); err == nil {
+			end := d.AddDays(1).Start(cal.Location())
+			if !now.Before(end) {
+				return qualv1.ListingExpired, qualv1.ReasonListingExpired, 0
+			}
+			requeue = end.Sub(now)
+		}
+	}
+	if d := app.Status.Decision; d != nil && d.Verdict != qualv1.VerdictApproved {
+		return qualv1.ListingSuspended, qualv1.ReasonListingSuspended, requeue
+	}
+	if app.Status.Decision == nil && l.Status.State == qualv1.ListingSuspended {
+		return qualv1.ListingSuspended, qualv1.ReasonListingSuspended, requeue
+	}
+	return qualv1.ListingActive, qualv1.ReasonListingActive, requeue
+}
+
+func boolStatus(b bool) metav1.ConditionStatus {
+	if b {
+		return metav1.ConditionTrue
+	}
+	return metav1.ConditionFalse
+}

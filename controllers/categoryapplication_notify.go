@@ -1,0 +1,202 @@
+package controllers
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
+	"github.com/channelshop/category-operator/internal/notify"
+)
+
+const (
+	// ReviewerSink is the ledger name of the reviewers' sink.
+	ReviewerSink = "reviewers"
+	// MaxNotificationRecords bounds status.notifications (the CRD allows 100).
+	MaxNotificationRecords = 100
+	// failedAfter attempts a delivery is marked Failed and a warning event is emitted.
+	failedAfter = 3
+	// maxSendsPerReconcile bounds the time one reconcile spends on slow sinks.
+	maxSendsPerReconcile = 4
+	// EventNotificationFailed is the warning event after repeated failed deliveries.
+	EventNotificationFailed = "NotificationFailed"
+)
+
+// Notifier delivers notifications to sinks named by Secrets.
+type Notifier struct {
+	Sender *notify.Sender
+	// Reader reads sink Secrets directly from the API server: the cache holds no Secret values.
+	Reader client.Reader
+	// ReviewerSecret is the reviewers' sink Secret in the manager's namespace; empty name: none.
+	ReviewerSecret types.NamespacedName
+}
+
+// reviewerEvents go to the reviewers' sink; every event but ReviewOverdue goes to the merchant.
+var reviewerEvents = map[qualv1.NotificationEvent]bool{
+	qualv1.EventSubmitted: true, qualv1.EventReviewOverdue: true, qualv1.EventPolicyNoncompliant: true,
+}
+
+var notifiable = map[qualv1.NotificationEvent]bool{
+	qualv1.EventSubmitted: true, qualv1.EventApproved: true, qualv1.EventRejected: true,
+	qualv1.EventRequirementsNotMet: true, qualv1.EventReviewOverdue: true, qualv1.EventListed: true,
+	qualv1.EventListingSuspended: true, qualv1.EventListingExpired: true, qualv1.EventPolicyNoncompliant: true,
+	qualv1.EventWithdrawn: true,
+}
+
+// notifications records each transition in the ledger (status.notifications) as Pending for
+// every sink, then sends what is due. The ledger is stored with the status patch, so a restart
+// neither loses a notification nor re-sends a delivered one; retries reuse the idempotency key.
+func (r *ApplicationReconciler) notifications(ctx context.Context, s *appState) (stepResult, error) {
+	st := &s.app.Status
+	for _, t := range s.events {
+		if !notifiable[t.event] {
+			continue
+		}
+		for _, sink := range r.sinksFor(s.app, t.event) {
+			if findRecord(st.Notifications, t.event, s.app.Generation, sink) == nil {
+				st.Notifications = append(st.Notifications, qualv1.NotificationRecord{
+					Event: t.event, Generation: s.app.Generation, Sink: sink, State: qualv1.DeliveryPending,
+					Reason: t.reason, Message: t.message, CreatedAt: &metav1.Time{Time: s.now},
+				})
+			}
+		}
+	}
+	st.Notifications = trimLedger(st.Notifications)
+	if r.Notifier == nil {
+		return stepResult{}, nil
+	}
+	var res stepResult
+	sends := 0
+	for i := range st.Notifications {
+		rec := &st.Notifications[i]
+		if rec.State == qualv1.DeliveryDelivered {
+			continue
+		}
+		if rec.NextAttemptAt != nil && s.now.Before(rec.NextAttemptAt.Time) || sends == maxSendsPerReconcile {
+			due := time.Second
+			if rec.NextAttemptAt != nil && s.now.Before(rec.NextAttemptAt.Time) {
+				due = rec.NextAttemptAt.Sub(s.now)
+			}
+			res.requeueAfter = soonest(res.requeueAfter, due)
+			continue
+		}
+		sends++
+		err := r.deliver(ctx, s, rec)
+		recordAttempt(rec, err, s.now)
+		notificationsTotal.WithLabelValues(string(rec.Event), deliveryResult(err)).Inc()
+		if err != nil {
+			res.requeueAfter = soonest(res.requeueAfter, rec.NextAttemptAt.Sub(s.now))
+			if rec.Attempts == failedAfter {
+				s.events = append(s.events, transition{event: EventNotificationFailed, warning: true, reason: EventNotificationFailed,
+					message: fmt.Sprintf("%s notification to %s failed %d times, still retrying: %s", rec.Event, rec.Sink, rec.Attempts, rec.LastError)})
+			}
+		}
+	}
+	return res, nil
+}
+
+// sinksFor names the sinks an event goes to.
+func (r *ApplicationReconciler) sinksFor(app *qualv1.CategoryApplication, e qualv1.NotificationEvent) []string {
+	var out []string
+	if e != qualv1.EventReviewOverdue {
+		for _, n := range app.Spec.Notify {
+			out = append(out, "secret/"+n.SecretRef.Name)
+		}
+	}
+	if reviewerEvents[e] && r.Notifier != nil && r.Notifier.ReviewerSecret.Name != "" {
+		out = append(out, ReviewerSink)
+	}
+	return out
+}
+
+// deliver sends one record.
+func (r *ApplicationReconciler) deliver(ctx context.Context, s *appState, rec *qualv1.NotificationRecord) error {
+	key := types.NamespacedName{Namespace: s.app.Namespace}
+	if rec.Sink == ReviewerSink {
+		key = r.Notifier.ReviewerSecret
+	} else {
+		key.Name = rec.Sink[len("secret/"):]
+	}
+	sec := &corev1.Secret{}
+	if err := r.Notifier.Reader.Get(ctx, key, sec); err != nil {
+		return fmt.Errorf("reading sink Secret %s: %w", key, err)
+	}
+	sink, err := notify.SinkFromSecret(rec.Sink, sec)
+	if err != nil {
+		return err
+	}
+	app := s.app
+	n := notify.Notification{
+		Event:       rec.Event,
+		Application: notify.ApplicationRef{Namespace: app.Namespace, Name: app.Name, UID: app.UID},
+		Generation:  rec.Generation, Phase: app.Status.Phase,
+		Category:   notify.Category{Group: app.Spec.Category.Group, Level2: app.Spec.Category.Level2, Level3: app.Spec.Category.Level3},
+		ShopName:   app.Spec.Merchant.ShopName, AppID: app.Spec.Merchant.AppID,
+		Reason:     rec.Reason, Message: rec.Message, Deadline: app.Status.ReviewDeadline,
+		OccurredAt: *rec.CreatedAt,
+	}
+	if app.Status.ListingRef != nil {
+		n.Listing = &notify.ListingRef{Name: app.Status.ListingRef.Name}
+	}
+	return r.Notifier.Sender.Send(ctx, sink, n, notify.IdempotencyKey(app.UID, rec.Generation, rec.Event, rec.Sink))
+}
+
+// recordAttempt is pure: it books one attempt's outcome with exponential backoff.
+func recordAttempt(rec *qualv1.NotificationRecord, err error, now time.Time) {
+	rec.Attempts++
+	rec.LastAttemptAt = &metav1.Time{Time: now}
+	if err == nil {
+		rec.State, rec.DeliveredAt, rec.NextAttemptAt, rec.LastError = qualv1.DeliveryDelivered, &metav1.Time{Time: now}, nil, ""
+		return
+	}
+	rec.LastError = truncate(err.Error(), 512)
+	rec.NextAttemptAt = &metav1.Time{Time: now.Add(notify.Backoff(rec.Attempts))}
+	rec.State = qualv1.DeliveryPending
+	if rec.Attempts >= failedAfter {
+		rec.State = qualv1.DeliveryFailed
+	}
+}
+
+func findRecord(recs []qualv1.NotificationRecord, e qualv1.NotificationEvent, gen int64, sink string) *qualv1.NotificationRecord {
+	for i := range recs {
+		if recs[i].Event == e && recs[i].Generation == gen && recs[i].Sink == sink {
+			return &recs[i]
+		}
+	}
+	return nil
+}
+
+// trimLedger drops the oldest delivered records first; undelivered ones are kept as long as
+// anything else can go.
+func trimLedger(recs []qualv1.NotificationRecord) []qualv1.NotificationRecord {
+	for len(recs) > MaxNotificationRecords {
+		drop := 0
+		for i, r := range recs {
+			if r.State == qualv1.DeliveryDelivered {
+				drop = i
+				break
+			}
+		}
+		recs = append(recs[:drop], recs[drop+1:]...)
+	}
+	return recs
+}
+
+func deliveryResult(err error) string {
+	if err != nil {
+		return "failure"
+	}
+	return "success"
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "..."
+}

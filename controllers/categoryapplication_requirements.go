@@ -1,0 +1,92 @@
+package controllers
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/sets"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
+	"github.com/channelshop/category-operator/internal/requirements"
+)
+
+// requirements evaluates the application against its policy (D2..D27, custom rules) and
+// records the findings. The same engine runs in the admission webhook; here Secrets are
+// checked too (D19), because at admission they may legitimately not exist yet.
+func (r *ApplicationReconciler) requirements(ctx context.Context, s *appState) (stepResult, error) {
+	in := requirements.Input{
+		App: s.app, Policy: s.policy, Now: s.now, Location: s.cal.Location(),
+		Secrets: r.secretKeys(ctx, s.app.Namespace),
+	}
+	findings := requirements.Evaluate(in)
+	if s.policy != nil && len(s.policy.Spec.Rules) > 0 {
+		prog, errs := r.Rules.Get(s.policy)
+		if len(errs) > 0 {
+			findings = append(findings, qualv1.Finding{Rule: "PolicyInvalid", Field: "spec.category.group",
+				Message: fmt.Sprintf("the custom rules of policy %q do not compile, ask the platform team to fix them: %v", s.policy.Name, errs.ToAggregate())})
+		} else {
+			findings = append(findings, prog.Evaluate(s.app)...)
+		}
+		requirements.Sort(findings)
+	}
+	if len(findings) == 0 {
+		findings = nil
+	}
+	s.app.Status.Findings = findings
+	setRequirementsMetCondition(s.app, findings)
+
+	var res stepResult
+	if next, ok := requirements.NextExpiry(in); ok {
+		res.requeueAfter = next.Sub(s.now)
+	}
+	return res, nil
+}
+
+// setRequirementsMetCondition is pure: findings decide RequirementsMet.
+func setRequirementsMetCondition(app *qualv1.CategoryApplication, findings []qualv1.Finding) {
+	c := metav1.Condition{Type: qualv1.ConditionRequirementsMet, ObservedGeneration: app.Generation}
+	if len(findings) == 0 {
+		c.Status, c.Reason, c.Message = metav1.ConditionTrue, qualv1.ReasonRequirementsMet, "all requirements of the category's policy are met"
+	} else {
+		c.Status, c.Reason, c.Message = metav1.ConditionFalse, qualv1.ReasonRequirementsNotMet, summarizeFindings(findings)
+	}
+	meta.SetStatusCondition(&app.Status.Conditions, c)
+}
+
+// summarizeFindings renders findings for a condition message, bounded in size.
+func summarizeFindings(findings []qualv1.Finding) string {
+	const maxShown = 5
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d requirement(s) not met (see status.findings): ", len(findings))
+	for i, f := range findings {
+		if i == maxShown {
+			fmt.Fprintf(&b, "; and %d more", len(findings)-maxShown)
+			break
+		}
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		fmt.Fprintf(&b, "%s: %s", f.Field, f.Message)
+	}
+	return b.String()
+}
+
+// secretKeys looks Secrets up in the cache, which holds their keys but not their values.
+func (r *ApplicationReconciler) secretKeys(ctx context.Context, namespace string) requirements.SecretLookup {
+	return func(name string) (sets.Set[string], bool) {
+		sec := &corev1.Secret{}
+		if err := r.Get(ctx, client.ObjectKey{Namespace: namespace, Name: name}, sec); err != nil {
+			return nil, false
+		}
+		keys := sets.New[string]()
+		for k := range sec.Data {
+			keys.Insert(k)
+		}
+		return keys, true
+	}
+}

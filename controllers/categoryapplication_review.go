@@ -1,0 +1,120 @@
+package controllers
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
+	"github.com/channelshop/category-operator/internal/calendar"
+)
+
+// MaxHistory bounds status.history; the CRD allows 50, the issue asks to keep at least 20.
+const MaxHistory = 30
+
+// review runs the review round of the current generation (D5, D13, D14, D17).
+func (r *ApplicationReconciler) review(_ context.Context, s *appState) (stepResult, error) {
+	days := int32(0)
+	if s.policy != nil {
+		days = s.policy.Spec.ReviewDays.For(s.app.Spec.Channel)
+	}
+	return reviewRound(s.app, s.now, s.cal, days), nil
+}
+
+// reviewRound is pure: it closes rounds about older generations, starts a round when the
+// requirements are met, and reflects the decision or the deadline in conditions.
+func reviewRound(app *qualv1.CategoryApplication, now time.Time, cal *calendar.Calendar, reviewDays int32) stepResult {
+	st, gen := &app.Status, app.Generation
+
+	// D17: a round is about one generation; a spec change closes it, decided or not (D13).
+	if st.SubmittedGeneration != 0 && st.SubmittedGeneration != gen ||
+		st.Decision != nil && st.Decision.Generation != gen {
+		archiveRound(st, now)
+	}
+	if st.Decision != nil {
+		decided(app)
+		return stepResult{}
+	}
+	for _, t := range []string{qualv1.ConditionApproved, qualv1.ConditionRejected} {
+		meta.RemoveStatusCondition(&st.Conditions, t)
+	}
+	if !meta.IsStatusConditionTrue(st.Conditions, qualv1.ConditionRequirementsMet) {
+		setCondition(app, qualv1.ConditionUnderReview, false, qualv1.ReasonRequirementsNotMet,
+			"not under review until every requirement is met (see status.findings)")
+		meta.RemoveStatusCondition(&st.Conditions, qualv1.ConditionReviewOverdue)
+		return stepResult{}
+	}
+	if st.SubmittedGeneration != gen {
+		if reviewDays <= 0 {
+			reviewDays = 5 // D5: the guide's default for the shop channel
+		}
+		st.SubmittedGeneration = gen
+		st.SubmittedAt = &metav1.Time{Time: now}
+		st.ReviewDeadline = &metav1.Time{Time: cal.Deadline(now, int(reviewDays)).UTC()}
+	}
+	deadline := st.ReviewDeadline.Time
+	setCondition(app, qualv1.ConditionUnderReview, true, qualv1.ReasonAwaitingReview,
+		fmt.Sprintf("awaiting a reviewer's decision on generation %d; deadline %s", gen, deadline.In(cal.Location()).Format(time.RFC3339)))
+	if !now.Before(deadline) {
+		setCondition(app, qualv1.ConditionReviewOverdue, true, qualv1.ReasonDeadlinePassed,
+			fmt.Sprintf("no decision by the review deadline %s (D5)", deadline.In(cal.Location()).Format(time.RFC3339)))
+		return stepResult{}
+	}
+	setCondition(app, qualv1.ConditionReviewOverdue, false, qualv1.ReasonWithinDeadline, "the review deadline has not passed")
+	return stepResult{requeueAfter: deadline.Sub(now)}
+}
+
+// decided reflects a decision about the current generation.
+func decided(app *qualv1.CategoryApplication) {
+	d := app.Status.Decision
+	meta.RemoveStatusCondition(&app.Status.Conditions, qualv1.ConditionReviewOverdue)
+	msg := fmt.Sprintf("%s by %s", d.Verdict, d.Reviewer)
+	if d.Reason != "" {
+		msg += ": " + d.Reason
+	}
+	if d.Message != "" {
+		msg += ": " + d.Message
+	}
+	switch d.Verdict {
+	case qualv1.VerdictApproved:
+		setCondition(app, qualv1.ConditionApproved, true, qualv1.ReasonApproved, msg)
+		setCondition(app, qualv1.ConditionRejected, false, qualv1.ReasonApproved, msg)
+		setCondition(app, qualv1.ConditionUnderReview, false, qualv1.ReasonApproved, msg)
+	case qualv1.VerdictRejected:
+		setCondition(app, qualv1.ConditionRejected, true, d.Reason, msg)
+		setCondition(app, qualv1.ConditionApproved, false, qualv1.ReasonRejected, msg)
+		setCondition(app, qualv1.ConditionUnderReview, false, qualv1.ReasonRejected, msg)
+	case qualv1.VerdictWithdrawn:
+		setCondition(app, qualv1.ConditionApproved, false, qualv1.ReasonWithdrawn, msg)
+		setCondition(app, qualv1.ConditionRejected, false, qualv1.ReasonWithdrawn, msg)
+		setCondition(app, qualv1.ConditionUnderReview, false, qualv1.ReasonWithdrawn, msg)
+	}
+}
+
+// archiveRound moves the current round to history, newest first, bounded.
+func archiveRound(st *qualv1.CategoryApplicationStatus, now time.Time) {
+	gen := st.SubmittedGeneration
+	if st.Decision != nil {
+		gen = st.Decision.Generation
+	}
+	rec := qualv1.ReviewRecord{Generation: gen, SubmittedAt: st.SubmittedAt, ReviewDeadline: st.ReviewDeadline,
+		Decision: st.Decision, ArchivedAt: &metav1.Time{Time: now}}
+	st.History = append([]qualv1.ReviewRecord{rec}, st.History...)
+	if len(st.History) > MaxHistory {
+		st.History = st.History[:MaxHistory]
+	}
+	st.Decision, st.SubmittedAt, st.ReviewDeadline, st.SubmittedGeneration = nil, nil, nil, 0
+}
+
+// setCondition sets a condition for the application's current generation.
+func setCondition(app *qualv1.CategoryApplication, t string, status bool, reason, msg string) {
+	s := metav1.ConditionFalse
+	if status {
+		s = metav1.ConditionTrue
+	}
+	meta.SetStatusCondition(&app.Status.Conditions, metav1.Condition{Type: t, Status: s, Reason: reason,
+		Message: msg, ObservedGeneration: app.Generation})
+}

@@ -1,0 +1,136 @@
+package controllers
+
+import (
+	"context"
+
+	"k8s.io/apimachinery/pkg/types"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
+)
+
+// Field indexes on CategoryApplication, so lookups never List-and-filter everything.
+const (
+	// IndexDuplicateKey is appID + category (D1).
+	IndexDuplicateKey = "qualification.channelshop.dev/duplicate-key"
+	// IndexPolicy is spec.category.group: the applications a policy governs.
+	IndexPolicy = "qualification.channelshop.dev/policy"
+	// IndexSecret is namespace/name of every Secret an application references.
+	IndexSecret = "qualification.channelshop.dev/secret"
+)
+
+// DuplicateKey identifies (shop, category) for D1.
+func DuplicateKey(app *qualv1.CategoryApplication) string {
+	return app.Spec.Merchant.AppID + "|" + app.Spec.Category.String()
+}
+
+// referencedSecrets lists the Secrets an application names (D19: same namespace only).
+func referencedSecrets(app *qualv1.CategoryApplication) []string {
+	seen := map[string]bool{}
+	var out []string
+	add := func(name string) {
+		key := app.Namespace + "/" + name
+		if !seen[key] {
+			seen[key] = true
+			out = append(out, key)
+		}
+	}
+	for _, m := range app.Spec.Materials {
+		for _, refs := range [][]qualv1.FileRef{m.Files, m.Recordings} {
+			for _, f := range refs {
+				if f.SecretKeyRef != nil {
+					add(f.SecretKeyRef.Name)
+				}
+			}
+		}
+	}
+	for _, n := range app.Spec.Notify {
+		add(n.SecretRef.Name)
+	}
+	return out
+}
+
+// SetupIndexes registers the field indexes the controllers and webhooks use.
+func SetupIndexes(ctx context.Context, mgr ctrl.Manager) error {
+	idx := mgr.GetFieldIndexer()
+	app := &qualv1.CategoryApplication{}
+	if err := idx.IndexField(ctx, app, IndexDuplicateKey, func(o client.Object) []string {
+		return []string{DuplicateKey(o.(*qualv1.CategoryApplication))}
+	}); err != nil {
+		return err
+	}
+	if err := idx.IndexField(ctx, app, IndexPolicy, func(o client.Object) []string {
+		return []string{o.(*qualv1.CategoryApplication).Spec.Category.Group}
+	}); err != nil {
+		return err
+	}
+	return idx.IndexField(ctx, app, IndexSecret, func(o client.Object) []string {
+		return referencedSecrets(o.(*qualv1.CategoryApplication))
+	})
+}
+
+func (r *ApplicationReconciler) requestsFor(ctx context.Context, field, value string) []reconcile.Request {
+	var list qualv1.CategoryApplicationList
+	if err := r.List(ctx, &list, client.MatchingFields{field: value}); err != nil {
+		ctrl.LoggerFrom(ctx).Error(err, "listing applications by index", "index", field)
+		return nil
+	}
+	reqs := make([]reconcile.Request, 0, len(list.Items))
+	for _, a := range list.Items {
+		reqs = append(reqs, reconcile.Request{NamespacedName: types.NamespacedName{Namespace: a.Namespace, Name: a.Name}})
+	}
+	return reqs
+}
+
+// appsOfPolicy re-evaluates every application of a group when its policy changes (D29).
+func (r *ApplicationReconciler) appsOfPolicy(ctx context.Context, o client.Object) []reconcile.Request {
+	return r.requestsFor(ctx, IndexPolicy, o.GetName())
+}
+
+// appsOfSecret re-evaluates the applications that reference a Secret that appeared, changed
+// or disappeared.
+func (r *ApplicationReconciler) appsOfSecret(ctx context.Context, o client.Object) []reconcile.Request {
+	return r.requestsFor(ctx, IndexSecret, o.GetNamespace()+"/"+o.GetName())
+}
+
+// duplicatesOf wakes the other applications for the same shop and category when one is created
+// or deleted, so a duplicate recovers when its original goes away.
+func (r *ApplicationReconciler) duplicatesOf(ctx context.Context, o client.Object) []reconcile.Request {
+	return r.requestsFor(ctx, IndexDuplicateKey, DuplicateKey(o.(*qualv1.CategoryApplication)))
+}
+
+// createOrDelete passes only creations and deletions.
+type createOrDelete struct{ predicate.Funcs }
+
+func (createOrDelete) Create(event.CreateEvent) bool   { return true }
+func (createOrDelete) Delete(event.DeleteEvent) bool   { return true }
+func (createOrDelete) Update(event.UpdateEvent) bool   { return false }
+func (createOrDelete) Generic(event.GenericEvent) bool { return false }
+
+// statusDecisionChanged passes updates that change the reviewer's decision: the only status
+// field written by someone else, and the only status change the controller must react to.
+type statusDecisionChanged struct{ predicate.Funcs }
+
+func (statusDecisionChanged) Create(event.CreateEvent) bool   { return false }
+func (statusDecisionChanged) Delete(event.DeleteEvent) bool   { return false }
+func (statusDecisionChanged) Generic(event.GenericEvent) bool { return false }
+func (statusDecisionChanged) Update(e event.UpdateEvent) bool {
+	o, ok1 := e.ObjectOld.(*qualv1.CategoryApplication)
+	n, ok2 := e.ObjectNew.(*qualv1.CategoryApplication)
+	if !ok1 || !ok2 {
+		return false
+	}
+	return !decisionEqual(o.Status.Decision, n.Status.Decision)
+}
+
+func decisionEqual(a, b *qualv1.Decision) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.Verdict == b.Verdict && a.Generation == b.Generation && a.Reason == b.Reason &&
+		a.Message == b.Message && a.Reviewer == b.Reviewer
+}

@@ -1,0 +1,129 @@
+package controllers_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	clocktesting "k8s.io/utils/clock/testing"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"go.uber.org/zap/zapcore"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+
+	"github.com/channelshop/category-operator/internal/operator"
+	"github.com/channelshop/category-operator/internal/testenv"
+)
+
+var (
+	env   *testenv.Env
+	admin client.Client
+	// clock is the operator's clock: tests move it to cross deadlines and expiry dates.
+	clock = clocktesting.NewFakeClock(time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)) // a Monday
+	mgrMu sync.Mutex
+	// stopManager stops the running manager (tests that restart it call it).
+	stopManager context.CancelFunc
+)
+
+func TestMain(m *testing.M) {
+	ctrl.SetLogger(zap.New(zap.WriteTo(os.Stderr), zap.Level(zapLevel())))
+	var err error
+	env, err = testenv.Start(testenv.Options{Webhooks: true})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	admin = env.Admin
+	code := func() int {
+		ctx := context.Background()
+		if err := env.EnsureNamespace(ctx, testenv.OperatorNamespace); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		if err := startManager(); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		defer func() { stopManager() }()
+		return m.Run()
+	}()
+	if err := env.Stop(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+	}
+	os.Exit(code)
+}
+
+func zapLevel() zapcore.Level {
+	if os.Getenv("TEST_VERBOSE") != "" {
+		return -2
+	}
+	return 2 // errors only: keep test output readable
+}
+
+// managerOptions is how the tests run the operator: as its own user, serving the webhooks
+// envtest installed, with the test clock.
+func managerOptions() operator.Options {
+	o := operator.DefaultOptions()
+	wh := env.WebhookInstallOptions
+	o.MetricsAddr, o.ProbeAddr = metricsAddr, "0"
+	o.Namespace = testenv.OperatorNamespace
+	o.WebhookHost, o.WebhookPort, o.CertDir = wh.LocalServingHost, wh.LocalServingPort, wh.LocalServingCertDir
+	o.Clock = clock
+	o.ReviewerSinkSecret = reviewerSinkSecret
+	o.NotifyOptions.Timeout = 2 * time.Second
+	return o
+}
+
+// startManager starts a fresh manager on the same API server.
+func startManager() error {
+	mgrMu.Lock()
+	defer mgrMu.Unlock()
+	mgr, err := operator.New(env.OperatorConfig, managerOptions())
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := mgr.Start(ctx); err != nil {
+			fmt.Fprintln(os.Stderr, "manager:", err)
+		}
+	}()
+	stopManager = func() { cancel(); <-done }
+	syncCtx, syncCancel := context.WithTimeout(ctx, 30*time.Second)
+	defer syncCancel()
+	if !mgr.GetCache().WaitForCacheSync(syncCtx) {
+		return fmt.Errorf("manager cache did not sync")
+	}
+	return waitForWebhook()
+}
+
+// waitForWebhook waits until the webhook server answers through the API server.
+func waitForWebhook() error {
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		u := &unstructured.Unstructured{}
+		u.SetAPIVersion("qualification.channelshop.dev/v1alpha1")
+		u.SetKind("CategoryPolicy")
+		u.SetName("webhook-probe")
+		u.Object["spec"] = map[string]any{"displayName": "probe", "subcategories": []any{map[string]any{"id": "a", "displayName": "a"}}}
+		err := admin.Create(context.Background(), u, client.DryRunAll)
+		if err == nil {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("webhook not serving: %w", err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func repoPath(parts ...string) string {
+	return filepath.Join(append([]string{testenv.RepoRoot()}, parts...)...)
+}

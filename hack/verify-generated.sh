@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Regenerates CRDs, RBAC, webhook configuration and deepcopy, and fails if that changed any
+# file: generated files are committed and must match the markers they come from.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+make=${1:-make}
+paths=(config/crd/bases config/rbac/role.yaml config/webhook/manifests.yaml api/v1alpha1/zz_generated.deepcopy.go)
+snapshot() { find "${paths[@]}" -type f 2>/dev/null | sort | xargs -r sha256sum; }
+before=$(snapshot)
+$make --no-print-directory manifests generate >/dev/null
+after=$(snapshot)
+if [ "$before" != "$after" ]; then
+  echo "Generated files were stale; they have been regenerated. Review and commit them:" >&2
+  diff <(echo "$before") <(echo "$after") >&2 || true
+  exit 1
+fi
+echo "generated files are up to date"

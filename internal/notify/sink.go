@@ -1,0 +1,197 @@
+// Package notify delivers notifications about CategoryApplications to merchant and reviewer
+// sinks (webhooks). It is the delivery library the controller calls: the ledger of what was
+// sent (status.notifications) and when to send it is the controller's.
+//
+// Guarantees: a sink's secrets (the token, and the address's query string and userinfo, which
+// carry a WeCom robot's key or basic-auth credentials) never appear in an error returned here,
+// nor in a Sink printed with fmt; this package does not log.
+package notify
+
+import (
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"sort"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+)
+
+// Format is the body format a sink expects.
+type Format string
+
+const (
+	// FormatGeneric posts the versioned Notification as JSON, signed when a token is set.
+	FormatGeneric Format = "generic"
+	// FormatWeCom posts a WeCom (企业微信) group-robot markdown message.
+	FormatWeCom Format = "wecom"
+)
+
+// Keys of a sink Secret.
+const (
+	SecretKeyAddress = "address"
+	SecretKeyToken   = "token"
+	SecretKeyFormat  = "format"
+)
+
+// Sink is one destination for notifications. Print it with %v or %s, never its fields: String
+// hides the token and the address's query and userinfo.
+type Sink struct {
+	// Name identifies the sink in the ledger and the idempotency key: "secret/<name>" or "reviewers".
+	Name string
+	// Address is the webhook URL: https, or http to a loopback host.
+	Address *url.URL
+	// Token is the HMAC-SHA256 key for X-Signature (generic format only); may be empty.
+	Token []byte
+	// Format of the body; empty means generic.
+	Format Format
+}
+
+// String renders the sink without secrets, e.g. "secret/acme (wecom, https://qyapi.weixin.qq.com)".
+func (s Sink) String() string {
+	return fmt.Sprintf("%s (%s, %s)", s.Name, s.format(), redactedAddress(s.Address))
+}
+
+// GoString makes %#v as safe as %v.
+func (s Sink) GoString() string { return "notify.Sink{" + s.String() + "}" }
+
+func (s Sink) format() Format {
+	if s.Format == "" {
+		return FormatGeneric
+	}
+	return s.Format
+}
+
+// secrets lists the strings to mask in anything derived from the sink's traffic: the token, the
+// raw query string and each query value, and the userinfo. Query values and user names shorter
+// than 4 bytes are left alone: they are not credentials, and masking them would garble numbers
+// and words in messages.
+func (s Sink) secrets() []string {
+	out := []string{string(s.Token)}
+	if u := s.Address; u != nil {
+		out = append(out, u.RawQuery)
+		if q, err := url.ParseQuery(u.RawQuery); err == nil {
+			for _, vs := range q {
+				for _, v := range vs {
+					if len(v) >= 4 {
+						out = append(out, v, url.QueryEscape(v))
+					}
+				}
+			}
+		}
+		if u.User != nil {
+			out = append(out, u.User.String())
+			if name := u.User.Username(); len(name) >= 4 {
+				out = append(out, name) // some services take a token as the user name
+			}
+			if p, ok := u.User.Password(); ok {
+				// ...and the Basic Authorization header Go derives from it, should it be echoed.
+				basic := base64.StdEncoding.EncodeToString([]byte(u.User.Username() + ":" + p))
+				out = append(out, p, basic)
+			}
+		}
+	}
+	return out
+}
+
+// redactedAddress is scheme://host of u: no userinfo, query or path (a path may carry secrets
+// too, e.g. Slack-style webhooks; it is left out rather than guessed at).
+func redactedAddress(u *url.URL) string {
+	if u == nil {
+		return "<no address>"
+	}
+	return u.Scheme + "://" + u.Host
+}
+
+// Mask replaces every occurrence of every non-empty secret in msg with "***". Longer secrets are
+// replaced first, so a secret that contains another is masked whole.
+func Mask(msg string, secrets ...string) string {
+	ss := make([]string, 0, len(secrets))
+	for _, s := range secrets {
+		if s != "" {
+			ss = append(ss, s)
+		}
+	}
+	sort.SliceStable(ss, func(i, j int) bool { return len(ss[i]) > len(ss[j]) })
+	for _, s := range ss {
+		msg = strings.ReplaceAll(msg, s, "***")
+	}
+	return msg
+}
+
+// loopbackRule is quoted in errors so that a user knows what to fix.
+const loopbackRule = "must be an https URL, or an http URL to a loopback host (127.0.0.0/8, ::1, localhost)"
+
+// SinkFromSecret reads and validates a sink Secret: address (required), token (optional) and
+// format (optional, default generic). name becomes Sink.Name. Values are taken from data, with
+// stringData overriding it as the API server does (fake clients may leave stringData unmerged).
+// Address and format are trimmed of surrounding whitespace; the token is used byte for byte.
+// Errors name the Secret, the key and the rule, never the token nor the address's query or
+// userinfo.
+func SinkFromSecret(name string, s *corev1.Secret) (Sink, error) {
+	if name == "" {
+		return Sink{}, errors.New("notify sink: name is empty")
+	}
+	if s == nil {
+		return Sink{}, fmt.Errorf("notify sink %q: no Secret", name)
+	}
+	get := func(key string) ([]byte, bool) {
+		if v, ok := s.StringData[key]; ok {
+			return []byte(v), true
+		}
+		v, ok := s.Data[key]
+		return v, ok
+	}
+	fail := func(format string, a ...any) (Sink, error) {
+		return Sink{}, fmt.Errorf("notify sink %q (Secret %s/%s): %s", name, s.Namespace, s.Name, fmt.Sprintf(format, a...))
+	}
+
+	raw, _ := get(SecretKeyAddress)
+	address := strings.TrimSpace(string(raw))
+	if address == "" {
+		return fail("key %q is missing or empty: it %s", SecretKeyAddress, loopbackRule)
+	}
+	// url.Parse errors quote the input, query and all: never wrap them.
+	u, err := url.Parse(address)
+	if err != nil || u.Opaque != "" || u.Host == "" || u.Hostname() == "" {
+		return fail("key %q is not an absolute URL with a host: it %s", SecretKeyAddress, loopbackRule)
+	}
+	switch u.Scheme {
+	case "https":
+	case "http":
+		if !isLoopback(u.Hostname()) {
+			return fail("key %q: host %q is not loopback: the address %s", SecretKeyAddress, u.Hostname(), loopbackRule)
+		}
+	default:
+		return fail("key %q: scheme %q is not allowed: the address %s", SecretKeyAddress, truncate(u.Scheme, 16), loopbackRule)
+	}
+	u.Fragment, u.RawFragment = "", "" // never sent; keep it out of the request
+
+	sink := Sink{Name: name, Address: u}
+	if tok, ok := get(SecretKeyToken); ok && len(tok) > 0 {
+		sink.Token = append([]byte(nil), tok...)
+	}
+	rawFormat, _ := get(SecretKeyFormat)
+	switch f := Format(strings.TrimSpace(string(rawFormat))); f {
+	case "", FormatGeneric:
+		sink.Format = FormatGeneric
+	case FormatWeCom:
+		sink.Format = FormatWeCom
+	default:
+		return fail("key %q: %q is not a valid format: valid formats are %q and %q (empty means %q)",
+			SecretKeyFormat, truncate(string(f), 32), FormatGeneric, FormatWeCom, FormatGeneric)
+	}
+	return sink, nil
+}
+
+// isLoopback accepts "localhost" and loopback IP literals only: names such as
+// "localhost.example.com" or "127.0.0.1.nip.io" resolve wherever their owner wants.
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}

@@ -1,0 +1,208 @@
+// Package operator assembles the manager: cache settings, indexes, controllers, webhooks and
+// metrics. main.go, the tests, the benchmark and `make run` all build the operator here, so
+// what is tested is what runs.
+package operator
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/rest"
+	"k8s.io/utils/clock"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/healthz"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+	"sigs.k8s.io/controller-runtime/pkg/webhook"
+	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
+
+	"github.com/channelshop/category-operator/controllers"
+	"github.com/channelshop/category-operator/internal/calendar"
+	"github.com/channelshop/category-operator/internal/celrules"
+	"github.com/channelshop/category-operator/internal/notify"
+	"github.com/channelshop/category-operator/internal/testenv"
+	hooks "github.com/channelshop/category-operator/internal/webhook"
+)
+
+// Options configure the operator; main.go maps its flags onto them.
+type Options struct {
+	MetricsAddr      string
+	ProbeAddr        string
+	LeaderElection   bool
+	LeaderElectionID string
+	// Namespace is the manager's namespace: the calendar ConfigMap and reviewer sink live there.
+	Namespace string
+	// CalendarConfigMap names the working-day calendar ConfigMap.
+	CalendarConfigMap string
+	// ReviewerSinkSecret names the reviewers' notification Secret; empty disables it.
+	ReviewerSinkSecret string
+	// OperatorUsername is the operator's own identity, allowed to write status and listings.
+	OperatorUsername string
+	// Webhooks serves the admission webhooks on WebhookHost:WebhookPort with certs in CertDir.
+	Webhooks    bool
+	WebhookHost string
+	WebhookPort int
+	CertDir     string
+	// MaxConcurrentReconciles bounds parallel reconciles of applications.
+	MaxConcurrentReconciles int
+	// Clock is injectable for tests; nil: the real clock.
+	Clock clock.PassiveClock
+	// NotifyOptions tune delivery (timeouts).
+	NotifyOptions notify.Options
+}
+
+// DefaultOptions are the defaults main.go's flags start from.
+func DefaultOptions() Options {
+	return Options{
+		MetricsAddr: ":8080", ProbeAddr: ":8081", LeaderElectionID: "category-operator.qualification.channelshop.dev",
+		Namespace: "category-operator-system", CalendarConfigMap: "category-operator-calendar",
+		OperatorUsername: testenv.OperatorUser, Webhooks: true, WebhookPort: 9443, MaxConcurrentReconciles: 4,
+	}
+}
+
+// New builds a manager with every controller and webhook registered.
+func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
+	if o.Clock == nil {
+		o.Clock = clock.RealClock{}
+	}
+	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
+		Scheme:                        testenv.Scheme,
+		Metrics:                       metricsserver.Options{BindAddress: o.MetricsAddr},
+		HealthProbeBindAddress:        o.ProbeAddr,
+		LeaderElection:                o.LeaderElection,
+		LeaderElectionID:              o.LeaderElectionID,
+		LeaderElectionNamespace:       o.Namespace,
+		LeaderElectionReleaseOnCancel: true,
+		WebhookServer:                 webhook.NewServer(webhook.Options{Host: o.WebhookHost, Port: o.WebhookPort, CertDir: o.CertDir}),
+		Cache:                         cacheOptions(o),
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := Setup(mgr, o); err != nil {
+		return nil, err
+	}
+	return mgr, nil
+}
+
+// cacheOptions keep the cache small: no managedFields on anything, Secrets without their
+// values (the operator needs only their keys; sink values are read uncached when sending).
+func cacheOptions(o Options) cache.Options {
+	return cache.Options{
+		DefaultTransform: cache.TransformStripManagedFields(),
+		ByObject: map[client.Object]cache.ByObject{
+			&corev1.Secret{}: {Transform: stripSecretValues},
+			&corev1.ConfigMap{}: {
+				Namespaces: map[string]cache.Config{o.Namespace: {}},
+				Field:      fields.OneTermEqualSelector("metadata.name", o.CalendarConfigMap),
+			},
+		},
+	}
+}
+
+func stripSecretValues(obj any) (any, error) {
+	s, ok := obj.(*corev1.Secret)
+	if !ok {
+		return obj, nil
+	}
+	s.ManagedFields = nil
+	s.Annotations = nil // kubectl's last-applied-configuration holds the values too
+	keys := make(map[string][]byte, len(s.Data))
+	for k := range s.Data {
+		keys[k] = nil
+	}
+	s.Data, s.StringData = keys, nil
+	return s, nil
+}
+
+// Setup registers indexes, controllers, webhooks, metrics and health checks on mgr.
+func Setup(mgr ctrl.Manager, o Options) error {
+	ctx := context.Background()
+	if o.Clock == nil {
+		o.Clock = clock.RealClock{}
+	}
+	if err := controllers.SetupIndexes(ctx, mgr); err != nil {
+		return fmt.Errorf("registering indexes: %w", err)
+	}
+	rules := &celrules.Cache{}
+	cal := calendarSource(mgr.GetCache(), types.NamespacedName{Namespace: o.Namespace, Name: o.CalendarConfigMap})
+	var reviewer types.NamespacedName
+	if o.ReviewerSinkSecret != "" {
+		reviewer = types.NamespacedName{Namespace: o.Namespace, Name: o.ReviewerSinkSecret}
+	}
+	app := &controllers.ApplicationReconciler{
+		Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Recorder: mgr.GetEventRecorder(controllers.FieldManager),
+		Clock: o.Clock, Calendar: cal, Rules: rules, MaxConcurrentReconciles: o.MaxConcurrentReconciles,
+		Notifier: &controllers.Notifier{Sender: notify.NewSender(o.NotifyOptions), Reader: mgr.GetAPIReader(), ReviewerSecret: reviewer},
+	}
+	if err := app.SetupWithManager(mgr); err != nil {
+		return fmt.Errorf("setting up the application controller: %w", err)
+	}
+	if err := (&controllers.PolicyReconciler{Client: mgr.GetClient(), Rules: rules}).SetupWithManager(mgr); err != nil {
+		return fmt.Errorf("setting up the policy controller: %w", err)
+	}
+	if err := controllers.RegisterMetrics(mgr.GetCache()); err != nil {
+		return err
+	}
+	if o.Webhooks {
+		registerWebhooks(mgr, o, cal, rules)
+		if err := mgr.AddReadyzCheck("webhook", mgr.GetWebhookServer().StartedChecker()); err != nil {
+			return err
+		}
+	}
+	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
+		return err
+	}
+	return mgr.AddReadyzCheck("readyz", healthz.Ping)
+}
+
+func registerWebhooks(mgr ctrl.Manager, o Options, cal func(context.Context) *calendar.Calendar, rules *celrules.Cache) {
+	dec := admission.NewDecoder(mgr.GetScheme())
+	srv := mgr.GetWebhookServer()
+	appHook := &hooks.Application{Client: mgr.GetClient(), Decoder: dec, Clock: o.Clock, Calendar: cal, Rules: rules}
+	review := &hooks.Review{Client: mgr.GetClient(), Decoder: dec, Clock: o.Clock, Operator: o.OperatorUsername}
+	const prefix = "-qualification-channelshop-dev-v1alpha1-"
+	for path, h := range map[string]admission.HandlerFunc{
+		"/mutate" + prefix + "categoryapplication":          appHook.Mutate,
+		"/validate" + prefix + "categoryapplication":        appHook.Validate,
+		"/mutate" + prefix + "categoryapplication-status":   review.Mutate,
+		"/validate" + prefix + "categoryapplication-status": review.Validate,
+		"/validate" + prefix + "categorypolicy":             (&hooks.Policy{Decoder: dec}).Validate,
+		"/validate" + prefix + "showcaselisting":            (&hooks.Listing{Operator: o.OperatorUsername}).Validate,
+	} {
+		srv.Register(path, &webhook.Admission{Handler: h})
+	}
+}
+
+// calendarSource returns the calendar in force: the ConfigMap parsed once per resourceVersion,
+// or weekends-only when it is missing or invalid (the deadline must still be computable).
+func calendarSource(reader client.Reader, key types.NamespacedName) func(context.Context) *calendar.Calendar {
+	var (
+		mu     sync.Mutex
+		rv     string
+		parsed *calendar.Calendar
+	)
+	return func(ctx context.Context) *calendar.Calendar {
+		cm := &corev1.ConfigMap{}
+		if err := reader.Get(ctx, key, cm); err != nil {
+			return calendar.Default()
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if rv == cm.ResourceVersion && parsed != nil {
+			return parsed
+		}
+		c, err := calendar.Parse(cm.Data)
+		if err != nil {
+			ctrl.Log.WithName("calendar").Error(err, "invalid calendar ConfigMap; using weekends only", "configmap", key.String())
+			c = calendar.Default()
+		}
+		rv, parsed = cm.ResourceVersion, c
+		return c
+	}
+}

@@ -1,0 +1,102 @@
+package requirements
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/util/sets"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/channelshop/category-operator/api/v1alpha1"
+)
+
+var sha256Hex = regexp.MustCompile(`^[0-9a-f]{64}$`)
+
+// checkFileRefs: every file and recording is referenced the way D19 allows (a key of a
+// Secret in the same namespace, or an https URL pinned by sha256) and, when Secrets can be
+// looked up, every referenced Secret and key exists. Notification sinks need a Secret with
+// key address. Messages name keys, never values.
+func (c *check) checkFileRefs() {
+	secrets := c.secretCache()
+	for i, m := range c.spec.Materials {
+		for j, f := range m.Files {
+			c.checkFileRef(materialPath(i).Child("files").Index(j), f, secrets)
+		}
+		for j, f := range m.Recordings {
+			c.checkFileRef(materialPath(i).Child("recordings").Index(j), f, secrets)
+		}
+	}
+	if secrets == nil {
+		return
+	}
+	for k, n := range c.spec.Notify {
+		c.checkSecretKey(notifyPath.Index(k).Child("secretRef"), n.SecretRef.Name, "address",
+			"a notification Secret needs key address (the https URL to post to)", secrets)
+	}
+}
+
+func (c *check) checkFileRef(p *field.Path, f v1alpha1.FileRef, secrets SecretLookup) {
+	switch {
+	case f.SecretKeyRef != nil && f.URL != "":
+		c.add("D19", p, "both secretKeyRef and url are set: reference the file either as a key of a Secret in this namespace or as an https URL with its sha256 digest, not both")
+		return
+	case f.SecretKeyRef == nil && f.URL == "":
+		c.add("D19", p, "no file is referenced: set secretKeyRef (a key of a Secret in this namespace) or url with sha256 (an https URL pinned by its digest)")
+		return
+	case f.URL != "":
+		if !strings.HasPrefix(f.URL, "https://") {
+			c.add("D19", p.Child("url"), "url %q is not an https URL: serve the file over https or put it in a Secret of this namespace", f.URL)
+		}
+		if !sha256Hex.MatchString(f.SHA256) {
+			c.add("D19", p.Child("sha256"), "a file referenced by url must be pinned by its sha256 digest: set sha256 to the 64 lowercase hex digits of the file's SHA-256")
+		}
+		return
+	}
+	if secrets != nil {
+		c.checkSecretKey(p.Child("secretKeyRef"), f.SecretKeyRef.Name, f.SecretKeyRef.Key,
+			"add the key to the Secret or correct secretKeyRef.key", secrets)
+	}
+}
+
+// checkSecretKey reports a missing Secret or key; hint says what to do about a missing key.
+func (c *check) checkSecretKey(p *field.Path, name, key, hint string, secrets SecretLookup) {
+	ns := fmt.Sprintf("namespace %q", c.in.App.Namespace)
+	if c.in.App.Namespace == "" {
+		ns = "the application's namespace"
+	}
+	keys, found := secrets(name)
+	switch {
+	case !found:
+		c.add("D19", p,
+			"Secret %q not found in %s: create it there with key %q, or correct the Secret name (a Secret of another namespace is never used)",
+			name, ns, key)
+	case !keys.Has(key):
+		has := "it has no keys"
+		if keys.Len() > 0 {
+			has = "its keys: " + list(sets.List(keys))
+		}
+		c.add("D19", p, "Secret %q in %s has no key %q (%s); %s", name, ns, key, has, hint)
+	}
+}
+
+// secretCache memoizes in.Secrets, so each Secret is looked up once per evaluation; nil when
+// Secret checks are off.
+func (c *check) secretCache() SecretLookup {
+	if c.in.Secrets == nil {
+		return nil
+	}
+	type result struct {
+		keys  sets.Set[string]
+		found bool
+	}
+	seen := map[string]result{}
+	return func(name string) (sets.Set[string], bool) {
+		r, ok := seen[name]
+		if !ok {
+			r.keys, r.found = c.in.Secrets(name)
+			seen[name] = r
+		}
+		return r.keys, r.found
+	}
+}

@@ -1,0 +1,162 @@
+package webhook
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+
+	admissionv1 "k8s.io/api/admission/v1"
+	apiequality "k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	"k8s.io/utils/clock"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
+
+	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
+	"github.com/channelshop/category-operator/controllers"
+	"github.com/channelshop/category-operator/internal/calendar"
+	"github.com/channelshop/category-operator/internal/celrules"
+	"github.com/channelshop/category-operator/internal/requirements"
+)
+
+// +kubebuilder:webhook:path=/mutate-qualification-channelshop-dev-v1alpha1-categoryapplication,mutating=true,failurePolicy=fail,sideEffects=None,groups=qualification.channelshop.dev,resources=categoryapplications,verbs=create;update,versions=v1alpha1,name=mcategoryapplication.qualification.channelshop.dev,admissionReviewVersions=v1
+// +kubebuilder:webhook:path=/validate-qualification-channelshop-dev-v1alpha1-categoryapplication,mutating=false,failurePolicy=fail,sideEffects=None,groups=qualification.channelshop.dev,resources=categoryapplications,verbs=create;update,versions=v1alpha1,name=vcategoryapplication.qualification.channelshop.dev,admissionReviewVersions=v1
+
+// Application admits CategoryApplications: it records the creator (D16) and refuses what the
+// policy refuses (D2..D12, D20..D27, custom rules) and duplicates (D1). Secrets are not
+// checked here: GitOps may apply them after the application; the controller reports them.
+type Application struct {
+	Client   client.Reader
+	Decoder  admission.Decoder
+	Clock    clock.PassiveClock
+	Calendar func(ctx context.Context) *calendar.Calendar
+	Rules    *celrules.Cache
+}
+
+// Mutate stamps the creator annotation on create and keeps it on update: no user can set it.
+func (w *Application) Mutate(_ context.Context, req admission.Request) admission.Response {
+	app := &qualv1.CategoryApplication{}
+	if err := w.Decoder.Decode(req, app); err != nil {
+		return admission.Errored(http.StatusBadRequest, err)
+	}
+	want := req.UserInfo.Username
+	if req.Operation == admissionv1.Update {
+		old := &qualv1.CategoryApplication{}
+		if err := w.Decoder.DecodeRaw(req.OldObject, old); err != nil {
+			return admission.Errored(http.StatusBadRequest, err)
+		}
+		want = old.Annotations[qualv1.AnnotationCreatedBy]
+	}
+	if app.Annotations[qualv1.AnnotationCreatedBy] == want {
+		return admission.Allowed("")
+	}
+	return patchRaw(req.Object.Raw, func(obj map[string]any) {
+		ann := child(child(obj, "metadata"), "annotations")
+		if want == "" {
+			delete(ann, qualv1.AnnotationCreatedBy)
+		} else {
+			ann[qualv1.AnnotationCreatedBy] = want
+		}
+	})
+}
+
+// Validate refuses an application that breaks its policy, with every finding at once.
+func (w *Application) Validate(ctx context.Context, req admission.Request) admission.Response {
+	app := &qualv1.CategoryApplication{}
+	if err := w.Decoder.Decode(req, app); err != nil {
+		return admission.Errored(http.StatusBadRequest, err)
+	}
+	var old *qualv1.CategoryApplication
+	if req.Operation == admissionv1.Update {
+		old = &qualv1.CategoryApplication{}
+		if err := w.Decoder.DecodeRaw(req.OldObject, old); err != nil {
+			return admission.Errored(http.StatusBadRequest, err)
+		}
+		if old.Annotations[qualv1.AnnotationCreatedBy] != app.Annotations[qualv1.AnnotationCreatedBy] {
+			return invalid("CategoryApplication", app.Name, field.ErrorList{field.Forbidden(
+				field.NewPath("metadata", "annotations").Key(qualv1.AnnotationCreatedBy), "is set by the operator and cannot be changed (D16)")})
+		}
+		// Only a spec change is judged: metadata-only updates (labels, finalizers, deletion)
+		// must never be blocked by a policy that changed since.
+		if apiequality.Semantic.DeepEqual(old.Spec, app.Spec) {
+			return admission.Allowed("")
+		}
+	}
+	findings, err := w.findings(ctx, app)
+	if err != nil {
+		return admission.Errored(http.StatusInternalServerError, err)
+	}
+	if old != nil {
+		findings = ratchet(findings, w.mustFindings(ctx, old))
+	}
+	errs := findingErrors(findings)
+	if req.Operation == admissionv1.Create {
+		dup, err := w.duplicate(ctx, app)
+		if err != nil {
+			return admission.Errored(http.StatusInternalServerError, err)
+		}
+		errs = append(errs, dup...)
+	}
+	if len(errs) > 0 {
+		return invalid("CategoryApplication", app.Name, errs)
+	}
+	return admission.Allowed("")
+}
+
+// findings runs the same engine as the reconciler, without Secret lookups.
+func (w *Application) findings(ctx context.Context, app *qualv1.CategoryApplication) ([]qualv1.Finding, error) {
+	policy := &qualv1.CategoryPolicy{}
+	if err := w.Client.Get(ctx, client.ObjectKey{Name: app.Spec.Category.Group}, policy); apierrors.IsNotFound(err) {
+		policy = nil
+	} else if err != nil {
+		return nil, err
+	}
+	cal := w.Calendar(ctx)
+	findings := requirements.Evaluate(requirements.Input{App: app, Policy: policy, Now: w.Clock.Now(), Location: cal.Location()})
+	if policy != nil && len(policy.Spec.Rules) > 0 {
+		if prog, errs := w.Rules.Get(policy); len(errs) == 0 {
+			findings = append(findings, prog.Evaluate(app)...)
+			requirements.Sort(findings)
+		}
+	}
+	return findings, nil
+}
+
+func (w *Application) mustFindings(ctx context.Context, app *qualv1.CategoryApplication) []qualv1.Finding {
+	f, _ := w.findings(ctx, app)
+	return f
+}
+
+// ratchet keeps only findings the old object did not already have (same rule and field), so
+// a merchant can fix one problem at a time after a policy change, like CRD validation ratcheting.
+func ratchet(findings, old []qualv1.Finding) []qualv1.Finding {
+	had := map[string]bool{}
+	for _, f := range old {
+		had[f.Rule+"\x00"+f.Field] = true
+	}
+	var out []qualv1.Finding
+	for _, f := range findings {
+		if !had[f.Rule+"\x00"+f.Field] {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// duplicate refuses a second application for the same shop and category (D1).
+func (w *Application) duplicate(ctx context.Context, app *qualv1.CategoryApplication) (field.ErrorList, error) {
+	var list qualv1.CategoryApplicationList
+	if err := w.Client.List(ctx, &list, client.MatchingFields{controllers.IndexDuplicateKey: controllers.DuplicateKey(app)}); err != nil {
+		return nil, err
+	}
+	for _, other := range list.Items {
+		if other.Namespace == app.Namespace && other.Name == app.Name {
+			continue
+		}
+		return field.ErrorList{&field.Error{Type: field.ErrorTypeDuplicate, Field: "spec.category", BadValue: app.Spec.Category.String(),
+			Detail: fmt.Sprintf("%s/%s already applies for shop %s and this category: one application per shop and category (D1); update that application instead",
+				other.Namespace, other.Name, app.Spec.Merchant.AppID)}}, nil
+	}
+	return nil, nil
+}

@@ -1,0 +1,53 @@
+// Command manager runs the category-operator: controllers for CategoryPolicy,
+// CategoryApplication and ShowcaseListing, and their admission webhooks.
+package main
+
+import (
+	"flag"
+	"os"
+
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+
+	"github.com/channelshop/category-operator/internal/operator"
+)
+
+func main() {
+	o := operator.DefaultOptions()
+	flag.StringVar(&o.MetricsAddr, "metrics-bind-address", o.MetricsAddr, "Address the metrics endpoint binds to; \"0\" disables it.")
+	flag.StringVar(&o.ProbeAddr, "health-probe-bind-address", o.ProbeAddr, "Address the /healthz and /readyz endpoints bind to.")
+	flag.BoolVar(&o.LeaderElection, "leader-elect", false, "Enable leader election so that only one manager is active.")
+	flag.StringVar(&o.LeaderElectionID, "leader-election-id", o.LeaderElectionID, "Name of the leader election Lease.")
+	flag.StringVar(&o.Namespace, "namespace", envOr("POD_NAMESPACE", o.Namespace), "The manager's namespace (calendar ConfigMap, reviewer sink Secret, leader election).")
+	flag.StringVar(&o.CalendarConfigMap, "calendar-configmap", o.CalendarConfigMap, "ConfigMap in the manager's namespace with holidays and make-up working days.")
+	flag.StringVar(&o.ReviewerSinkSecret, "reviewer-sink-secret", o.ReviewerSinkSecret, "Secret in the manager's namespace naming the reviewers' notification sink; empty disables it.")
+	flag.StringVar(&o.OperatorUsername, "operator-username", o.OperatorUsername, "The operator's own username (its service account): the only identity that may write status and listings.")
+	flag.BoolVar(&o.Webhooks, "enable-webhooks", o.Webhooks, "Serve the admission webhooks.")
+	flag.StringVar(&o.WebhookHost, "webhook-host", o.WebhookHost, "Address the webhook server binds to.")
+	flag.IntVar(&o.WebhookPort, "webhook-port", o.WebhookPort, "Port the webhook server listens on.")
+	flag.StringVar(&o.CertDir, "webhook-cert-dir", o.CertDir, "Folder with the webhook server's tls.crt and tls.key.")
+	flag.IntVar(&o.MaxConcurrentReconciles, "max-concurrent-reconciles", o.MaxConcurrentReconciles, "How many applications are reconciled in parallel.")
+	zapOpts := zap.Options{Development: false}
+	zapOpts.BindFlags(flag.CommandLine)
+	flag.Parse()
+	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&zapOpts)))
+	log := ctrl.Log.WithName("setup")
+
+	mgr, err := operator.New(ctrl.GetConfigOrDie(), o)
+	if err != nil {
+		log.Error(err, "unable to set up the manager")
+		os.Exit(1)
+	}
+	log.Info("starting manager", "namespace", o.Namespace, "webhooks", o.Webhooks)
+	if err := mgr.Start(ctrl.SetupSignalHandler()); err != nil {
+		log.Error(err, "manager stopped with an error")
+		os.Exit(1)
+	}
+}
+
+func envOr(key, def string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return def
+}
