@@ -135,9 +135,9 @@ func (r *ApplicationReconciler) deliver(ctx context.Context, s *appState, rec *q
 		Event:       rec.Event,
 		Application: notify.ApplicationRef{Namespace: app.Namespace, Name: app.Name, UID: app.UID},
 		Generation:  rec.Generation, Phase: app.Status.Phase,
-		Category:   notify.Category{Group: app.Spec.Category.Group, Level2: app.Spec.Category.Level2, Level3: app.Spec.Category.Level3},
-		ShopName:   app.Spec.Merchant.ShopName, AppID: app.Spec.Merchant.AppID,
-		Reason:     rec.Reason, Message: rec.Message, Deadline: app.Status.ReviewDeadline,
+		Category: notify.Category{Group: app.Spec.Category.Group, Level2: app.Spec.Category.Level2, Level3: app.Spec.Category.Level3},
+		ShopName: app.Spec.Merchant.ShopName, AppID: app.Spec.Merchant.AppID,
+		Reason: rec.Reason, Message: rec.Message, Deadline: app.Status.ReviewDeadline,
 		OccurredAt: *rec.CreatedAt,
 	}
 	if app.Status.ListingRef != nil {

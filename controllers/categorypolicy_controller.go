@@ -34,7 +34,7 @@ func (r *PolicyReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctr
 	}
 	before := policy.DeepCopy()
 	c := metav1.Condition{Type: qualv1.ConditionReady, Status: metav1.ConditionTrue, Reason: qualv1.ReasonPolicyValid,
-		Message: fmt.Sprintf("%d level-2 categories, %d custom rules", len(policy.Spec.Subcategories), len(policy.Spec.Rules)),
+		Message:            fmt.Sprintf("%d level-2 categories, %d custom rules", len(policy.Spec.Subcategories), len(policy.Spec.Rules)),
 		ObservedGeneration: policy.Generation}
 	if _, errs := r.Rules.Get(policy); len(errs) > 0 {
 		c.Status, c.Reason, c.Message = metav1.ConditionFalse, qualv1.ReasonPolicyInvalid, errs.ToAggregate().Error()

@@ -29,7 +29,10 @@ var (
 // and cost nothing between scrapes.
 type stateCollector struct{ reader client.Reader }
 
-func (c stateCollector) Describe(ch chan<- *prometheus.Desc) { ch <- applicationsDesc; ch <- overdueDesc }
+func (c stateCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- applicationsDesc
+	ch <- overdueDesc
+}
 
 func (c stateCollector) Collect(ch chan<- prometheus.Metric) {
 	var list qualv1.CategoryApplicationList
