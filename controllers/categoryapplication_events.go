@@ -16,6 +16,7 @@ func (r *ApplicationReconciler) emit(s *appState) {
 		if t.warning {
 			typ = corev1.EventTypeWarning
 		}
-		r.Recorder.Eventf(s.app, nil, typ, string(t.event), "Reconcile", "%s", t.message)
+		// The events API limits a note to 1024 characters.
+		r.Recorder.Eventf(s.app, nil, typ, string(t.event), "Reconcile", "%s", truncate(t.message, 1000))
 	}
 }

@@ -9,6 +9,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
@@ -46,7 +47,7 @@ func (r *ApplicationReconciler) listing(ctx context.Context, s *appState) (stepR
 
 	desired := current
 	if approved {
-		desired = desiredListing(app, current)
+		desired = desiredListing(app, current, r.Scheme())
 		if current == nil {
 			if err := r.Create(ctx, desired, client.FieldOwner(FieldManager)); err != nil {
 				// AlreadyExists: the cache was behind; the next reconcile adopts or reports it.
@@ -80,13 +81,13 @@ func (r *ApplicationReconciler) listing(ctx context.Context, s *appState) (stepR
 
 // desiredListing is the listing of the approved generation; it keeps the object identity of
 // an existing one (adoption) and only replaces its spec.
-func desiredListing(app *qualv1.CategoryApplication, current *qualv1.ShowcaseListing) *qualv1.ShowcaseListing {
+func desiredListing(app *qualv1.CategoryApplication, current *qualv1.ShowcaseListing, scheme *runtime.Scheme) *qualv1.ShowcaseListing {
 	l := &qualv1.ShowcaseListing{}
 	if current != nil {
 		l = current.DeepCopy()
 	} else {
 		l.Name, l.Namespace = app.Name, app.Namespace
-		_ = controllerutil.SetControllerReference(app, l, nil)
+		_ = controllerutil.SetControllerReference(app, l, scheme) // cannot fail: both types are in the scheme
 	}
 	d := app.Status.Decision
 	l.Spec = qualv1.ShowcaseListingSpec{

@@ -14,6 +14,7 @@ import (
 	. "github.com/onsi/gomega"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -124,3 +125,7 @@ func newNamespace(t *testing.T, name string) string {
 }
 
 var _ = testenv.OperatorUser
+
+func runtimeConvert(in map[string]any, out any) error {
+	return runtime.DefaultUnstructuredConverter.FromUnstructured(in, out)
+}

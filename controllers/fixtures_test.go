@@ -1,0 +1,163 @@
+package controllers_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	. "github.com/onsi/gomega"
+	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/util/retry"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
+	"github.com/channelshop/category-operator/internal/testenv"
+)
+
+// sampleApp returns the valid jewelry application of config/samples, in ns, for appID.
+func sampleApp(t *testing.T, ns, name, appID, level2 string) *qualv1.CategoryApplication {
+	t.Helper()
+	objs := readObjects(t, repoPath("config", "samples", "categoryapplication.yaml"))
+	app := &qualv1.CategoryApplication{}
+	for _, u := range objs {
+		if u.GetKind() == "CategoryApplication" {
+			if err := runtimeConvert(u.Object, app); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	app.ObjectMeta = metav1.ObjectMeta{Namespace: ns, Name: name}
+	app.Spec.Merchant.AppID = appID
+	app.Spec.Category.Level2 = level2
+	return app
+}
+
+// sampleSecrets creates the sample's Secrets in ns.
+func sampleSecrets(t *testing.T, ns string) {
+	t.Helper()
+	for _, u := range readObjects(t, repoPath("config", "samples", "secrets.yaml")) {
+		u.SetNamespace(ns)
+		if err := admin.Create(context.Background(), u); err != nil && !apierrors.IsAlreadyExists(err) {
+			t.Fatal(err)
+		}
+	}
+}
+
+// userClient returns a client authenticating as a new user.
+func userClient(t *testing.T, name string, groups ...string) client.Client {
+	t.Helper()
+	cfg, err := env.UserConfig(name, groups...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := client.New(cfg, client.Options{Scheme: testenv.Scheme})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// bindClusterRole applies a shipped ClusterRole from config/rbac and binds it to a user.
+func bindClusterRole(t *testing.T, file, user string) {
+	t.Helper()
+	ctx := context.Background()
+	role := &rbacv1.ClusterRole{}
+	objs := readObjects(t, repoPath("config", "rbac", file))
+	if err := runtimeConvert(objs[0].Object, role); err != nil {
+		t.Fatal(err)
+	}
+	if err := admin.Create(ctx, role); err != nil && !apierrors.IsAlreadyExists(err) {
+		t.Fatal(err)
+	}
+	b := &rbacv1.ClusterRoleBinding{
+		ObjectMeta: metav1.ObjectMeta{Name: role.Name + "-" + user},
+		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: role.Name},
+		Subjects:   []rbacv1.Subject{{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: user}},
+	}
+	if err := admin.Create(ctx, b); err != nil && !apierrors.IsAlreadyExists(err) {
+		t.Fatal(err)
+	}
+}
+
+// bindMerchant lets a user act as a merchant in one namespace.
+func bindMerchant(t *testing.T, ns, user string) {
+	t.Helper()
+	bindClusterRole(t, "merchant_role.yaml", "nobody") // installs the ClusterRole
+	rb := &rbacv1.RoleBinding{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "merchant-" + user},
+		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: "category-merchant"},
+		Subjects:   []rbacv1.Subject{{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: user}},
+	}
+	if err := admin.Create(context.Background(), rb); err != nil && !apierrors.IsAlreadyExists(err) {
+		t.Fatal(err)
+	}
+}
+
+// decide writes status.decision as the given client, the way `kubectl category` does.
+// A conflict means the operator wrote status meanwhile: re-read and retry, as the plugin does.
+func decide(c client.Client, app *qualv1.CategoryApplication, d qualv1.Decision) error {
+	return retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		if err := admin.Get(context.Background(), client.ObjectKeyFromObject(app), app); err != nil {
+			return err
+		}
+		before := app.DeepCopy()
+		app.Status.Decision = &d
+		return c.Status().Patch(context.Background(), app, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{}))
+	})
+}
+
+// waitPhase waits for a phase and returns the application.
+func waitPhase(g Gomega, ns, name string, phase qualv1.ApplicationPhase) *qualv1.CategoryApplication {
+	var app *qualv1.CategoryApplication
+	eventually(g, func(g Gomega) {
+		app = getApp(g, ns, name)
+		g.Expect(app.Status.ObservedGeneration).To(Equal(app.Generation))
+		g.Expect(app.Status.Phase).To(Equal(phase), "conditions: %v findings: %v", app.Status.Conditions, app.Status.Findings)
+	}).Should(Succeed())
+	return app
+}
+
+func condition(app *qualv1.CategoryApplication, t string) metav1.Condition {
+	if c := meta.FindStatusCondition(app.Status.Conditions, t); c != nil {
+		return *c
+	}
+	return metav1.Condition{Type: t, Status: "Absent"}
+}
+
+// events lists the Kubernetes events about an object, by reason.
+func events(g Gomega, ns, name string) map[string]int {
+	var list corev1.EventList
+	g.Expect(admin.List(context.Background(), &list, client.InNamespace(ns))).To(Succeed())
+	out := map[string]int{}
+	for _, e := range list.Items {
+		if e.InvolvedObject.Name == name {
+			out[e.Reason]++
+		}
+	}
+	return out
+}
+
+var appSeq int
+
+// nextAppID returns a fresh AppID so tests never collide on D1.
+func nextAppID() string {
+	appSeq++
+	return fmt.Sprintf("wx%016x", 0xabc000+appSeq)
+}
+
+// bindRole binds an existing ClusterRole to a user.
+func bindRole(t *testing.T, role, user string) {
+	t.Helper()
+	b := &rbacv1.ClusterRoleBinding{
+		ObjectMeta: metav1.ObjectMeta{Name: role + "-" + user},
+		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: role},
+		Subjects:   []rbacv1.Subject{{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: user}},
+	}
+	if err := admin.Create(context.Background(), b); err != nil && !apierrors.IsAlreadyExists(err) {
+		t.Fatal(err)
+	}
+}
