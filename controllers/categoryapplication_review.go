@@ -38,7 +38,7 @@ func reviewRound(app *qualv1.CategoryApplication, now time.Time, cal *calendar.C
 		decided(app)
 		return stepResult{}
 	}
-	for _, t := range []string{qualv1.ConditionApproved, qualv1.ConditionRejected} {
+	for _, t := range []string{qualv1.ConditionApproved, qualv1.ConditionRejected, qualv1.ConditionPolicyCompliant} {
 		meta.RemoveStatusCondition(&st.Conditions, t)
 	}
 	if !meta.IsStatusConditionTrue(st.Conditions, qualv1.ConditionRequirementsMet) {
@@ -77,6 +77,11 @@ func decided(app *qualv1.CategoryApplication) {
 	}
 	if d.Message != "" {
 		msg += ": " + d.Message
+	}
+	if d.Verdict == qualv1.VerdictApproved {
+		setPolicyCompliantCondition(app)
+	} else {
+		meta.RemoveStatusCondition(&app.Status.Conditions, qualv1.ConditionPolicyCompliant)
 	}
 	switch d.Verdict {
 	case qualv1.VerdictApproved:
@@ -117,4 +122,16 @@ func setCondition(app *qualv1.CategoryApplication, t string, status bool, reason
 	}
 	meta.SetStatusCondition(&app.Status.Conditions, metav1.Condition{Type: t, Status: s, Reason: reason,
 		Message: msg, ObservedGeneration: app.Generation})
+}
+
+// setPolicyCompliantCondition: an approved application is re-checked whenever its policy
+// changes; one that no longer complies keeps its listing until a reviewer withdraws it (D29).
+func setPolicyCompliantCondition(app *qualv1.CategoryApplication) {
+	req := meta.FindStatusCondition(app.Status.Conditions, qualv1.ConditionRequirementsMet)
+	if req != nil && req.Status == metav1.ConditionFalse {
+		setCondition(app, qualv1.ConditionPolicyCompliant, false, qualv1.ReasonNoncompliant,
+			"approved, but no longer meets its policy; a reviewer may withdraw it: "+req.Message)
+		return
+	}
+	setCondition(app, qualv1.ConditionPolicyCompliant, true, qualv1.ReasonCompliant, "meets its policy")
 }
