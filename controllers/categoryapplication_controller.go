@@ -72,6 +72,8 @@ type appState struct {
 	policy *qualv1.CategoryPolicy
 	now    time.Time
 	cal    *calendar.Calendar
+	// duplicate is set by the duplicates step (D1).
+	duplicate bool
 	// events are transitions found by the steps, turned into Kubernetes events and
 	// notifications only after the status patch succeeded.
 	events []transition
@@ -109,7 +111,7 @@ func (r *ApplicationReconciler) Reconcile(ctx context.Context, req ctrl.Request)
 			break
 		}
 	}
-	summarize(app)
+	summarize(app, s.duplicate)
 	s.events = transitions(&s.before.Status, &app.Status, app.Generation)
 	out, err := r.notifications(ctx, s)
 	if err != nil {

@@ -25,6 +25,7 @@ func (r *ApplicationReconciler) duplicates(ctx context.Context, s *appState) (st
 		return stepResult{}, nil
 	}
 	markDuplicate(s.app, original)
+	s.duplicate = true
 	return stepResult{stop: true}, nil
 }
 

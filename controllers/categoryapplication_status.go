@@ -9,13 +9,12 @@ import (
 
 // summarize is pure: from the conditions the steps set it derives phase, Ready and Stalled
 // (kstatus), and records that this generation was processed.
-func summarize(app *qualv1.CategoryApplication) {
+func summarize(app *qualv1.CategoryApplication, duplicate bool) {
 	st := &app.Status
 	meta.RemoveStatusCondition(&st.Conditions, qualv1.ConditionReconciling)
 	st.ObservedGeneration = app.Generation
-	if st.Phase == qualv1.PhaseDuplicate && meta.FindStatusCondition(st.Conditions, qualv1.ConditionStalled) != nil &&
-		meta.FindStatusCondition(st.Conditions, qualv1.ConditionStalled).Reason == qualv1.ReasonDuplicate {
-		return // set by the duplicates step, which ends the list
+	if duplicate {
+		return // the duplicates step set phase, Stalled and Ready, and ended the list
 	}
 	cond := func(t string) *metav1.Condition { return meta.FindStatusCondition(st.Conditions, t) }
 	ready := func(ok bool, reason, msg string) { setCondition(app, qualv1.ConditionReady, ok, reason, msg) }

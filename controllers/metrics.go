@@ -2,6 +2,7 @@ package controllers
 
 import (
 	"context"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -26,19 +27,26 @@ var (
 )
 
 // stateCollector computes the gauges from the cache at scrape time, so they are always exact
-// and cost nothing between scrapes.
-type stateCollector struct{ reader client.Reader }
+// and cost nothing between scrapes. The reader is swapped when a manager is rebuilt in the same
+// process (tests, the benchmark): the registry is global, the cache is not.
+type stateCollector struct{}
 
-func (c stateCollector) Describe(ch chan<- *prometheus.Desc) {
+var collectorReader atomic.Pointer[client.Reader]
+
+func (stateCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- applicationsDesc
 	ch <- overdueDesc
 }
 
-func (c stateCollector) Collect(ch chan<- prometheus.Metric) {
+func (stateCollector) Collect(ch chan<- prometheus.Metric) {
 	var list qualv1.CategoryApplicationList
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if err := c.reader.List(ctx, &list); err != nil {
+	reader := collectorReader.Load()
+	if reader == nil {
+		return
+	}
+	if err := (*reader).List(ctx, &list); err != nil {
 		return
 	}
 	type key struct{ phase, group string }
@@ -50,10 +58,12 @@ func (c stateCollector) Collect(ch chan<- prometheus.Metric) {
 			phase = "Pending"
 		}
 		phases[key{phase, a.Spec.Category.Group}]++
+		g := a.Spec.Category.Group
+		if _, seen := overdue[g]; !seen {
+			overdue[g] = 0 // every group with applications reports, zero included
+		}
 		if a.Status.Phase == qualv1.PhaseUnderReview && meta.IsStatusConditionTrue(a.Status.Conditions, qualv1.ConditionReviewOverdue) {
-			overdue[a.Spec.Category.Group]++
-		} else {
-			overdue[a.Spec.Category.Group] += 0
+			overdue[g]++
 		}
 	}
 	for k, n := range phases {
@@ -67,7 +77,8 @@ func (c stateCollector) Collect(ch chan<- prometheus.Metric) {
 // RegisterMetrics adds the operator's metrics to controller-runtime's registry (served on the
 // manager's metrics endpoint). The gauges read applications from reader (the cache).
 func RegisterMetrics(reader client.Reader) error {
-	for _, c := range []prometheus.Collector{notificationsTotal, reviewDuration, stateCollector{reader}} {
+	collectorReader.Store(&reader)
+	for _, c := range []prometheus.Collector{notificationsTotal, reviewDuration, stateCollector{}} {
 		if err := metrics.Registry.Register(c); err != nil {
 			if _, dup := err.(prometheus.AlreadyRegisteredError); !dup {
 				return err

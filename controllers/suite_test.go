@@ -74,6 +74,7 @@ func managerOptions() operator.Options {
 	o.Namespace = testenv.OperatorNamespace
 	o.WebhookHost, o.WebhookPort, o.CertDir = wh.LocalServingHost, wh.LocalServingPort, wh.LocalServingCertDir
 	o.Clock = clock
+	o.SkipControllerNameValidation = true
 	o.ReviewerSinkSecret = reviewerSinkSecret
 	o.NotifyOptions.Timeout = 2 * time.Second
 	return o
