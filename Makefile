@@ -10,7 +10,6 @@ CONTROLLER_GEN ?= $(LOCALBIN)/controller-gen-$(CONTROLLER_TOOLS_VERSION)
 ENVTEST_ASSETS = $(if $(KUBEBUILDER_ASSETS),$(KUBEBUILDER_ASSETS),$(shell ./hack/envtest-assets.sh))
 
 GO_TEST_FLAGS ?= -timeout 30m
-BENCH_FLAGS ?=
 
 SHELL = /usr/bin/env bash -o pipefail
 .SHELLFLAGS = -ec
@@ -54,10 +53,6 @@ envtest: ## Build (first time) and cache kube-apiserver, etcd and kube-controlle
 .PHONY: test
 test: verify-generated fmt vet ## Regenerate (fail if stale), then run all tests against a real API server.
 	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" go test $(GO_TEST_FLAGS) ./...
-
-.PHONY: bench
-bench: ## Measure the operator against the API server's floor; writes docs/benchmarks.md.
-	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" go run ./hack/bench $(BENCH_FLAGS)
 
 ##@ Build
 

@@ -24,7 +24,7 @@ import (
 
 const (
 	metricsAddr        = "127.0.0.1:18089"
-	reviewerSinkSecret = ""
+	reviewerSinkSecret = "reviewer-sink"
 )
 
 // readObjects decodes every document of a YAML file into unstructured objects.

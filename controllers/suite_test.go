@@ -26,6 +26,8 @@ var (
 	// clock is the operator's clock: tests move it to cross deadlines and expiry dates.
 	clock = clocktesting.NewFakeClock(time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)) // a Monday
 	mgrMu sync.Mutex
+	// reviewers is the reviewers' notification sink.
+	reviewers *sink
 	// stopManager stops the running manager (tests that restart it call it).
 	stopManager context.CancelFunc
 )
@@ -42,6 +44,11 @@ func TestMain(m *testing.M) {
 	code := func() int {
 		ctx := context.Background()
 		if err := env.EnsureNamespace(ctx, testenv.OperatorNamespace); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		reviewers = startSink("reviewer-token")
+		if err := admin.Create(ctx, reviewers.secret(testenv.OperatorNamespace, reviewerSinkSecret)); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			return 1
 		}

@@ -374,7 +374,7 @@ type CategoryApplicationStatus struct {
 // +kubebuilder:printcolumn:name="Category",type=string,JSONPath=`.spec.category.level2`
 // +kubebuilder:printcolumn:name="Channel",type=string,JSONPath=`.spec.channel`
 // +kubebuilder:printcolumn:name="Phase",type=string,JSONPath=`.status.phase`
-// +kubebuilder:printcolumn:name="Deadline",type=date,JSONPath=`.status.reviewDeadline`
+// +kubebuilder:printcolumn:name="Deadline",type=string,JSONPath=`.status.reviewDeadline`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 
 // CategoryApplication is a shop's qualification application for one restricted category.

@@ -1,0 +1,168 @@
+package controllers_test
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	. "github.com/onsi/gomega"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
+	"github.com/channelshop/category-operator/internal/notify"
+)
+
+// sink is a loopback notification receiver that de-duplicates by Idempotency-Key, as a real
+// receiver should, and counts every delivery attempt.
+type sink struct {
+	mu       sync.Mutex
+	token    string
+	failNext int // answer 500 to this many requests first
+	attempts int
+	byKey    map[string]notify.Notification
+	badSigs  int
+	srv      *httptest.Server
+}
+
+func newSink(t *testing.T, token string) *sink {
+	s := startSink(token)
+	t.Cleanup(s.srv.Close)
+	return s
+}
+
+// startSink starts a sink that lives as long as the test binary.
+func startSink(token string) *sink {
+	s := &sink{token: token, byKey: map[string]notify.Notification{}}
+	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
+	return s
+}
+
+func (s *sink) serve(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.attempts++
+	if s.failNext > 0 {
+		s.failNext--
+		http.Error(w, "down for maintenance", http.StatusInternalServerError)
+		return
+	}
+	mac := hmac.New(sha256.New, []byte(s.token))
+	mac.Write(body)
+	if r.Header.Get("X-Signature") != "sha256="+hex.EncodeToString(mac.Sum(nil)) {
+		s.badSigs++
+	}
+	var n notify.Notification
+	_ = json.Unmarshal(body, &n)
+	s.byKey[r.Header.Get("Idempotency-Key")] = n
+}
+
+// events counts distinct notifications (by idempotency key) per event.
+func (s *sink) events() map[qualv1.NotificationEvent]int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := map[qualv1.NotificationEvent]int{}
+	for _, n := range s.byKey {
+		out[n.Event]++
+	}
+	return out
+}
+
+func (s *sink) secret(ns, name string) *corev1.Secret {
+	return &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
+		StringData: map[string]string{"address": s.srv.URL + "/hook", "token": s.token, "format": "generic"}}
+}
+
+// TestNotificationsHappyPath: apply, approve, listed; the merchant's sink receives Submitted,
+// Approved and Listed exactly once each, signed; the reviewers' sink receives Submitted.
+func TestNotificationsHappyPath(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	ensurePolicies(t)
+	ns := newNamespace(t, "shop-notify")
+	sampleSecrets(t, ns)
+	merchant := newSink(t, "s3cret-token")
+	g.Expect(admin.Delete(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "acme-notify"}})).To(Succeed())
+	g.Expect(admin.Create(ctx, merchant.secret(ns, "acme-notify"))).To(Succeed())
+	bindClusterRole(t, "reviewer_role.yaml", "nina")
+
+	app := sampleApp(t, ns, "gold", nextAppID(), "gold")
+	g.Expect(admin.Create(ctx, app)).To(Succeed())
+	app = waitPhase(g, ns, "gold", qualv1.PhaseUnderReview)
+	eventually(g, merchant.events).Should(HaveKeyWithValue(qualv1.EventSubmitted, 1))
+	eventually(g, reviewers.events).Should(HaveKey(qualv1.EventSubmitted))
+
+	g.Expect(decide(userClient(t, "nina"), app, qualv1.Decision{Verdict: qualv1.VerdictApproved, Generation: app.Generation})).To(Succeed())
+	eventually(g, merchant.events).Should(Equal(map[qualv1.NotificationEvent]int{
+		qualv1.EventSubmitted: 1, qualv1.EventApproved: 1, qualv1.EventListed: 1}))
+	g.Expect(merchant.badSigs).To(BeZero())
+	eventually(g, func(g Gomega) {
+		app = getApp(g, ns, "gold")
+		for _, r := range app.Status.Notifications {
+			g.Expect(r.State).To(Equal(qualv1.DeliveryDelivered), "%+v", r)
+		}
+		g.Expect(app.Status.Notifications).To(HaveLen(4)) // 3 merchant + Submitted to reviewers
+	}).Should(Succeed())
+	for _, r := range app.Status.Notifications {
+		g.Expect(r.LastError).NotTo(ContainSubstring("s3cret-token"))
+	}
+	g.Expect(merchant.attempts).To(Equal(3), "nothing is sent twice")
+}
+
+// TestNotificationsSurviveOutageAndRestart: the sink fails, deliveries back off and are retried;
+// after it recovers everything is delivered once per idempotency key; a manager restart in
+// between neither loses nor re-sends anything.
+func TestNotificationsSurviveOutageAndRestart(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	ensurePolicies(t)
+	ns := newNamespace(t, "shop-outage")
+	sampleSecrets(t, ns)
+	s := newSink(t, "tok")
+	s.failNext = 2
+	g.Expect(admin.Delete(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "acme-notify"}})).To(Succeed())
+	g.Expect(admin.Create(ctx, s.secret(ns, "acme-notify"))).To(Succeed())
+
+	app := sampleApp(t, ns, "gold", nextAppID(), "gold")
+	g.Expect(admin.Create(ctx, app)).To(Succeed())
+	var rec qualv1.NotificationRecord
+	eventually(g, func(g Gomega) {
+		app = getApp(g, ns, "gold")
+		g.Expect(app.Status.Notifications).NotTo(BeEmpty())
+		rec = app.Status.Notifications[0]
+		g.Expect(rec.Attempts).To(BeNumerically(">=", 1))
+	}).Should(Succeed())
+	g.Expect(rec.State).To(Equal(qualv1.DeliveryPending))
+	g.Expect(rec.LastError).To(ContainSubstring("500"))
+	g.Expect(rec.NextAttemptAt.Sub(rec.LastAttemptAt.Time)).To(Equal(5*time.Second), "exponential backoff starts at 5s")
+
+	// Restart the manager while the delivery is pending.
+	stopManager()
+	g.Expect(startManager()).To(Succeed())
+	for i := 0; i < 3; i++ { // the test clock crosses each backoff
+		clock.Step(10 * time.Minute)
+		touch(t, app)
+		time.Sleep(300 * time.Millisecond)
+	}
+	eventually(g, s.events).Should(Equal(map[qualv1.NotificationEvent]int{qualv1.EventSubmitted: 1}))
+	eventually(g, func(g Gomega) {
+		r := getApp(g, ns, "gold").Status.Notifications[0]
+		g.Expect(r.State).To(Equal(qualv1.DeliveryDelivered))
+		g.Expect(r.Attempts).To(Equal(int32(3)))
+	}).Should(Succeed())
+	attempts := s.attempts
+	stopManager()
+	g.Expect(startManager()).To(Succeed())
+	touch(t, app)
+	time.Sleep(2 * time.Second)
+	g.Expect(s.attempts).To(Equal(attempts), "a delivered notification is never sent again")
+}
