@@ -120,17 +120,15 @@ func (r *ApplicationReconciler) Reconcile(ctx context.Context, req ctrl.Request)
 	return ctrl.Result{RequeueAfter: soonest(requeue, out.requeueAfter)}, nil
 }
 
-// patchStatus writes status with a merge patch that names only what changed. It uses an
-// optimistic lock when the patch archives a decision, so a reviewer's concurrent decision is
-// never overwritten; otherwise the operator's fields and the reviewer's are disjoint.
+// patchStatus writes status with a merge patch that names only what changed, guarded by
+// resourceVersion: a reconcile that ran on a stale cache (just after our own write) must never
+// overwrite newer status, such as a delivery record or a reviewer's decision. A conflict
+// requeues; the cache has caught up by then.
 func (r *ApplicationReconciler) patchStatus(ctx context.Context, s *appState) error {
 	if apiequality.Semantic.DeepEqual(s.before.Status, s.app.Status) {
 		return nil
 	}
-	var patch client.Patch = client.MergeFrom(s.before)
-	if s.before.Status.Decision != nil && !apiequality.Semantic.DeepEqual(s.before.Status.Decision, s.app.Status.Decision) {
-		patch = client.MergeFromWithOptions(s.before, client.MergeFromWithOptimisticLock{})
-	}
+	patch := client.MergeFromWithOptions(s.before, client.MergeFromWithOptimisticLock{})
 	if err := r.Status().Patch(ctx, s.app, patch, client.FieldOwner(FieldManager)); err != nil {
 		if apierrors.IsConflict(err) {
 			log.FromContext(ctx).V(1).Info("status changed meanwhile; will reconcile again", "error", err.Error())

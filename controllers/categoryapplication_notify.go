@@ -71,6 +71,17 @@ func (r *ApplicationReconciler) notifications(ctx context.Context, s *appState) 
 		return stepResult{}, nil
 	}
 	var res stepResult
+	if due := dueRecords(st.Notifications, s.now); due > 0 {
+		// Sending is a side effect no patch can undo: make sure the ledger we act on is the
+		// latest one, not a cache entry that predates our own last write.
+		fresh, err := r.isFresh(ctx, s.app)
+		if err != nil {
+			return res, err
+		}
+		if !fresh {
+			return stepResult{requeueAfter: 200 * time.Millisecond}, nil
+		}
+	}
 	sends := 0
 	for i := range st.Notifications {
 		rec := &st.Notifications[i]
@@ -98,6 +109,27 @@ func (r *ApplicationReconciler) notifications(ctx context.Context, s *appState) 
 		}
 	}
 	return res, nil
+}
+
+// dueRecords counts undelivered records whose next attempt is due.
+func dueRecords(recs []qualv1.NotificationRecord, now time.Time) int {
+	n := 0
+	for _, r := range recs {
+		if r.State != qualv1.DeliveryDelivered && (r.NextAttemptAt == nil || !now.Before(r.NextAttemptAt.Time)) {
+			n++
+		}
+	}
+	return n
+}
+
+// isFresh reports whether the cached application is the latest version on the API server.
+func (r *ApplicationReconciler) isFresh(ctx context.Context, app *qualv1.CategoryApplication) (bool, error) {
+	live := &metav1.PartialObjectMetadata{}
+	live.SetGroupVersionKind(qualv1.GroupVersion.WithKind("CategoryApplication"))
+	if err := r.APIReader.Get(ctx, client.ObjectKeyFromObject(app), live); err != nil {
+		return false, client.IgnoreNotFound(err)
+	}
+	return live.ResourceVersion == app.ResourceVersion, nil
 }
 
 // sinksFor names the sinks an event goes to.

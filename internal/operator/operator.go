@@ -26,7 +26,6 @@ import (
 	"github.com/channelshop/category-operator/internal/calendar"
 	"github.com/channelshop/category-operator/internal/celrules"
 	"github.com/channelshop/category-operator/internal/notify"
-	"github.com/channelshop/category-operator/internal/testenv"
 	hooks "github.com/channelshop/category-operator/internal/webhook"
 )
 
@@ -64,7 +63,7 @@ func DefaultOptions() Options {
 	return Options{
 		MetricsAddr: ":8080", ProbeAddr: ":8081", LeaderElectionID: "category-operator.qualification.channelshop.dev",
 		Namespace: "category-operator-system", CalendarConfigMap: "category-operator-calendar",
-		OperatorUsername: testenv.OperatorUser, Webhooks: true, WebhookPort: 9443, MaxConcurrentReconciles: 4,
+		OperatorUsername: DefaultOperatorUser, Webhooks: true, WebhookPort: 9443, MaxConcurrentReconciles: 4,
 	}
 }
 
@@ -74,7 +73,7 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 		o.Clock = clock.RealClock{}
 	}
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
-		Scheme:                        testenv.Scheme,
+		Scheme:                        Scheme,
 		Metrics:                       metricsserver.Options{BindAddress: o.MetricsAddr},
 		HealthProbeBindAddress:        o.ProbeAddr,
 		LeaderElection:                o.LeaderElection,

@@ -16,31 +16,23 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	k8sruntime "k8s.io/apimachinery/pkg/runtime"
-	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	"k8s.io/apimachinery/pkg/util/yaml"
-	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
-	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
+	"github.com/channelshop/category-operator/internal/operator"
 )
 
-// OperatorUser is the identity the manager runs as in tests; in a cluster it is the manager's
-// service account.
-const OperatorUser = "system:serviceaccount:category-operator-system:category-operator-controller-manager"
+// OperatorUser is the identity the manager runs as in tests: the same service account name a
+// cluster install uses, so the default --operator-username applies.
+const OperatorUser = operator.DefaultOperatorUser
 
 // OperatorNamespace is the manager's namespace in tests.
 const OperatorNamespace = "category-operator-system"
 
 // Scheme has the built-in types and the operator's API.
-var Scheme = k8sruntime.NewScheme()
-
-func init() {
-	utilruntime.Must(clientgoscheme.AddToScheme(Scheme))
-	utilruntime.Must(qualv1.AddToScheme(Scheme))
-}
+var Scheme = operator.Scheme
 
 // Env is a running control plane.
 type Env struct {

@@ -1,0 +1,85 @@
+package cmd_test
+
+import (
+	"encoding/json"
+	"regexp"
+	"testing"
+
+	. "github.com/onsi/gomega"
+
+	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
+)
+
+func TestDescribe(t *testing.T) {
+	g := NewWithT(t)
+	app := newApp(t, "describe", "acme-gold")
+
+	r := run(t, "alice", "describe", "acme-gold", "-n", "describe")
+	g.Expect(r.err).NotTo(HaveOccurred())
+	for _, f := range [][2]string{
+		{"Name", "acme-gold"},
+		{"Generation", "1 (decisions apply to this generation only: --generation 1)"},
+		{"Category", "jewelry/gold (珠宝首饰 / 黄金)"},
+		{"Channel", "Shop"},
+		{"Phase", "UnderReview"},
+		{"  Shop", "Acme Jewelry Flagship"},
+		{"  AppID", app.Spec.Merchant.AppID},
+		{"  Legal entity", "Acme Trading Co., Ltd."},
+		{"  Shop type", "Flagship"},
+		{"  Entity type", "Enterprise"},
+		{"Materials", "8"},
+		{"Findings", "<none>"},
+		{"Decision", "<none>"},
+	} {
+		g.Expect(r.out).To(MatchRegexp(`(?m)^`+regexp.QuoteMeta(f[0])+`: +`+regexp.QuoteMeta(f[1])+`$`), "field %s", f[0])
+	}
+	for _, want := range []string{
+		`  1. FilingLetter: subject "Acme Trading Co., Ltd.", sealed` + "\n    file: secret acme-gold-materials, key filing-letter.jpg\n",
+		"  2. BusinessLicense: subject \"Acme Trading Co., Ltd.\", valid until 2031-06-30\n" +
+			"    file: https://files.acme.example/qualification/business-license.pdf sha256:f5aabdd65a4d612eb5636d02b3667f4c78285d5e0ab259aea916f39091118385\n",
+		"  5. SellingReputation\n    file: secret acme-gold-materials, key selling-reputation.png\n    recording: secret acme-gold-materials, key selling-reputation.mp4\n",
+		"  7. PriorPlatform: Douyin, account acme_official\n",
+		"  8. StoreProof: store: Office\n",
+	} {
+		g.Expect(r.out).To(ContainSubstring(want))
+	}
+	// Declared figures next to the evidence that must show them (D12, D27).
+	g.Expect(r.out).To(MatchRegexp(`\n    DECLARED +EVIDENCE\n`))
+	g.Expect(r.out).To(MatchRegexp(`\n    sales, month -1 \(newest\): 1,280,000 CNY +file: secret acme-gold-materials, key douyin-account\.png\n`))
+	g.Expect(r.out).To(ContainSubstring("    sales, month -6: 910,000 CNY\n"))
+	g.Expect(r.out).To(MatchRegexp(`\n    reputation score: 4\.8\n    quality score: 4\.9\n    service score: 4\.8\n`))
+	g.Expect(r.out).To(MatchRegexp(`Deadline: +\d{4}-\d\d-\d\d 00:00 CST \(\d\.\d working days left\)`))
+	g.Expect(r.out).To(MatchRegexp(`(?m)^  UnderReview +True +AwaitingReview +1 +awaiting a reviewer's decision`))
+
+	r = run(t, "alice", "describe", "acme-gold", "-n", "describe", "-o", "json")
+	g.Expect(r.err).NotTo(HaveOccurred())
+	var got qualv1.CategoryApplication
+	g.Expect(json.Unmarshal([]byte(r.out), &got)).To(Succeed())
+	g.Expect(got.Kind).To(Equal("CategoryApplication"))
+	g.Expect(got.Spec.Materials).To(HaveLen(8))
+
+	r = run(t, "alice", "describe", "nope", "-n", "describe")
+	g.Expect(r.err).To(HaveOccurred())
+	g.Expect(r.errOut).To(Equal("Error from server (NotFound): categoryapplications.qualification.channelshop.dev \"nope\" not found\n"))
+}
+
+// An application whose Secret lacks a key is admitted (GitOps may apply Secrets later) but
+// stays Incomplete: describe shows the operator's findings, and approve refuses locally.
+func TestDescribeFindings(t *testing.T) {
+	g := NewWithT(t)
+	createApp(t, "describe-findings", "acme-gold", func(app *qualv1.CategoryApplication) {
+		app.Spec.Materials[0].Files[0].SecretKeyRef.Key = "missing.jpg"
+	})
+	waitForPhase(t, "describe-findings", "acme-gold", qualv1.PhaseIncomplete)
+
+	r := run(t, "alice", "describe", "acme-gold", "-n", "describe-findings")
+	g.Expect(r.err).NotTo(HaveOccurred())
+	g.Expect(r.out).To(MatchRegexp(`(?m)^Phase: +Incomplete$`))
+	g.Expect(r.out).To(MatchRegexp(`(?m)^Findings: +1 requirement\(s\) not met$`))
+	g.Expect(r.out).To(MatchRegexp(`\n  \[D19\] spec\.materials\[0\]\.files\[0\]\.secretKeyRef: Secret "acme-gold-materials" in namespace "describe-findings" has no key "missing\.jpg"`))
+
+	r = run(t, "alice", "approve", "acme-gold", "-n", "describe-findings")
+	g.Expect(r.err).To(HaveOccurred())
+	g.Expect(r.errOut).To(Equal("error: acme-gold is not under review (phase Incomplete): its requirements are not met (1 finding(s)); see `kubectl category describe acme-gold`\n"))
+	g.Expect(getApp(t, "describe-findings", "acme-gold").Status.Decision).To(BeNil())
+}

@@ -1,0 +1,165 @@
+package cmd_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	. "github.com/onsi/gomega"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"k8s.io/client-go/tools/clientcmd"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
+	"github.com/channelshop/category-operator/cmd/kubectl-category/internal/cmd"
+	"github.com/channelshop/category-operator/internal/testenv"
+)
+
+// decode reads every document of a YAML file of the repository.
+func decode[T any](path string) ([]*T, error) {
+	data, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), path))
+	if err != nil {
+		return nil, err
+	}
+	dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(data), 4096)
+	var out []*T
+	for {
+		obj := new(T)
+		if err := dec.Decode(obj); errors.Is(err, io.EOF) {
+			return out, nil
+		} else if err != nil {
+			return nil, err
+		}
+		out = append(out, obj)
+	}
+}
+
+// jewelryPolicy is config/policies/jewelry.yaml.
+func jewelryPolicy() (*qualv1.CategoryPolicy, error) {
+	ps, err := decode[qualv1.CategoryPolicy]("config/policies/jewelry.yaml")
+	if err != nil {
+		return nil, err
+	}
+	return ps[0], nil
+}
+
+func installPolicy(ctx context.Context) error {
+	p, err := jewelryPolicy()
+	if err != nil {
+		return err
+	}
+	return admin.Create(ctx, p)
+}
+
+var appIDs atomic.Int64
+
+// newApp creates the sample application and waits until it is under review.
+func newApp(t *testing.T, ns, name string) *qualv1.CategoryApplication {
+	t.Helper()
+	createApp(t, ns, name)
+	return waitForPhase(t, ns, name, qualv1.PhaseUnderReview)
+}
+
+// createApp creates the sample application (config/samples) and its Secrets as name in
+// namespace ns, with its own AppID (one application per shop and category, D1) and no
+// notification sink (nothing to deliver to in a test), edited by edit.
+func createApp(t *testing.T, ns, name string, edit ...func(*qualv1.CategoryApplication)) {
+	t.Helper()
+	g := NewWithT(t)
+	ctx := context.Background()
+	g.Expect(env.EnsureNamespace(ctx, ns)).To(Succeed())
+	secrets, err := decode[corev1.Secret]("config/samples/secrets.yaml")
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(secrets[0].Name).To(Equal("acme-gold-materials"))
+	materials := &corev1.Secret{}
+	secrets[0].DeepCopyInto(materials)
+	materials.Namespace = ns
+	g.Expect(client.IgnoreAlreadyExists(admin.Create(ctx, materials))).To(Succeed())
+
+	apps, err := decode[qualv1.CategoryApplication]("config/samples/categoryapplication.yaml")
+	g.Expect(err).NotTo(HaveOccurred())
+	app := apps[0]
+	app.Namespace, app.Name = ns, name
+	app.Spec.Merchant.AppID = fmt.Sprintf("wx%016x", appIDs.Add(1))
+	app.Spec.Notify = nil
+	for _, e := range edit {
+		e(app)
+	}
+	g.Expect(admin.Create(ctx, app)).To(Succeed())
+}
+
+func getApp(t *testing.T, ns, name string) *qualv1.CategoryApplication {
+	t.Helper()
+	app := &qualv1.CategoryApplication{}
+	NewWithT(t).Expect(admin.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: name}, app)).To(Succeed())
+	return app
+}
+
+// waitForPhase waits until the operator has processed the current generation into phase.
+func waitForPhase(t *testing.T, ns, name string, phase qualv1.ApplicationPhase) *qualv1.CategoryApplication {
+	t.Helper()
+	var app *qualv1.CategoryApplication
+	NewWithT(t).Eventually(func(g Gomega) {
+		app = &qualv1.CategoryApplication{}
+		g.Expect(admin.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: name}, app)).To(Succeed())
+		g.Expect(app.Status.ObservedGeneration).To(Equal(app.Generation))
+		g.Expect(app.Status.Phase).To(Equal(phase), "conditions: %v", app.Status.Conditions)
+		if phase == qualv1.PhaseUnderReview {
+			g.Expect(meta.IsStatusConditionTrue(app.Status.Conditions, qualv1.ConditionUnderReview)).To(BeTrue())
+		}
+	}).WithTimeout(30 * time.Second).WithPolling(50 * time.Millisecond).Should(Succeed())
+	return app
+}
+
+// kubeconfig writes a kubeconfig file for one of the users, as a reviewer would have.
+func kubeconfig(t *testing.T, user string) string {
+	t.Helper()
+	cfg := users[user]
+	server := cfg.Host
+	if u, err := url.Parse(server); err != nil || u.Scheme == "" {
+		server = "https://" + server
+	}
+	kc := clientcmdapi.NewConfig()
+	kc.Clusters["envtest"] = &clientcmdapi.Cluster{Server: server, CertificateAuthorityData: cfg.CAData}
+	kc.AuthInfos[user] = &clientcmdapi.AuthInfo{ClientCertificateData: cfg.CertData, ClientKeyData: cfg.KeyData, Token: cfg.BearerToken}
+	kc.Contexts["envtest"] = &clientcmdapi.Context{Cluster: "envtest", AuthInfo: user, Namespace: "default"}
+	kc.CurrentContext = "envtest"
+	path := filepath.Join(t.TempDir(), "kubeconfig")
+	if err := clientcmd.WriteToFile(*kc, path); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// result is one run of the plugin.
+type result struct {
+	out, errOut string
+	err         error
+}
+
+// run runs the plugin in-process as user, like `kubectl category ARGS --kubeconfig ...`.
+func run(t *testing.T, user string, args ...string) result {
+	t.Helper()
+	streams, _, out, errOut := genericiooptions.NewTestIOStreams()
+	// Global flags first, as a user may type them; completion needs the word being completed last.
+	full := append([]string{"--kubeconfig", kubeconfig(t, user)}, args...)
+	if len(args) > 0 && args[0] == "__complete" {
+		full = append([]string{args[0], full[0], full[1]}, args[1:]...)
+	}
+	err := cmd.Run(streams, full)
+	t.Logf("kubectl category %s (as %s)\n%s%s", strings.Join(args, " "), user, out, errOut)
+	return result{out: out.String(), errOut: errOut.String(), err: err}
+}

@@ -1,0 +1,83 @@
+// Package cmd assembles the verbs under one root command that works both as the
+// kubectl-category binary and as `kubectl category`.
+package cmd
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/spf13/cobra"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	"github.com/channelshop/category-operator/cmd/kubectl-category/internal/decide"
+	"github.com/channelshop/category-operator/cmd/kubectl-category/internal/describe"
+	"github.com/channelshop/category-operator/cmd/kubectl-category/internal/factory"
+	"github.com/channelshop/category-operator/cmd/kubectl-category/internal/queue"
+)
+
+// NewCmdCategory returns the root command; all output goes to streams.
+func NewCmdCategory(streams genericiooptions.IOStreams) *cobra.Command {
+	f := factory.New(streams.ErrOut)
+	root := &cobra.Command{
+		Use:   "kubectl-category",
+		Short: "Review restricted-category qualification applications",
+		Long: `Review restricted-category qualification applications (CategoryApplication).
+
+  queue      applications waiting for a decision, soonest deadline first
+  describe   everything a reviewer needs to decide one application
+  approve    approve the generation you looked at
+  reject     reject it, with a CamelCase reason and a message for the merchant
+  withdraw   withdraw an earlier approval (D29)
+
+Decisions are recorded by the API server with your authenticated user name; you need the
+"approve" verb on the category group's categorypolicies object.`,
+		Annotations:   map[string]string{cobra.CommandDisplayNameAnnotation: "kubectl category"},
+		SilenceUsage:  true,
+		SilenceErrors: true, // Run prints errors the way kubectl does
+	}
+	root.SetIn(streams.In)
+	root.SetOut(streams.Out)
+	root.SetErr(streams.ErrOut)
+
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return fmt.Errorf("%w\nSee '%s --help' for usage", err, c.CommandPath())
+	})
+	f.ConfigFlags.AddFlags(root.PersistentFlags())
+	root.PersistentFlags().StringVar(&f.CalendarNamespace, "calendar-namespace", f.CalendarNamespace,
+		"Namespace of the operator's working-day calendar ConfigMap.")
+	root.PersistentFlags().StringVar(&f.CalendarConfigMap, "calendar-configmap", f.CalendarConfigMap,
+		"Name of the operator's working-day calendar ConfigMap; weekends only if it is missing.")
+
+	root.AddCommand(
+		queue.NewCmd(streams, f),
+		describe.NewCmd(streams, f),
+		decide.NewCmdApprove(streams, f),
+		decide.NewCmdReject(streams, f),
+		decide.NewCmdWithdraw(streams, f),
+	)
+	return root
+}
+
+// Run executes the command line and prints a failure to ErrOut: API errors the way kubectl
+// prints them (the webhook's refusals are already written for reviewers), others as "error: ...".
+func Run(streams genericiooptions.IOStreams, args []string) error {
+	root := NewCmdCategory(streams)
+	root.SetArgs(args)
+	err := root.Execute()
+	if err != nil {
+		fmt.Fprintln(streams.ErrOut, errorLine(err))
+	}
+	return err
+}
+
+func errorLine(err error) string {
+	var status apierrors.APIStatus
+	if errors.As(err, &status) {
+		if reason := status.Status().Reason; reason != "" {
+			return fmt.Sprintf("Error from server (%s): %v", reason, err)
+		}
+		return fmt.Sprintf("Error from server: %v", err)
+	}
+	return "error: " + err.Error()
+}

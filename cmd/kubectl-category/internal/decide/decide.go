@@ -1,0 +1,160 @@
+// Package decide is `kubectl category approve|reject|withdraw`. The three verbs share one
+// write: status.decision = {verdict, reason, message, generation}, through the status
+// subresource, guarded by the resourceVersion read, so a decision is only ever made on the
+// generation of the spec the reviewer looked at (D17). Who decided and when are recorded by
+// the API server's webhook from the authenticated request (D16), never sent by us.
+package decide
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"k8s.io/client-go/util/retry"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
+	"github.com/channelshop/category-operator/cmd/kubectl-category/internal/factory"
+)
+
+// Resource is how the result line names applications, like kubectl does.
+const Resource = "categoryapplication.qualification.channelshop.dev"
+
+// Options of approve, reject and withdraw.
+type Options struct {
+	genericiooptions.IOStreams
+	Factory *factory.Factory
+
+	Verdict qualv1.Verdict
+	Name    string
+	Reason  string
+	Message string
+	// Generation is the generation the reviewer looked at (--generation); 0 means the one
+	// read just before writing.
+	Generation int64
+	// BeforeWrite, if set, runs between reading the application and writing the decision:
+	// a seam for tests to change the application in that window.
+	BeforeWrite func(ctx context.Context) error
+}
+
+func newCmd(streams genericiooptions.IOStreams, f *factory.Factory, verdict qualv1.Verdict, cmd *cobra.Command) *cobra.Command {
+	o := &Options{IOStreams: streams, Factory: f, Verdict: verdict}
+	cmd.Args = factory.OneName
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		o.Name = args[0]
+		if err := o.Validate(); err != nil {
+			return err
+		}
+		return o.Run(cmd.Context())
+	}
+	cmd.ValidArgsFunction = f.CompleteApplications(candidate(verdict))
+	fl := cmd.Flags()
+	fl.StringVar(&o.Message, "message", "", "Explanation for the merchant.")
+	if verdict != qualv1.VerdictApproved {
+		fl.StringVar(&o.Reason, "reason", "", "CamelCase reason automation can match on, e.g. FilingLetterUnreadable (required).")
+		fl.Lookup("message").Usage = "Explanation for the merchant: what to fix (required)."
+	}
+	fl.Int64Var(&o.Generation, "generation", 0, "The generation you reviewed (shown by describe); refuse if the application changed since.")
+	return cmd
+}
+
+// candidate narrows name completion to applications the verb can apply to.
+func candidate(v qualv1.Verdict) func(*qualv1.CategoryApplication) bool {
+	want := qualv1.PhaseUnderReview
+	if v == qualv1.VerdictWithdrawn {
+		want = qualv1.PhaseApproved
+	}
+	return func(app *qualv1.CategoryApplication) bool { return app.Status.Phase == want }
+}
+
+// Validate checks the flags locally, before anything is read or written.
+func (o *Options) Validate() error {
+	if o.Generation < 0 {
+		return fmt.Errorf("--generation must be positive")
+	}
+	if o.Verdict == qualv1.VerdictApproved {
+		return validateMessage(o.Message, false)
+	}
+	if err := ValidateReason(o.Reason); err != nil {
+		return err
+	}
+	return validateMessage(o.Message, true)
+}
+
+// Run reads the application, refuses locally what the server would refuse, and writes the
+// decision; on a conflict (someone wrote meanwhile) it reads again and re-checks.
+func (o *Options) Run(ctx context.Context) error {
+	c, err := o.Factory.Client()
+	if err != nil {
+		return err
+	}
+	ns, err := o.Factory.Namespace()
+	if err != nil {
+		return err
+	}
+	key := client.ObjectKey{Namespace: ns, Name: o.Name}
+	seen := o.Generation
+	app := &qualv1.CategoryApplication{}
+	err = retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		app = &qualv1.CategoryApplication{}
+		if err := c.Get(ctx, key, app); err != nil {
+			return err
+		}
+		if seen == 0 {
+			seen = app.Generation
+		}
+		if err := Check(app, o.Verdict, seen); err != nil {
+			return err
+		}
+		if o.BeforeWrite != nil {
+			if err := o.BeforeWrite(ctx); err != nil {
+				return err
+			}
+		}
+		patch, err := decisionPatch(app.ResourceVersion, o.decision(seen))
+		if err != nil {
+			return err
+		}
+		return c.Status().Patch(ctx, app, client.RawPatch(types.MergePatchType, patch))
+	})
+	if err != nil {
+		return err // server refusals are returned as they are: they are written for reviewers
+	}
+	fmt.Fprintf(o.Out, "%s/%s %s (generation %d)\n", Resource, app.Name, pastTense(o.Verdict), seen)
+	return nil
+}
+
+func (o *Options) decision(gen int64) qualv1.Decision {
+	return qualv1.Decision{Verdict: o.Verdict, Reason: o.Reason, Message: strings.TrimSpace(o.Message), Generation: gen}
+}
+
+// decisionPatch is a JSON merge patch naming status.decision only, so it cannot overwrite
+// the operator's status fields, and carrying resourceVersion, so it fails with 409 Conflict
+// if anything changed since the read. reason and message are null when empty, and reviewer
+// and decidedAt always, so nothing of an earlier decision (the approval a withdrawal
+// replaces) survives the merge; the server fills in reviewer and decidedAt.
+func decisionPatch(resourceVersion string, d qualv1.Decision) ([]byte, error) {
+	orNull := func(s string) any {
+		if s == "" {
+			return nil
+		}
+		return s
+	}
+	return json.Marshal(map[string]any{
+		"metadata": map[string]any{"resourceVersion": resourceVersion},
+		"status": map[string]any{"decision": map[string]any{
+			"verdict":    d.Verdict,
+			"reason":     orNull(d.Reason),
+			"message":    orNull(d.Message),
+			"generation": d.Generation,
+			"reviewer":   nil,
+			"decidedAt":  nil,
+		}},
+	})
+}
+
+func pastTense(v qualv1.Verdict) string { return strings.ToLower(string(v)) }
