@@ -92,6 +92,11 @@ func (r *ApplicationReconciler) Reconcile(ctx context.Context, req ctrl.Request)
 			markReconciling(app, retErr)
 		}
 		if err := r.patchStatus(ctx, s); err != nil {
+			if retErr == nil && apierrors.IsConflict(err) {
+				// Expected now and then (a reviewer's write, a stale cache): try again soon, quietly.
+				res = ctrl.Result{RequeueAfter: 100 * time.Millisecond}
+				return
+			}
 			retErr = errors.Join(retErr, err)
 			return
 		}

@@ -82,7 +82,9 @@ func TestReviewCycle(t *testing.T) {
 	g.Expect(err).To(MatchError(ContainSubstring("a decision applies only to the generation the reviewer looked at")))
 	g.Expect(decide(alice, app2, qualv1.Decision{Verdict: qualv1.VerdictApproved, Generation: app2.Generation})).To(Succeed())
 	waitPhase(g, ns, "jadeite", qualv1.PhaseApproved)
-	g.Expect(events(g, ns, "jadeite")).To(And(HaveKey("Rejected"), HaveKey("Approved"), HaveKey("Submitted")))
+	eventually(g, func(g Gomega) { // events are recorded asynchronously
+		g.Expect(events(g, ns, "jadeite")).To(And(HaveKey("Rejected"), HaveKey("Approved"), HaveKey("Submitted")))
+	}).Should(Succeed())
 }
 
 // TestWhoMayDecide is the authorization matrix of D16 against real users and RBAC.
