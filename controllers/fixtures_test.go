@@ -21,7 +21,7 @@ import (
 // sampleApp returns the valid jewelry application of config/samples, in ns, for appID.
 func sampleApp(t *testing.T, ns, name, appID, level2 string) *qualv1.CategoryApplication {
 	t.Helper()
-	objs := readObjects(t, repoPath("config", "samples", "categoryapplication.yaml"))
+	objs := readObjects(t, repoPath("config", "samples", "03-categoryapplication.yaml"))
 	app := &qualv1.CategoryApplication{}
 	for _, u := range objs {
 		if u.GetKind() == "CategoryApplication" {
@@ -39,7 +39,7 @@ func sampleApp(t *testing.T, ns, name, appID, level2 string) *qualv1.CategoryApp
 // sampleSecrets creates the sample's Secrets in ns.
 func sampleSecrets(t *testing.T, ns string) {
 	t.Helper()
-	for _, u := range readObjects(t, repoPath("config", "samples", "secrets.yaml")) {
+	for _, u := range readObjects(t, repoPath("config", "samples", "02-secrets.yaml")) {
 		u.SetNamespace(ns)
 		if err := admin.Create(context.Background(), u); err != nil && !apierrors.IsAlreadyExists(err) {
 			t.Fatal(err)

@@ -18,7 +18,7 @@ import (
 func TestSamples(t *testing.T) {
 	g := NewWithT(t)
 	ensurePolicies(t)
-	for _, f := range []string{"namespace.yaml", "secrets.yaml", "categoryapplication.yaml"} {
+	for _, f := range []string{"01-namespace.yaml", "02-secrets.yaml", "03-categoryapplication.yaml"} {
 		applyAll(t, admin, repoPath("config", "samples", f))
 	}
 	eventually(g, func(g Gomega) {

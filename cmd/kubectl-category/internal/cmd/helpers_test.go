@@ -81,7 +81,7 @@ func createApp(t *testing.T, ns, name string, edit ...func(*qualv1.CategoryAppli
 	g := NewWithT(t)
 	ctx := context.Background()
 	g.Expect(env.EnsureNamespace(ctx, ns)).To(Succeed())
-	secrets, err := decode[corev1.Secret]("config/samples/secrets.yaml")
+	secrets, err := decode[corev1.Secret]("config/samples/02-secrets.yaml")
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(secrets[0].Name).To(Equal("acme-gold-materials"))
 	materials := &corev1.Secret{}
@@ -89,7 +89,7 @@ func createApp(t *testing.T, ns, name string, edit ...func(*qualv1.CategoryAppli
 	materials.Namespace = ns
 	g.Expect(client.IgnoreAlreadyExists(admin.Create(ctx, materials))).To(Succeed())
 
-	apps, err := decode[qualv1.CategoryApplication]("config/samples/categoryapplication.yaml")
+	apps, err := decode[qualv1.CategoryApplication]("config/samples/03-categoryapplication.yaml")
 	g.Expect(err).NotTo(HaveOccurred())
 	app := apps[0]
 	app.Namespace, app.Name = ns, name
