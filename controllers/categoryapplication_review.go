@@ -12,9 +12,6 @@ import (
 	"github.com/channelshop/category-operator/internal/calendar"
 )
 
-// MaxHistory bounds status.history; the CRD allows 50, the issue asks to keep at least 20.
-const MaxHistory = 30
-
 // review runs the review round of the current generation (D5, D13, D14, D17).
 func (r *ApplicationReconciler) review(_ context.Context, s *appState) (stepResult, error) {
 	days := int32(0)
@@ -105,12 +102,8 @@ func archiveRound(st *qualv1.CategoryApplicationStatus, now time.Time) {
 	if st.Decision != nil {
 		gen = st.Decision.Generation
 	}
-	rec := qualv1.ReviewRecord{Generation: gen, SubmittedAt: st.SubmittedAt, ReviewDeadline: st.ReviewDeadline,
-		Decision: st.Decision, ArchivedAt: &metav1.Time{Time: now}}
-	st.History = append([]qualv1.ReviewRecord{rec}, st.History...)
-	if len(st.History) > MaxHistory {
-		st.History = st.History[:MaxHistory]
-	}
+	st.PushHistory(qualv1.ReviewRecord{Generation: gen, SubmittedAt: st.SubmittedAt, ReviewDeadline: st.ReviewDeadline,
+		Decision: st.Decision, ArchivedAt: &metav1.Time{Time: now}})
 	st.Decision, st.SubmittedAt, st.ReviewDeadline, st.SubmittedGeneration = nil, nil, nil, 0
 }
 

@@ -77,6 +77,19 @@ func (s *sink) events() map[qualv1.NotificationEvent]int {
 	return out
 }
 
+// eventsAbout counts distinct notifications per event about one application.
+func (s *sink) eventsAbout(ns, name string) map[qualv1.NotificationEvent]int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := map[qualv1.NotificationEvent]int{}
+	for _, n := range s.byKey {
+		if n.Application.Namespace == ns && n.Application.Name == name {
+			out[n.Event]++
+		}
+	}
+	return out
+}
+
 func (s *sink) secret(ns, name string) *corev1.Secret {
 	return &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
 		StringData: map[string]string{"address": s.srv.URL + "/hook", "token": s.token, "format": "generic"}}

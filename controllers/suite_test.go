@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"go.uber.org/zap/zapcore"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	clocktesting "k8s.io/utils/clock/testing"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -75,11 +74,8 @@ func zapLevel() zapcore.Level {
 // managerOptions is how the tests run the operator: as its own user, serving the webhooks
 // envtest installed, with the test clock.
 func managerOptions() operator.Options {
-	o := operator.DefaultOptions()
-	wh := env.WebhookInstallOptions
-	o.MetricsAddr, o.ProbeAddr = metricsAddr, "0"
-	o.Namespace = testenv.OperatorNamespace
-	o.WebhookHost, o.WebhookPort, o.CertDir = wh.LocalServingHost, wh.LocalServingPort, wh.LocalServingCertDir
+	o := env.OperatorOptions()
+	o.MetricsAddr = metricsAddr
 	o.Clock = clock
 	o.SkipControllerNameValidation = true
 	o.ReviewerSinkSecret = reviewerSinkSecret
@@ -91,45 +87,16 @@ func managerOptions() operator.Options {
 func startManager() error {
 	mgrMu.Lock()
 	defer mgrMu.Unlock()
-	mgr, err := operator.New(env.OperatorConfig, managerOptions())
+	op, err := env.StartOperator(context.Background(), managerOptions())
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		if err := mgr.Start(ctx); err != nil {
+	stopManager = func() {
+		if err := op.Stop(); err != nil {
 			fmt.Fprintln(os.Stderr, "manager:", err)
 		}
-	}()
-	stopManager = func() { cancel(); <-done }
-	syncCtx, syncCancel := context.WithTimeout(ctx, 30*time.Second)
-	defer syncCancel()
-	if !mgr.GetCache().WaitForCacheSync(syncCtx) {
-		return fmt.Errorf("manager cache did not sync")
 	}
-	return waitForWebhook()
-}
-
-// waitForWebhook waits until the webhook server answers through the API server.
-func waitForWebhook() error {
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		u := &unstructured.Unstructured{}
-		u.SetAPIVersion("qualification.channelshop.dev/v1alpha1")
-		u.SetKind("CategoryPolicy")
-		u.SetName("webhook-probe")
-		u.Object["spec"] = map[string]any{"displayName": "probe", "subcategories": []any{map[string]any{"id": "a", "displayName": "a"}}}
-		err := admin.Create(context.Background(), u, client.DryRunAll)
-		if err == nil {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("webhook not serving: %w", err)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	return nil
 }
 
 func repoPath(parts ...string) string {

@@ -237,6 +237,18 @@ type Decision struct {
 	Generation int64 `json:"generation"`
 }
 
+// MaxHistory is how many rounds status.history keeps (the CRD allows 50).
+const MaxHistory = 30
+
+// PushHistory puts a closed round at the front of status.history, dropping the oldest beyond
+// MaxHistory. The operator and the status webhook (for a withdrawal) both archive through it.
+func (st *CategoryApplicationStatus) PushHistory(rec ReviewRecord) {
+	st.History = append([]ReviewRecord{rec}, st.History...)
+	if len(st.History) > MaxHistory {
+		st.History = st.History[:MaxHistory]
+	}
+}
+
 // ReviewRecord is one earlier review round.
 type ReviewRecord struct {
 	// generation of the spec under review in that round.

@@ -38,12 +38,10 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	"sigs.k8s.io/yaml"
 
-	"github.com/channelshop/category-operator/internal/operator"
 	"github.com/channelshop/category-operator/internal/testenv"
 )
 
@@ -101,8 +99,7 @@ type run struct {
 	kcm     *exec.Cmd
 	kcmDone chan struct{}
 	kcmLog  *os.File
-	mgrStop context.CancelFunc
-	mgrDone chan error
+	op      *testenv.Operator
 	state   state
 }
 
@@ -206,8 +203,8 @@ func (r *run) main(ctx context.Context) error {
 	select {
 	case <-ctx.Done():
 		return ctx.Err()
-	case err := <-r.mgrDone:
-		r.mgrDone = nil
+	case <-r.op.Done():
+		err := r.op.Err()
 		if err == nil {
 			err = errors.New("the manager stopped")
 		}
@@ -442,53 +439,18 @@ func (r *run) installCalendar(ctx context.Context) error {
 // startManager runs the operator as its own user (bound to the generated manager-role), serving
 // the webhooks envtest installed, and waits until they answer through the API server.
 func (r *run) startManager(ctx context.Context) error {
-	o := operator.DefaultOptions()
-	wh := r.env.WebhookInstallOptions
-	o.Namespace = testenv.OperatorNamespace
-	o.OperatorUsername = testenv.OperatorUser
-	o.WebhookHost, o.WebhookPort, o.CertDir = wh.LocalServingHost, wh.LocalServingPort, wh.LocalServingCertDir
+	o := r.env.OperatorOptions()
 	o.MetricsAddr, o.ProbeAddr = freeOr(r.metricsAddr), freeOr(r.probeAddr)
-	mgr, err := operator.New(r.env.OperatorConfig, o)
-	if err != nil {
-		return fmt.Errorf("setting up the manager: %w", err)
-	}
-	mctx, stop := context.WithCancel(context.Background())
-	r.mgrStop, r.mgrDone = stop, make(chan error, 1)
-	go func() { r.mgrDone <- mgr.Start(mctx) }()
 	say("manager starting as %s (metrics %s, probes %s, webhooks https://%s:%d)", testenv.OperatorUser, o.MetricsAddr, o.ProbeAddr, o.WebhookHost, o.WebhookPort)
-
-	wctx, wcancel := context.WithTimeout(ctx, 60*time.Second)
-	defer wcancel()
-	if !mgr.GetCache().WaitForCacheSync(wctx) {
-		return r.startFailure(ctx, "the manager's cache did not sync")
-	}
-	var lastErr error
-	for {
-		// A dry-run create goes through the policy webhook: it answers only once the manager serves.
-		u := &unstructured.Unstructured{}
-		u.SetAPIVersion("qualification.channelshop.dev/v1alpha1")
-		u.SetKind("CategoryPolicy")
-		u.SetName("webhook-probe")
-		u.Object["spec"] = map[string]any{"displayName": "probe", "subcategories": []any{map[string]any{"id": "a", "displayName": "a"}}}
-		if lastErr = r.env.Admin.Create(wctx, u, client.DryRunAll); lastErr == nil {
-			return nil
+	op, err := r.env.StartOperator(ctx, o)
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
 		}
-		select {
-		case <-wctx.Done():
-			return r.startFailure(ctx, fmt.Sprintf("the webhooks did not answer: %v", lastErr))
-		case err := <-r.mgrDone:
-			r.mgrDone = nil
-			return fmt.Errorf("manager: %w", err)
-		case <-time.After(100 * time.Millisecond):
-		}
+		return err
 	}
-}
-
-func (r *run) startFailure(ctx context.Context, msg string) error {
-	if ctx.Err() != nil {
-		return ctx.Err()
-	}
-	return errors.New(msg)
+	r.op = op
+	return nil
 }
 
 // installPolicies creates the default policies: the resources of config/policies/kustomization.yaml.
@@ -533,17 +495,16 @@ func (r *run) installPolicies(ctx context.Context) (int, error) {
 // stop undoes whatever main started, in reverse order. Safe to call after a partial start.
 func (r *run) stop() error {
 	var errs []error
-	if r.mgrStop != nil {
-		r.mgrStop()
-		if r.mgrDone != nil {
-			select {
-			case err := <-r.mgrDone:
-				if err != nil {
-					errs = append(errs, fmt.Errorf("manager: %w", err))
-				}
-			case <-time.After(30 * time.Second):
-				errs = append(errs, errors.New("the manager did not stop within 30s"))
+	if r.op != nil {
+		stopped := make(chan error, 1)
+		go func() { stopped <- r.op.Stop() }()
+		select {
+		case err := <-stopped:
+			if err != nil {
+				errs = append(errs, fmt.Errorf("manager: %w", err))
 			}
+		case <-time.After(30 * time.Second):
+			errs = append(errs, errors.New("the manager did not stop within 30s"))
 		}
 	}
 	if r.kcm != nil {

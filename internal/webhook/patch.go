@@ -32,3 +32,16 @@ func child(obj map[string]any, key string) map[string]any {
 	}
 	return m
 }
+
+// toJSONValue converts a typed value to the generic form patchRaw edits.
+func toJSONValue(v any) (any, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	var out any
+	if err := json.Unmarshal(b, &out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}

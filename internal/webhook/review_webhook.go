@@ -56,11 +56,36 @@ func (w *Review) Mutate(_ context.Context, req admission.Request) admission.Resp
 		return admission.Allowed("")
 	}
 	now := metav1.NewTime(w.Clock.Now())
+	history, withdrawal := withdrawalHistory(old, d, now)
+	var historyJSON any
+	if withdrawal {
+		if historyJSON, err = toJSONValue(history); err != nil {
+			return admission.Errored(http.StatusInternalServerError, err)
+		}
+	}
 	return patchRaw(req.Object.Raw, func(obj map[string]any) {
-		d := child(child(obj, "status"), "decision")
+		st := child(obj, "status")
+		d := child(st, "decision")
 		d["reviewer"] = req.UserInfo.Username
 		d["decidedAt"] = now.UTC().Format(time.RFC3339)
+		if withdrawal {
+			st["history"] = historyJSON
+		}
 	})
+}
+
+// withdrawalHistory is pure: a withdrawal replaces the approval of the same generation, so the
+// approved round goes to history first and who approved, and when, stays on record (D29).
+func withdrawalHistory(old *qualv1.CategoryApplication, d *qualv1.Decision, at metav1.Time) ([]qualv1.ReviewRecord, bool) {
+	prev := old.Status.Decision
+	if d == nil || d.Verdict != qualv1.VerdictWithdrawn || prev == nil || prev.Verdict != qualv1.VerdictApproved ||
+		prev.Generation != d.Generation {
+		return nil, false
+	}
+	st := old.Status.DeepCopy()
+	st.PushHistory(qualv1.ReviewRecord{Generation: prev.Generation, SubmittedAt: st.SubmittedAt,
+		ReviewDeadline: st.ReviewDeadline, Decision: st.Decision, ArchivedAt: &at})
+	return st.History, true
 }
 
 // Validate enforces D16, D17 and ownership of status fields.
@@ -78,9 +103,14 @@ func (w *Review) Validate(ctx context.Context, req admission.Request) admission.
 		}
 		return admission.Allowed("")
 	}
-	// Everyone else may touch status.decision only.
+	// Everyone else may touch status.decision only (and history, as Mutate archives a withdrawn approval).
 	rest, oldRest := app.Status.DeepCopy(), old.Status.DeepCopy()
 	rest.Decision, oldRest.Decision = nil, nil
+	if len(rest.History) > 0 && rest.History[0].ArchivedAt != nil {
+		if h, ok := withdrawalHistory(old, newD, *rest.History[0].ArchivedAt); ok {
+			oldRest.History = h
+		}
+	}
 	if !apiequality.Semantic.DeepEqual(rest, oldRest) {
 		return forbidden("only the operator writes status; a reviewer may set status.decision only (use `kubectl category approve|reject|withdraw`)")
 	}

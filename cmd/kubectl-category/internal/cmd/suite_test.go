@@ -5,18 +5,15 @@ import (
 	"fmt"
 	"os"
 	"testing"
-	"time"
 
 	"go.uber.org/zap/zapcore"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
-	"github.com/channelshop/category-operator/internal/operator"
 	"github.com/channelshop/category-operator/internal/testenv"
 )
 
@@ -63,31 +60,12 @@ func setup() (stop func(), err error) {
 	if err := env.EnsureNamespace(ctx, testenv.OperatorNamespace); err != nil {
 		return nil, err
 	}
-	o := operator.DefaultOptions()
-	wh := env.WebhookInstallOptions
-	o.MetricsAddr, o.ProbeAddr = "0", "0"
-	o.Namespace = testenv.OperatorNamespace
-	o.WebhookHost, o.WebhookPort, o.CertDir = wh.LocalServingHost, wh.LocalServingPort, wh.LocalServingCertDir
-	mgr, err := operator.New(env.OperatorConfig, o)
+	op, err := env.StartOperator(ctx, env.OperatorOptions())
 	if err != nil {
 		return nil, err
 	}
-	mctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		if err := mgr.Start(mctx); err != nil {
-			fmt.Fprintln(os.Stderr, "manager:", err)
-		}
-	}()
-	stop = func() { cancel(); <-done }
-	syncCtx, syncCancel := context.WithTimeout(mctx, 30*time.Second)
-	defer syncCancel()
-	if !mgr.GetCache().WaitForCacheSync(syncCtx) {
-		stop()
-		return nil, fmt.Errorf("manager cache did not sync")
-	}
-	for _, step := range []func(context.Context) error{waitForWebhook, grantRoles, installPolicy} {
+	stop = func() { _ = op.Stop() }
+	for _, step := range []func(context.Context) error{grantRoles, installPolicy} {
 		if err := step(ctx); err != nil {
 			stop()
 			return nil, err
@@ -125,24 +103,4 @@ func grantRoles(ctx context.Context) error {
 		}
 	}
 	return nil
-}
-
-// waitForWebhook waits until the webhook server answers through the API server.
-func waitForWebhook(ctx context.Context) error {
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		u := &unstructured.Unstructured{}
-		u.SetAPIVersion("qualification.channelshop.dev/v1alpha1")
-		u.SetKind("CategoryPolicy")
-		u.SetName("webhook-probe")
-		u.Object["spec"] = map[string]any{"displayName": "probe", "subcategories": []any{map[string]any{"id": "a", "displayName": "a"}}}
-		err := admin.Create(ctx, u, client.DryRunAll)
-		if err == nil {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("webhook not serving: %w", err)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
 }
