@@ -34,10 +34,13 @@ import (
 
 	"go.uber.org/zap/zapcore"
 	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	"sigs.k8s.io/yaml"
@@ -47,6 +50,10 @@ import (
 
 // adminUser is the identity of bin/local/kubeconfig (and of kube-controller-manager).
 const adminUser = "local-admin"
+
+// reviewerUser is the identity of bin/local/reviewer.kubeconfig, bound to the shipped
+// config/rbac/reviewer_role.yaml like a reviewer in a cluster.
+const reviewerUser = "local-reviewer"
 
 func main() {
 	root := testenv.RepoRoot()
@@ -120,7 +127,11 @@ type proc struct {
 }
 
 func (r *run) kubeconfigPath() string { return filepath.Join(r.dir, "kubeconfig") }
-func (r *run) statePath() string      { return filepath.Join(r.dir, "state.json") }
+
+// reviewerKubeconfigPath authenticates as reviewerUser: the admin created the sample
+// application, and nobody decides an application they created (D16).
+func (r *run) reviewerKubeconfigPath() string { return filepath.Join(r.dir, "reviewer.kubeconfig") }
+func (r *run) statePath() string              { return filepath.Join(r.dir, "state.json") }
 
 func (r *run) main(ctx context.Context) error {
 	start := time.Now()
@@ -167,6 +178,10 @@ func (r *run) main(ctx context.Context) error {
 		return err
 	}
 
+	if err := r.writeReviewerKubeconfig(ctx); err != nil {
+		return err
+	}
+
 	if err := r.startControllerManager(kcmBin); err != nil {
 		return err
 	}
@@ -194,11 +209,12 @@ func (r *run) main(ctx context.Context) error {
 ==> ready in %.1fs: local control plane at %s
     CRDs, webhooks (served here), RBAC, calendar and %d default policies installed;
     kube-controller-manager collects garbage (log: %s).
-    Admin kubeconfig: %s   Ctrl-C stops everything.
+    Admin kubeconfig: %s   Reviewer: %s   Ctrl-C stops everything.
 
     kubectl --kubeconfig %s apply -f config/samples/
 
-`, time.Since(start).Seconds(), env.AdminConfig.Host, n, r.relative(filepath.Join(r.dir, "kube-controller-manager.log")), rel, rel)
+`, time.Since(start).Seconds(), env.AdminConfig.Host, n, r.relative(filepath.Join(r.dir, "kube-controller-manager.log")), rel,
+		r.relative(r.reviewerKubeconfigPath()), rel)
 
 	select {
 	case <-ctx.Done():
@@ -259,6 +275,7 @@ func (r *run) cleanupStale() {
 		_ = os.RemoveAll(d)
 	}
 	_ = os.Remove(r.kubeconfigPath())
+	_ = os.Remove(r.reviewerKubeconfigPath())
 	_ = os.Remove(r.statePath())
 }
 
@@ -532,6 +549,7 @@ func (r *run) stop() error {
 			_ = os.Remove(r.statePath())
 		}
 		_ = os.Remove(r.kubeconfigPath())
+		_ = os.Remove(r.reviewerKubeconfigPath())
 		_ = r.lock.Close()
 	}
 	return errors.Join(errs...)
@@ -572,4 +590,36 @@ func mustGetwd() string {
 		return "/"
 	}
 	return wd
+}
+
+// writeReviewerKubeconfig installs the shipped reviewer ClusterRole, binds it to reviewerUser
+// and writes that user's kubeconfig.
+func (r *run) writeReviewerKubeconfig(ctx context.Context) error {
+	b, err := os.ReadFile(filepath.Join(r.root, "config", "rbac", "reviewer_role.yaml"))
+	if err != nil {
+		return err
+	}
+	role := &rbacv1.ClusterRole{}
+	if err := yaml.UnmarshalStrict(b, role); err != nil {
+		return fmt.Errorf("config/rbac/reviewer_role.yaml: %w", err)
+	}
+	binding := &rbacv1.ClusterRoleBinding{
+		ObjectMeta: metav1.ObjectMeta{Name: role.Name + "-" + reviewerUser},
+		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: role.Name},
+		Subjects:   []rbacv1.Subject{{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: reviewerUser}},
+	}
+	for _, obj := range []client.Object{role, binding} {
+		if err := r.env.Admin.Create(ctx, obj); err != nil && !apierrors.IsAlreadyExists(err) {
+			return fmt.Errorf("creating %s %s: %w", obj.GetObjectKind().GroupVersionKind().Kind, obj.GetName(), err)
+		}
+	}
+	u, err := r.env.AddUser(envtest.User{Name: reviewerUser, Groups: []string{"system:authenticated"}}, r.env.AdminConfig)
+	if err != nil {
+		return err
+	}
+	kubeconfig, err := u.KubeConfig()
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(r.reviewerKubeconfigPath(), kubeconfig, 0o600)
 }

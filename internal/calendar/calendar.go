@@ -114,6 +114,20 @@ func Default() *Calendar { return New(shanghai, nil, nil) }
 // Location returns the calendar's timezone.
 func (c *Calendar) Location() *time.Location { return c.loc }
 
+// FormatDeadline renders a review deadline in the calendar's zone. A deadline is the end of a
+// working day, an instant that is also the next day's 00:00; it reads "2026-12-04 24:00 CST" so
+// the date shown is the reviewer's last day, not the day after.
+func (c *Calendar) FormatDeadline(t time.Time) string { return FormatDeadline(t, c.loc) }
+
+// FormatDeadline is Calendar.FormatDeadline in any zone.
+func FormatDeadline(t time.Time, loc *time.Location) string {
+	lt := t.In(loc)
+	if lt.Hour() == 0 && lt.Minute() == 0 && lt.Second() == 0 && lt.Nanosecond() == 0 {
+		return lt.AddDate(0, 0, -1).Format("2006-01-02") + " 24:00 " + lt.Format("MST")
+	}
+	return lt.Format("2006-01-02 15:04 MST")
+}
+
 // IsWorkingDay reports whether the civil date of t, in the calendar's
 // location, is a working day.
 func (c *Calendar) IsWorkingDay(t time.Time) bool {

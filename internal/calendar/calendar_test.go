@@ -368,3 +368,21 @@ func TestShippedConfigMap(t *testing.T) {
 	}
 	g.Expect(n).To(gm.Equal(248))
 }
+
+func TestFormatDeadline(t *testing.T) {
+	shanghai, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for in, want := range map[time.Time]string{
+		// The end of Friday 2026-12-04 in Shanghai is 16:00 UTC: the reviewer's last day is the 4th.
+		time.Date(2026, 12, 4, 16, 0, 0, 0, time.UTC): "2026-12-04 24:00 CST",
+		time.Date(2027, 1, 1, 0, 0, 0, 0, shanghai):   "2026-12-31 24:00 CST",
+		time.Date(2026, 12, 4, 16, 0, 1, 0, time.UTC): "2026-12-05 00:00 CST",
+		time.Date(2026, 12, 4, 9, 30, 0, 0, time.UTC): "2026-12-04 17:30 CST",
+	} {
+		if got := FormatDeadline(in, shanghai); got != want {
+			t.Errorf("FormatDeadline(%s) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -114,7 +114,7 @@ func (v View) deadline() string {
 	if d == nil {
 		return "<none>"
 	}
-	s := v.time(d.Time)
+	s := v.Calendar.FormatDeadline(d.Time)
 	if v.App.Status.Phase != qualv1.PhaseUnderReview {
 		return s
 	}
@@ -184,7 +184,7 @@ func history(w *writer, v View) {
 			submitted = v.time(r.SubmittedAt.Time)
 		}
 		if r.ReviewDeadline != nil {
-			deadline = v.time(r.ReviewDeadline.Time)
+			deadline = v.Calendar.FormatDeadline(r.ReviewDeadline.Time)
 		}
 		decision := "not decided (the spec changed)"
 		if r.Decision != nil {

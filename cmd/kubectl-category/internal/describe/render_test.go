@@ -58,7 +58,7 @@ func TestRenderPriorPlatformSideBySide(t *testing.T) {
 	s := out.String()
 	g.Expect(s).To(ContainSubstring("Generation:    3 (decisions apply to this generation only: --generation 3)\n"))
 	g.Expect(s).To(ContainSubstring("(个人护理 / 个护仪器 / 电动牙刷)"))
-	g.Expect(s).To(MatchRegexp(`Deadline: +2026-12-12 00:00 UTC +\(1\.5 working days left\)`))
+	g.Expect(s).To(MatchRegexp(`Deadline: +2026-12-11 24:00 UTC +\(1\.5 working days left\)`))
 	g.Expect(s).To(ContainSubstring("1. PriorPlatform: Douyin, account acc\n"))
 	g.Expect(s).To(MatchRegexp(`\n +DECLARED +EVIDENCE\n`))
 	g.Expect(s).To(MatchRegexp(`sales, month -1 \(newest\): 1,280,000 CNY +file: secret m, key douyin\.png\n`))

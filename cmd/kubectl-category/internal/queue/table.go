@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"k8s.io/cli-runtime/pkg/printers"
+
+	"github.com/channelshop/category-operator/internal/calendar"
 )
 
 // DeadlineFormat shows the deadline in the calendar's zone, where "end of day" is meant.
@@ -28,7 +30,7 @@ func formatDeadline(r Row, loc *time.Location) string {
 	if r.Deadline.IsZero() {
 		return "<none>"
 	}
-	return r.Deadline.In(loc).Format(DeadlineFormat)
+	return calendar.FormatDeadline(r.Deadline, loc)
 }
 
 func printQueue(w io.Writer, rows []Row, allNamespaces bool, loc *time.Location) error {
