@@ -7,25 +7,10 @@ import (
 	. "github.com/onsi/gomega"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
 )
-
-// jewelryCopy is the shipped jewelry policy under another name, with custom rules.
-func jewelryCopy(t *testing.T, name string, rules ...map[string]any) *unstructured.Unstructured {
-	p := readObjects(t, repoPath("config", "policies", "jewelry.yaml"))[0]
-	p.SetName(name)
-	if len(rules) > 0 {
-		list := make([]any, len(rules))
-		for i, r := range rules {
-			list[i] = r
-		}
-		p.Object["spec"].(map[string]any)["rules"] = list
-	}
-	return p
-}
 
 func rule(id, expr string) map[string]any {
 	return map[string]any{"id": id, "expression": expr, "field": "spec.merchant", "message": "custom rule " + id + " is not met"}
@@ -49,7 +34,9 @@ func TestCustomRulesAtApply(t *testing.T) {
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
 			g := NewWithT(t)
-			err := admin.Create(ctx, jewelryCopy(t, "jewelry-refused", rule("r", c.expr)))
+			err := admin.Create(ctx, jewelryCopy(t, "jewelry-refused", func(spec map[string]any) {
+				spec["rules"] = []any{rule("r", c.expr)}
+			}))
 			g.Expect(err).To(HaveOccurred())
 			for _, w := range c.want {
 				g.Expect(err.Error()).To(ContainSubstring(w))
@@ -68,9 +55,9 @@ func TestCustomRuleAtRuntime(t *testing.T) {
 	ensurePolicies(t)
 	ns := newNamespace(t, "shop-cel")
 	sampleSecrets(t, ns)
-	policy := jewelryCopy(t, "jewelry-cel", rule("flagship-name", "object.spec.merchant.shopName.contains('Flagship')"))
-	g.Expect(admin.Create(ctx, policy)).To(Succeed())
-	t.Cleanup(func() { _ = admin.Delete(ctx, policy) })
+	policy := createJewelryCopy(t, "jewelry-cel", func(spec map[string]any) {
+		spec["rules"] = []any{rule("flagship-name", "object.spec.merchant.shopName.contains('Flagship')")}
+	})
 
 	app := sampleApp(t, ns, "gold", nextAppID(), "gold")
 	app.Spec.Notify = nil

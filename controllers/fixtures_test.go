@@ -11,6 +11,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -160,4 +161,41 @@ func bindRole(t *testing.T, role, user string) {
 	if err := admin.Create(context.Background(), b); err != nil && !apierrors.IsAlreadyExists(err) {
 		t.Fatal(err)
 	}
+}
+
+// jewelryCopy is the shipped jewelry policy under another name, edited, so a test may change
+// its rules without touching other tests.
+func jewelryCopy(t *testing.T, name string, edit func(spec map[string]any)) *unstructured.Unstructured {
+	t.Helper()
+	p := readObjects(t, repoPath("config", "policies", "jewelry.yaml"))[0]
+	p.SetName(name)
+	if edit != nil {
+		edit(p.Object["spec"].(map[string]any))
+	}
+	return p
+}
+
+// createJewelryCopy creates jewelryCopy for the duration of the test.
+func createJewelryCopy(t *testing.T, name string, edit func(spec map[string]any)) *unstructured.Unstructured {
+	t.Helper()
+	p := jewelryCopy(t, name, edit)
+	if err := admin.Create(context.Background(), p); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = admin.Delete(context.Background(), p) })
+	return p
+}
+
+// merchantSink points the sample's notification Secret (acme-notify) in ns at a new test sink.
+func merchantSink(t *testing.T, ns, token string) *sink {
+	t.Helper()
+	s := newSink(t, token)
+	ctx := context.Background()
+	if err := admin.Delete(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "acme-notify"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := admin.Create(ctx, s.secret(ns, "acme-notify")); err != nil {
+		t.Fatal(err)
+	}
+	return s
 }

@@ -10,7 +10,6 @@ import (
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
-	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
@@ -71,14 +70,10 @@ func TestMetrics(t *testing.T) {
 	ctx := context.Background()
 	ensurePolicies(t)
 	const group = "jewelry-metrics"
-	policy := jewelryCopy(t, group)
-	g.Expect(admin.Create(ctx, policy)).To(Succeed())
-	t.Cleanup(func() { _ = admin.Delete(ctx, policy) })
+	createJewelryCopy(t, group, nil)
 	ns := newNamespace(t, "shop-metrics")
 	sampleSecrets(t, ns)
-	merchant := newSink(t, "metrics-token")
-	g.Expect(admin.Delete(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "acme-notify"}})).To(Succeed())
-	g.Expect(admin.Create(ctx, merchant.secret(ns, "acme-notify"))).To(Succeed())
+	merchant := merchantSink(t, ns, "metrics-token")
 	bindClusterRole(t, "reviewer_role.yaml", "mona")
 	mona := userClient(t, "mona")
 	start := clock.Now()

@@ -103,9 +103,7 @@ func TestNotificationsHappyPath(t *testing.T) {
 	ensurePolicies(t)
 	ns := newNamespace(t, "shop-notify")
 	sampleSecrets(t, ns)
-	merchant := newSink(t, "s3cret-token")
-	g.Expect(admin.Delete(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "acme-notify"}})).To(Succeed())
-	g.Expect(admin.Create(ctx, merchant.secret(ns, "acme-notify"))).To(Succeed())
+	merchant := merchantSink(t, ns, "s3cret-token")
 	bindClusterRole(t, "reviewer_role.yaml", "nina")
 
 	app := sampleApp(t, ns, "gold", nextAppID(), "gold")
@@ -140,10 +138,8 @@ func TestNotificationsSurviveOutageAndRestart(t *testing.T) {
 	ensurePolicies(t)
 	ns := newNamespace(t, "shop-outage")
 	sampleSecrets(t, ns)
-	s := newSink(t, "tok")
+	s := merchantSink(t, ns, "tok")
 	s.failNext = 2
-	g.Expect(admin.Delete(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "acme-notify"}})).To(Succeed())
-	g.Expect(admin.Create(ctx, s.secret(ns, "acme-notify"))).To(Succeed())
 
 	app := sampleApp(t, ns, "gold", nextAppID(), "gold")
 	g.Expect(admin.Create(ctx, app)).To(Succeed())

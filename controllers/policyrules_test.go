@@ -165,20 +165,17 @@ func TestThresholdsAndStoreRequired(t *testing.T) {
 	ensurePolicies(t)
 	ns := newNamespace(t, "shop-thresholds")
 	sampleSecrets(t, ns)
-	policy := readObjects(t, repoPath("config", "policies", "jewelry.yaml"))[0]
-	policy.SetName("jewelry-thresholds")
-	spec := policy.Object["spec"].(map[string]any)
-	spec["platformThresholds"] = map[string]any{
-		"countedPlatforms": []any{"Douyin", "Kuaishou"}, "minMonthlySalesCNY": int64(1_000_000), "months": int64(3),
-		"minReputationScore": "4.5",
-	}
-	for _, s := range spec["subcategories"].([]any) {
-		if s := s.(map[string]any); s["id"] == "silver" {
-			s["storeProof"] = "StoreRequired"
+	createJewelryCopy(t, "jewelry-thresholds", func(spec map[string]any) {
+		spec["platformThresholds"] = map[string]any{
+			"countedPlatforms": []any{"Douyin", "Kuaishou"}, "minMonthlySalesCNY": int64(1_000_000), "months": int64(3),
+			"minReputationScore": "4.5",
 		}
-	}
-	g.Expect(admin.Create(ctx, policy)).To(Succeed())
-	t.Cleanup(func() { _ = admin.Delete(ctx, policy) })
+		for _, s := range spec["subcategories"].([]any) {
+			if s := s.(map[string]any); s["id"] == "silver" {
+				s["storeProof"] = "StoreRequired"
+			}
+		}
+	})
 
 	app := func(name, level2 string) *qualv1.CategoryApplication {
 		a := sampleApp(t, ns, name, nextAppID(), level2)

@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	. "github.com/onsi/gomega"
-	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -21,17 +20,11 @@ func TestWithdrawal(t *testing.T) {
 	g := NewWithT(t)
 	ctx := context.Background()
 	ensurePolicies(t)
-	// A copy of the shipped jewelry policy, so tightening it touches this test only.
-	policy := readObjects(t, repoPath("config", "policies", "jewelry.yaml"))[0]
-	policy.SetName("jewelry-withdrawal")
-	g.Expect(admin.Create(ctx, policy)).To(Succeed())
-	t.Cleanup(func() { _ = admin.Delete(ctx, policy) })
+	policy := createJewelryCopy(t, "jewelry-withdrawal", nil) // tightened by this test only
 
 	ns := newNamespace(t, "shop-withdraw")
 	sampleSecrets(t, ns)
-	merchantSink := newSink(t, "wd-token")
-	g.Expect(admin.Delete(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "acme-notify"}})).To(Succeed())
-	g.Expect(admin.Create(ctx, merchantSink.secret(ns, "acme-notify"))).To(Succeed())
+	merchant := merchantSink(t, ns, "wd-token")
 	bindClusterRole(t, "reviewer_role.yaml", "wanda")
 	bindClusterRole(t, "reviewer_role.yaml", "vera")
 	wanda, vera := userClient(t, "wanda"), userClient(t, "vera")
@@ -73,7 +66,7 @@ func TestWithdrawal(t *testing.T) {
 	}).Should(Succeed())
 	g.Expect(app.Status.Phase).To(Equal(qualv1.PhaseApproved), "nothing changes for the shop until a reviewer acts (D29)")
 	g.Expect(listingState(g)).To(Equal(qualv1.ListingActive))
-	eventually(g, merchantSink.events).Should(HaveKeyWithValue(qualv1.EventPolicyNoncompliant, 1))
+	eventually(g, merchant.events).Should(HaveKeyWithValue(qualv1.EventPolicyNoncompliant, 1))
 	eventually(g, func() map[qualv1.NotificationEvent]int { return reviewers.eventsAbout(ns, "gold") }).
 		Should(HaveKeyWithValue(qualv1.EventPolicyNoncompliant, 1))
 	eventually(g, func(g Gomega) { g.Expect(events(g, ns, "gold")).To(HaveKey("PolicyNoncompliant")) }).Should(Succeed())
@@ -90,7 +83,7 @@ func TestWithdrawal(t *testing.T) {
 	g.Expect(app.Status.History[0].Decision).To(HaveField("Reviewer", "wanda"), "the withdrawn approval stays on record")
 	g.Expect(condition(app, qualv1.ConditionStalled).Message).To(ContainSubstring("gold now requires an official flagship shop"))
 	eventually(g, listingState).Should(Equal(qualv1.ListingSuspended))
-	eventually(g, merchantSink.events).Should(And(
+	eventually(g, merchant.events).Should(And(
 		HaveKeyWithValue(qualv1.EventWithdrawn, 1), HaveKeyWithValue(qualv1.EventListingSuspended, 1)))
 
 	// The merchant upgrades the shop: a new round (D13), the listing stays suspended meanwhile.
