@@ -179,7 +179,7 @@ func (r *ApplicationReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&qualv1.CategoryApplication{}, builder.WithPredicates(predicate.Or(
 			predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}, statusDecisionChanged{}))).
-		Owns(&qualv1.ShowcaseListing{}).
+		Owns(&qualv1.ShowcaseListing{}, builder.WithPredicates(listingChangedByOthers{})).
 		Watches(&qualv1.CategoryPolicy{}, handler.EnqueueRequestsFromMapFunc(r.appsOfPolicy),
 			builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.appsOfSecret)).

@@ -111,6 +111,20 @@ func (createOrDelete) Delete(event.DeleteEvent) bool   { return true }
 func (createOrDelete) Update(event.UpdateEvent) bool   { return false }
 func (createOrDelete) Generic(event.GenericEvent) bool { return false }
 
+// listingChangedByOthers passes what the operator must repair on an owned listing: its
+// deletion (recreate it) and a spec change (restore it). Its own creates and status writes
+// need no second look (the reconcile that made them already knows), and at start-up every
+// application is reconciled anyway, so creations add nothing: skipping them saves two no-op
+// reconciles per approval.
+type listingChangedByOthers struct{ predicate.Funcs }
+
+func (listingChangedByOthers) Create(event.CreateEvent) bool   { return false }
+func (listingChangedByOthers) Delete(event.DeleteEvent) bool   { return true }
+func (listingChangedByOthers) Generic(event.GenericEvent) bool { return false }
+func (listingChangedByOthers) Update(e event.UpdateEvent) bool {
+	return e.ObjectOld.GetGeneration() != e.ObjectNew.GetGeneration()
+}
+
 // statusDecisionChanged passes updates that change the reviewer's decision: the only status
 // field written by someone else, and the only status change the controller must react to.
 type statusDecisionChanged struct{ predicate.Funcs }

@@ -61,6 +61,15 @@ func TestListingLifecycle(t *testing.T) {
 	g.Expect(admin.Get(ctx, client.ObjectKey{Namespace: ns, Name: "gold"}, l)).To(Succeed())
 	g.Expect(l.Spec.ApprovedGeneration).To(Equal(app.Generation))
 
+	// A deleted listing is made again: the approval still stands.
+	g.Expect(admin.Delete(ctx, l)).To(Succeed())
+	eventually(g, func(g Gomega) {
+		again := &qualv1.ShowcaseListing{}
+		g.Expect(admin.Get(ctx, client.ObjectKey{Namespace: ns, Name: "gold"}, again)).To(Succeed())
+		g.Expect(again.UID).NotTo(Equal(l.UID))
+		g.Expect(again.Status.State).To(Equal(qualv1.ListingActive))
+	}).Should(Succeed())
+
 	// The business license ends 2031-06-30 (D20): the day after, the listing expires.
 	now := clock.Now()
 	clock.SetTime(time.Date(2031, 6, 30, 16, 0, 1, 0, time.UTC)) // 00:00:01 on 1 July in Shanghai
