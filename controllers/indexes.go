@@ -2,6 +2,7 @@ package controllers
 
 import (
 	"context"
+	"slices"
 
 	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -98,9 +99,13 @@ func (r *ApplicationReconciler) appsOfSecret(ctx context.Context, o client.Objec
 }
 
 // duplicatesOf wakes the other applications for the same shop and category when one is created
-// or deleted, so a duplicate recovers when its original goes away.
+// or deleted, so a duplicate recovers when its original goes away. Not the application itself:
+// the For watch has it, and a second request for it would reconcile it twice from a cache that
+// may not show the first reconcile's write yet.
 func (r *ApplicationReconciler) duplicatesOf(ctx context.Context, o client.Object) []reconcile.Request {
-	return r.requestsFor(ctx, IndexDuplicateKey, DuplicateKey(o.(*qualv1.CategoryApplication)))
+	reqs := r.requestsFor(ctx, IndexDuplicateKey, DuplicateKey(o.(*qualv1.CategoryApplication)))
+	self := types.NamespacedName{Namespace: o.GetNamespace(), Name: o.GetName()}
+	return slices.DeleteFunc(reqs, func(q reconcile.Request) bool { return q.NamespacedName == self })
 }
 
 // createOrDelete passes only creations and deletions.
