@@ -11,6 +11,9 @@ ENVTEST_ASSETS = $(if $(KUBEBUILDER_ASSETS),$(KUBEBUILDER_ASSETS),$(shell ./hack
 
 GO_TEST_FLAGS ?= -timeout 30m
 
+# Flags of `make bench` (see hack/bench/main.go): e.g. BENCH_FLAGS="-n 500 -skip-memory".
+BENCH_FLAGS ?= -out docs/benchmarks.md
+
 SHELL = /usr/bin/env bash -o pipefail
 .SHELLFLAGS = -ec
 
@@ -53,6 +56,10 @@ envtest: ## Build (first time) and cache kube-apiserver, etcd and kube-controlle
 .PHONY: test
 test: verify-generated fmt vet ## Regenerate (fail if stale), then run all tests against a real API server.
 	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" go test $(GO_TEST_FLAGS) ./...
+
+.PHONY: bench
+bench: ## Benchmark the operator against a floor on a real API server; writes docs/benchmarks.md.
+	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" go run ./hack/bench $(BENCH_FLAGS)
 
 ##@ Build
 

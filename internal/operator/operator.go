@@ -56,6 +56,9 @@ type Options struct {
 	NotifyOptions notify.Options
 	// SkipControllerNameValidation allows a second manager in one process (tests, benchmark).
 	SkipControllerNameValidation bool
+	// WebhooksOnly serves the admission webhooks without running controllers: the benchmark's
+	// floor, where a plain client makes the operator's writes.
+	WebhooksOnly bool
 }
 
 // DefaultOptions are the defaults main.go's flags start from.
@@ -123,7 +126,8 @@ func stripSecretValues(obj any) (any, error) {
 	return s, nil
 }
 
-// Setup registers indexes, controllers, webhooks, metrics and health checks on mgr.
+// Setup registers indexes, controllers, webhooks, metrics and health checks on mgr. With
+// WebhooksOnly it keeps the indexes and the webhooks (which read them) and skips the rest.
 func Setup(mgr ctrl.Manager, o Options) error {
 	ctx := context.Background()
 	if o.Clock == nil {
@@ -134,6 +138,25 @@ func Setup(mgr ctrl.Manager, o Options) error {
 	}
 	rules := &celrules.Cache{}
 	cal := calendarSource(mgr.GetCache(), types.NamespacedName{Namespace: o.Namespace, Name: o.CalendarConfigMap})
+	if !o.WebhooksOnly {
+		if err := setupControllers(mgr, o, cal, rules); err != nil {
+			return err
+		}
+	}
+	if o.Webhooks {
+		registerWebhooks(mgr, o, cal, rules)
+		if err := mgr.AddReadyzCheck("webhook", mgr.GetWebhookServer().StartedChecker()); err != nil {
+			return err
+		}
+	}
+	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
+		return err
+	}
+	return mgr.AddReadyzCheck("readyz", healthz.Ping)
+}
+
+// setupControllers registers the reconcilers and the metrics computed from their cache.
+func setupControllers(mgr ctrl.Manager, o Options, cal func(context.Context) *calendar.Calendar, rules *celrules.Cache) error {
 	var reviewer types.NamespacedName
 	if o.ReviewerSinkSecret != "" {
 		reviewer = types.NamespacedName{Namespace: o.Namespace, Name: o.ReviewerSinkSecret}
@@ -149,19 +172,7 @@ func Setup(mgr ctrl.Manager, o Options) error {
 	if err := (&controllers.PolicyReconciler{Client: mgr.GetClient(), Rules: rules}).SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the policy controller: %w", err)
 	}
-	if err := controllers.RegisterMetrics(mgr.GetCache()); err != nil {
-		return err
-	}
-	if o.Webhooks {
-		registerWebhooks(mgr, o, cal, rules)
-		if err := mgr.AddReadyzCheck("webhook", mgr.GetWebhookServer().StartedChecker()); err != nil {
-			return err
-		}
-	}
-	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
-		return err
-	}
-	return mgr.AddReadyzCheck("readyz", healthz.Ping)
+	return controllers.RegisterMetrics(mgr.GetCache())
 }
 
 func registerWebhooks(mgr ctrl.Manager, o Options, cal func(context.Context) *calendar.Calendar, rules *celrules.Cache) {

@@ -29,7 +29,8 @@ func TestQueue(t *testing.T) {
 	lines := strings.Split(strings.TrimSpace(r.out), "\n")
 	g.Expect(lines).To(HaveLen(2), "only the namespace's application")
 	g.Expect(strings.Fields(lines[0])).To(Equal([]string{"NAME", "SHOP", "CATEGORY", "CHANNEL", "DEADLINE", "LEFT"}))
-	deadline := app.Status.ReviewDeadline.In(shanghai).Format("2006-01-02 15:04 MST")
+	// The deadline is the end of a working day: shown as 24:00 of that day, not 00:00 of the next.
+	deadline := app.Status.ReviewDeadline.Add(-time.Minute).In(shanghai).Format("2006-01-02") + " 24:00 CST"
 	row := regexp.MustCompile(`^acme-gold +Acme Jewelry Flagship +jewelry/gold +Shop +` + deadline + ` +(\d+\.\d)d$`).FindStringSubmatch(lines[1])
 	g.Expect(row).NotTo(BeNil(), "row %q", lines[1])
 	// Five working days after the submission day, plus what is left of today (D5).

@@ -1,24 +1,22 @@
 // Package decide is `kubectl category approve|reject|withdraw`. The three verbs share one
-// write: status.decision = {verdict, reason, message, generation}, through the status
-// subresource, guarded by the resourceVersion read, so a decision is only ever made on the
-// generation of the spec the reviewer looked at (D17). Who decided and when are recorded by
-// the API server's webhook from the authenticated request (D16), never sent by us.
+// write, internal/decision: status.decision = {verdict, reason, message, generation}, through
+// the status subresource, guarded by the resourceVersion read, so a decision is only ever made
+// on the generation of the spec the reviewer looked at (D17). Who decided and when are
+// recorded by the API server's webhook from the authenticated request (D16), never sent by us.
 package decide
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 
 	"github.com/spf13/cobra"
-	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
-	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
 	"github.com/channelshop/category-operator/cmd/kubectl-category/internal/factory"
+	"github.com/channelshop/category-operator/internal/decision"
 )
 
 // Resource is how the result line names applications, like kubectl does.
@@ -86,7 +84,8 @@ func (o *Options) Validate() error {
 }
 
 // Run reads the application, refuses locally what the server would refuse, and writes the
-// decision; on a conflict (someone wrote meanwhile) it reads again and re-checks.
+// decision through internal/decision; on a conflict (someone wrote meanwhile) it reads again
+// and re-checks.
 func (o *Options) Run(ctx context.Context) error {
 	c, err := o.Factory.Client()
 	if err != nil {
@@ -96,65 +95,13 @@ func (o *Options) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	key := client.ObjectKey{Namespace: ns, Name: o.Name}
-	seen := o.Generation
-	app := &qualv1.CategoryApplication{}
-	err = retry.RetryOnConflict(retry.DefaultRetry, func() error {
-		app = &qualv1.CategoryApplication{}
-		if err := c.Get(ctx, key, app); err != nil {
-			return err
-		}
-		if seen == 0 {
-			seen = app.Generation
-		}
-		if err := Check(app, o.Verdict, seen); err != nil {
-			return err
-		}
-		if o.BeforeWrite != nil {
-			if err := o.BeforeWrite(ctx); err != nil {
-				return err
-			}
-		}
-		patch, err := decisionPatch(app.ResourceVersion, o.decision(seen))
-		if err != nil {
-			return err
-		}
-		return c.Status().Patch(ctx, app, client.RawPatch(types.MergePatchType, patch))
+	app, seen, err := decision.Write(ctx, c, decision.Request{
+		Key: client.ObjectKey{Namespace: ns, Name: o.Name}, Verdict: o.Verdict, Reason: o.Reason,
+		Message: strings.TrimSpace(o.Message), Generation: o.Generation, BeforeWrite: o.BeforeWrite,
 	})
 	if err != nil {
 		return err // server refusals are returned as they are: they are written for reviewers
 	}
-	fmt.Fprintf(o.Out, "%s/%s %s (generation %d)\n", Resource, app.Name, pastTense(o.Verdict), seen)
+	fmt.Fprintf(o.Out, "%s/%s %s (generation %d)\n", Resource, app.Name, decision.PastTense(o.Verdict), seen)
 	return nil
 }
-
-func (o *Options) decision(gen int64) qualv1.Decision {
-	return qualv1.Decision{Verdict: o.Verdict, Reason: o.Reason, Message: strings.TrimSpace(o.Message), Generation: gen}
-}
-
-// decisionPatch is a JSON merge patch naming status.decision only, so it cannot overwrite
-// the operator's status fields, and carrying resourceVersion, so it fails with 409 Conflict
-// if anything changed since the read. reason and message are null when empty, and reviewer
-// and decidedAt always, so nothing of an earlier decision (the approval a withdrawal
-// replaces) survives the merge; the server fills in reviewer and decidedAt.
-func decisionPatch(resourceVersion string, d qualv1.Decision) ([]byte, error) {
-	orNull := func(s string) any {
-		if s == "" {
-			return nil
-		}
-		return s
-	}
-	return json.Marshal(map[string]any{
-		"metadata": map[string]any{"resourceVersion": resourceVersion},
-		"status": map[string]any{"decision": map[string]any{
-			"verdict":    d.Verdict,
-			"reason":     orNull(d.Reason),
-			"message":    orNull(d.Message),
-			"generation": d.Generation,
-			"reviewer":   nil,
-			"decidedAt":  nil,
-		}},
-	})
-}
-
-func pastTense(v qualv1.Verdict) string { return strings.ToLower(string(v)) }

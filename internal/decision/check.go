@@ -1,4 +1,4 @@
-package decide
+package decision
 
 import (
 	"fmt"
@@ -31,7 +31,7 @@ func Check(app *qualv1.CategoryApplication, v qualv1.Verdict, seen int64) error 
 	}
 	if decidedNow {
 		msg := fmt.Sprintf("generation %d of %s was already %s%s; a decision is final for its generation (D17)",
-			gen, app.Name, pastTense(d.Verdict), by(d))
+			gen, app.Name, PastTense(d.Verdict), by(d))
 		if d.Verdict == qualv1.VerdictApproved {
 			msg += "; to take an approval back use `kubectl category withdraw`"
 		} else {

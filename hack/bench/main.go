@@ -1,0 +1,265 @@
+// Command bench is `make bench`: the operator's cost against a floor, on a real kube-apiserver
+// and etcd (envtest, from KUBEBUILDER_ASSETS), every client unthrottled.
+//
+//  1. Floor: a manager serves the admission webhooks but runs no controller; plain clients
+//     make exactly the lifecycle's writes for N applications, with the operator's concurrency.
+//     It runs before and after the operator run, which it brackets against drift and noise.
+//  2. Operator: a manager runs; the merchant creates N applications, the reviewer approves
+//     each through the plugin's path (internal/decision) once all are UnderReview; done when
+//     all are Ready with an Active listing.
+//  3. Counts: every identity's requests through a counting transport, the controller's
+//     reconciles from controller-runtime's registry, 409s.
+//  4. Steady state: a restarted manager (with a reviewers' sink) must write and send nothing.
+//  5. Memory: heap after GC and RSS of this process with a settled manager holding 1,000 and
+//     10,000 applications.
+//
+// It prints one table and, with -out, writes docs/benchmarks.md.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"go.uber.org/zap/zapcore"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+
+	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
+	"github.com/channelshop/category-operator/internal/calendar"
+	"github.com/channelshop/category-operator/internal/operator"
+	"github.com/channelshop/category-operator/internal/testenv"
+)
+
+type options struct {
+	n           int
+	memoryN     []int
+	concurrency int
+	out         string
+	skipMemory  bool
+}
+
+func main() {
+	var o options
+	var memoryN string
+	flag.IntVar(&o.n, "n", 2000, "Applications in the floor and operator runs (the ratio).")
+	flag.StringVar(&memoryN, "memory-n", "1000,10000", "Comma-separated numbers of applications to measure memory with.")
+	flag.IntVar(&o.concurrency, "concurrency", operator.DefaultOptions().MaxConcurrentReconciles,
+		"Workers of every client pool, and the operator's MaxConcurrentReconciles.")
+	flag.StringVar(&o.out, "out", "", "Write the results here as Markdown (e.g. docs/benchmarks.md); empty: print only.")
+	flag.BoolVar(&o.skipMemory, "skip-memory", false, "Skip the memory runs.")
+	flag.Parse()
+	sizes, err := parseSizes(memoryN)
+	if err != nil || o.n <= 0 || o.concurrency <= 0 {
+		fmt.Fprintln(os.Stderr, "error: -n, -concurrency and -memory-n must be positive", err)
+		os.Exit(2)
+	}
+	o.memoryN = sizes
+	ctrl.SetLogger(zap.New(zap.WriteTo(os.Stderr), zap.Level(zapcore.ErrorLevel)))
+
+	// A signal cancels the run; the deferred stops still end the manager and the control plane.
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, o); err != nil {
+		fmt.Fprintln(os.Stderr, "error:", err)
+		os.Exit(1)
+	}
+}
+
+func parseSizes(s string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		n, err := strconv.Atoi(f)
+		if err != nil || n <= 0 {
+			return nil, fmt.Errorf("-memory-n: %q is not a positive number", f)
+		}
+		out = append(out, n)
+	}
+	sort.Ints(out)
+	return out, nil
+}
+
+func say(format string, args ...any) {
+	fmt.Printf("%s "+format+"\n", append([]any{time.Now().Format("15:04:05")}, args...)...)
+}
+
+// bench is the control plane, the identities, and the manager running now.
+type bench struct {
+	env         *testenv.Env
+	admin       client.Client
+	adminREST   rest.Interface
+	adminCfg    *rest.Config
+	operatorCfg *rest.Config
+	merchantCfg *rest.Config
+	reviewerCfg *rest.Config
+	concurrency int
+	n           int
+
+	template   *qualv1.CategoryApplication
+	secrets    []*unstructured.Unstructured
+	calendar   *calendar.Calendar
+	reviewDays int
+	namespaces int // namespaces made so far
+	apps       int // applications named so far
+	live       []appRef
+	op         *testenv.Operator
+}
+
+func run(ctx context.Context, o options) (err error) {
+	started := time.Now()
+	say("starting kube-apiserver and etcd from %s", os.Getenv("KUBEBUILDER_ASSETS"))
+	env, err := testenv.Start(testenv.Options{Webhooks: true})
+	if err != nil {
+		return err
+	}
+	b := &bench{env: env, concurrency: o.concurrency, n: o.n}
+	var t *tracker
+	defer func() {
+		if t != nil {
+			t.stop()
+		}
+		if stopErr := b.stopManager(); stopErr != nil && err == nil {
+			err = stopErr
+		}
+		if stopErr := env.Stop(); stopErr != nil && err == nil {
+			err = stopErr
+		}
+	}()
+	if err := b.setupCluster(ctx); err != nil {
+		return err
+	}
+	cs, err := kubernetes.NewForConfig(b.adminCfg)
+	if err != nil {
+		return err
+	}
+	b.adminREST = cs.CoreV1().RESTClient()
+	if err := b.loadTemplate(); err != nil {
+		return err
+	}
+	r := &report{opts: o, started: started.UTC(), machine: describeMachine(cs)}
+	if t, err = startTracker(ctx, b.adminCfg); err != nil {
+		return err
+	}
+	// The floor runs before and after the operator: run-to-run noise on a small shared machine
+	// is as large as the differences measured, and bracketing cancels any drift.
+	if r.floor, err = b.floor(ctx, t, "bench-floor", "floor (before)"); err != nil {
+		return err
+	}
+	opRefs, err := b.prepare(ctx, "bench-op", o.n)
+	if err != nil {
+		return err
+	}
+	say("operator: %d applications, %d workers per client, MaxConcurrentReconciles %d", o.n, o.concurrency, o.concurrency)
+	if r.oper, err = b.runOperator(ctx, opRefs, t); err != nil {
+		return err
+	}
+	b.live = opRefs
+	if err := b.stopManager(); err != nil {
+		return err
+	}
+	if r.floorAfter, err = b.floor(ctx, t, "bench-floor2", "floor (after)"); err != nil {
+		return err
+	}
+	t.stop()
+	t = nil
+
+	say("steady state: restarting the manager (with a reviewers' sink)")
+	if r.steady, err = b.runSteady(ctx, o.n); err != nil {
+		return err
+	}
+	m := measureMemory(o.n)
+	r.ratioMem = &m
+	say("steady state: %d writes, %d events, %.0f notifications, %.0f reconciles; heap %.1f MiB, RSS %.1f MiB",
+		r.steady.identity.lifecycle(), r.steady.identity.events(), r.steady.notifications, r.steady.reconciles, m.heapMiB, m.rssMiB)
+
+	if !o.skipMemory {
+		if r.memory, err = b.runMemory(ctx, o.memoryN); err != nil {
+			return err
+		}
+	}
+	r.total = time.Since(started)
+	md := r.markdown()
+	fmt.Println()
+	fmt.Print(md)
+	if o.out != "" {
+		if err := os.MkdirAll(filepath.Dir(o.out), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(o.out, []byte(md), 0o644); err != nil {
+			return err
+		}
+		say("wrote %s", o.out)
+	}
+	return nil
+}
+
+// floor runs the floor in fresh namespaces, then removes its applications, so that the
+// operator's cache holds only its own.
+func (b *bench) floor(ctx context.Context, t *tracker, prefix, name string) (*result, error) {
+	refs, err := b.prepare(ctx, prefix, b.n)
+	if err != nil {
+		return nil, err
+	}
+	say("%s: %d applications, %d workers, webhooks served, no controller", name, len(refs), b.concurrency)
+	res, err := b.runFloor(ctx, refs, t, name)
+	if err != nil {
+		return nil, err
+	}
+	say("%s: %.1fs", name, res.seconds)
+	if err := b.remove(ctx, refs); err != nil {
+		return nil, err
+	}
+	return res, t.wait(ctx, "floor cleanup", refs, stateGone, 5*time.Minute)
+}
+
+// managerSpec is how one manager runs.
+type managerSpec struct {
+	webhooksOnly bool
+	count        *counter // counts the manager's requests (controllers, webhooks, events)
+	reviewerSink string
+}
+
+// startManager starts a manager as the operator's user, unthrottled, not binding metrics
+// (read in-process), with as many reconcile workers as the benchmark's clients have.
+func (b *bench) startManager(ctx context.Context, s managerSpec) (*testenv.Operator, error) {
+	e := *b.env // a copy that authenticates with the (counted) unthrottled config
+	e.OperatorConfig, e.Admin = b.operatorCfg, b.admin
+	if s.count != nil {
+		e.OperatorConfig = s.count.config(b.operatorCfg)
+	}
+	o := e.OperatorOptions()
+	o.SkipControllerNameValidation = true
+	o.MaxConcurrentReconciles = b.concurrency
+	o.WebhooksOnly = s.webhooksOnly
+	o.ReviewerSinkSecret = s.reviewerSink
+	op, err := e.StartOperator(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	b.op = op
+	return op, nil
+}
+
+func (b *bench) stopManager() error {
+	if b.op == nil {
+		return nil
+	}
+	err := b.op.Stop()
+	b.op = nil
+	return err
+}

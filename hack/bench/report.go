@@ -1,0 +1,260 @@
+package main
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+)
+
+// report is everything measured, rendered as Markdown.
+type report struct {
+	opts       options
+	started    time.Time
+	total      time.Duration
+	machine    machine
+	floor      *result // before the operator run
+	floorAfter *result // the same floor after it
+	oper       *result
+	steady     *steadyResult
+	ratioMem   *memResult
+	memory     []memResult
+	extraNotes []string
+}
+
+const dash = "—"
+
+func (r *report) markdown() string {
+	var b strings.Builder
+	w := func(format string, a ...any) { fmt.Fprintf(&b, format, a...) }
+	m := r.machine
+	w("# Benchmarks\n\n")
+	w("`make bench` (`hack/bench`) runs the application lifecycle on a real kube-apiserver and etcd (envtest) twice: ")
+	w("once as a **floor**, plain clients making exactly the lifecycle's writes with no controller running, and once with the **operator**. ")
+	w("Every client, the manager's included, runs with QPS -1: nothing is throttled client-side.\n\n")
+	w("- Date: %s\n", r.started.Format("Mon Jan _2 15:04:05 MST 2006"))
+	w("- Machine: %d CPUs (%s), %s memory; %s\n", m.cpus, m.model, m.memory, m.goVersion)
+	w("- Control plane: kube-apiserver %s, etcd %s (built by `hack/envtest-assets.sh`)\n", m.kubeVersion, m.etcdVersion)
+	w("- Code: %s\n", m.commit)
+	w("- Command: `make bench` (here: `go run ./hack/bench -n %d -memory-n %s -concurrency %d -out docs/benchmarks.md`); the whole run took %s\n\n",
+		r.opts.n, joinInts(r.opts.memoryN), r.opts.concurrency, r.total.Round(time.Second))
+
+	w("## Results\n\n")
+	w("| N | floor s | operator s | ratio operator/floor | writes/app operator vs floor | reconciles/app | 409s | steady-state writes | heap MiB | RSS MiB |\n")
+	w("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	f, o, n := r.floor, r.oper, float64(r.opts.n)
+	heap, rss := dash, dash
+	if r.ratioMem != nil {
+		heap, rss = fmt.Sprintf("%.1f", r.ratioMem.heapMiB), fmt.Sprintf("%.1f", r.ratioMem.rssMiB)
+	}
+	w("| %s | %.1f | %.1f | %.2f | %.3f vs %.3f | %.2f | %d | %d | %s | %s |\n", thousands(r.opts.n), r.floorSeconds(), o.seconds,
+		r.ratio(), float64(lifecycle(o))/n, float64(lifecycle(f))/n, reconciles(o)/n, conflicts(o), r.steady.identity.lifecycle(), heap, rss)
+	for _, mr := range r.memory {
+		w("| %s (memory) | %s | %s | %s | %s | %s | %s | %s | %.1f | %.1f |\n", thousands(mr.n), dash, dash, dash, dash, dash, dash, dash, mr.heapMiB, mr.rssMiB)
+	}
+	w("\nFloor s is the mean of the floor run before the operator run (%.1f s) and the same floor after it (%.1f s). ", f.seconds, r.floorAfter.seconds)
+	w("Writes count every identity's mutating requests of the lifecycle (merchant, reviewer, operator), without Events ")
+	w("(their own column below) and without the SubjectAccessReviews the status webhook makes (not stored). ")
+	w("Heap is `HeapInuse` after `runtime.GC()` and `debug.FreeOSMemory()`, RSS is `VmRSS`: both of this process, the manager ")
+	w("plus the small benchmark driver, measured once the manager had reconciled every application and gone quiet for 5 s; ")
+	w("the N = %s row is the restarted manager of the steady-state check.\n\n", thousands(r.opts.n))
+
+	r.targets(w)
+	r.phases(w)
+	r.writes(w)
+	r.cpu(w)
+	w("## What bounds the ratio\n\n%s\n\n", r.bounds())
+	r.method(w)
+	return b.String()
+}
+
+func (r *report) floorSeconds() float64 { return (r.floor.seconds + r.floorAfter.seconds) / 2 }
+
+func (r *report) ratio() float64 { return r.oper.seconds / r.floorSeconds() }
+
+func lifecycle(res *result) int {
+	n := 0
+	for _, s := range res.identities {
+		n += s.lifecycle()
+	}
+	return n
+}
+
+func events(res *result) int {
+	n := 0
+	for _, s := range res.identities {
+		n += s.events()
+	}
+	return n
+}
+
+func conflicts(res *result) int {
+	n := 0
+	for _, s := range res.identities {
+		n += s.conflicts
+	}
+	return n
+}
+
+func reconciles(res *result) float64 {
+	t := 0.0
+	for _, v := range res.reconciles {
+		t += v
+	}
+	return t
+}
+
+func (r *report) targets(w func(string, ...any)) {
+	n := float64(r.opts.n)
+	pass := func(ok bool) string { return map[bool]string{true: "PASS", false: "MISS"}[ok] }
+	w("## Targets\n\n| target | measured | |\n|---|---|---|\n")
+	at := ""
+	if r.opts.n != 2000 {
+		at = fmt.Sprintf(" (measured at N = %s)", thousands(r.opts.n))
+	}
+	w("| ratio operator/floor ≤ 1.5 at N = 2,000%s | %.2f | %s |\n", at, r.ratio(), pass(r.ratio() <= 1.5))
+	w("| (noise: the ratio against each floor run alone) | %.2f and %.2f | |\n", r.oper.seconds/r.floor.seconds, r.oper.seconds/r.floorAfter.seconds)
+	ow, fw := lifecycle(r.oper), lifecycle(r.floor)
+	w("| writes per approved application ≤ the floor's | %.3f vs %.3f (%s vs %s writes) | %s |\n", float64(ow)/n, float64(fw)/n, thousands(ow), thousands(fw), pass(ow <= fw))
+	c, all := conflicts(r.oper), lifecycle(r.oper)
+	w("| 409s < 1%% of writes | %d of %s (%.2f%%) | %s |\n", c, thousands(all), 100*float64(c)/float64(all), pass(float64(c) < 0.01*float64(all)))
+	s := r.steady
+	sw, se := s.identity.lifecycle(), s.identity.events()
+	w("| steady state after a restart: 0 writes | %d writes, %d Events | %s |\n", sw, se, pass(sw == 0 && se == 0))
+	w("| steady state after a restart: 0 notifications | %.0f sent (category_notifications_total), %d received by the reviewers' sink | %s |\n",
+		s.notifications, s.sinkPosts, pass(s.notifications == 0 && s.sinkPosts == 0))
+	for _, m := range r.memory {
+		if m.n == 10000 {
+			w("| heap after GC at 10,000 applications: report it | %.1f MiB heap, %.1f MiB RSS | reported |\n", m.heapMiB, m.rssMiB)
+		}
+	}
+	w("\n")
+}
+
+func (r *report) phases(w func(string, ...any)) {
+	w("## Phases\n\n| phase | seconds | writes | Events | 409s | reconciles |\n|---|---:|---:|---:|---:|---:|\n")
+	for _, res := range []*result{r.floor, r.oper, r.floorAfter} {
+		for _, p := range res.phases {
+			secs := dash
+			if p.seconds >= 0 {
+				secs = fmt.Sprintf("%.1f", p.seconds)
+			}
+			w("| %s | %s | %s | %s | %d | %s |\n", p.name, secs, thousands(p.writes), thousands(p.events), p.conflicts, thousands(int(p.reconciles)))
+		}
+	}
+	s := r.steady
+	w("| steady state: restart, reconcile all, 5 s quiet | %.1f | %d | %d | %d | %s |\n\n",
+		s.seconds, s.identity.lifecycle(), s.identity.events(), s.identity.conflicts, thousands(int(s.reconciles)))
+	var results []string
+	for _, k := range sortedKeys(r.oper.reconciles) {
+		results = append(results, fmt.Sprintf("%s %.0f", k, r.oper.reconciles[k]))
+	}
+	w("Reconciles of the operator run by result: %s. Notifications sent after the restart: %.0f.\n\n", strings.Join(results, ", "), s.notifications)
+}
+
+func (r *report) writes(w func(string, ...any)) {
+	n := float64(r.opts.n)
+	w("## Writes per application, by identity and request\n\n| identity | request | operator run | floor |\n|---|---|---:|---:|\n")
+	rows := map[string]bool{}
+	for _, res := range []*result{r.oper, r.floor} {
+		for who, s := range res.identities {
+			for _, k := range s.keys() {
+				rows[who+"\x00"+k] = true
+			}
+		}
+	}
+	for _, row := range sortedKeys(rows) {
+		who, k, _ := strings.Cut(row, "\x00")
+		note := ""
+		switch {
+		case isEvent(k):
+			note = " (Event, not a lifecycle write)"
+		case isReview(k):
+			note = " (webhook's permission check, not stored)"
+		}
+		w("| %s | `%s`%s | %.2f | %.2f |\n", who, k, note, float64(r.oper.identities[who].writes[k])/n, float64(r.floor.identities[who].writes[k])/n)
+	}
+	w("| **all** | **lifecycle writes** | **%.2f** | **%.2f** |\n", float64(lifecycle(r.oper))/n, float64(lifecycle(r.floor))/n)
+	w("| **all** | **Events** | **%.2f** | **%.2f** |\n\n", float64(events(r.oper))/n, float64(events(r.floor))/n)
+	w("Requests answered with an error (a 409 is counted as a write above: it was sent):\n\n")
+	errs := 0
+	for _, x := range []struct {
+		name string
+		res  *result
+	}{{"operator run", r.oper}, {"floor", r.floor}} {
+		for _, who := range sortedKeys(x.res.identities) {
+			s := x.res.identities[who]
+			for _, k := range sortedKeys(s.failures) {
+				w("- %s, %s: %d × `%s`\n", x.name, who, s.failures[k], k)
+				errs++
+			}
+		}
+	}
+	if errs == 0 {
+		w("- none\n")
+	}
+	w("\n")
+}
+
+func (r *report) cpu(w func(string, ...any)) {
+	w("## CPU and server time\n\n")
+	w("| run | wall s | CPU s kube-apiserver | CPU s etcd | CPU s this process | CPU s other processes | cores busy | server ms per lifecycle write | etcd ms per write | webhook calls per app | webhook ms per call |\n")
+	w("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	for _, x := range []struct {
+		name string
+		res  *result
+	}{{"floor (before)", r.floor}, {"operator", r.oper}, {"floor (after)", r.floorAfter}} {
+		c, s := x.res.cpu, x.res.server
+		w("| %s | %.1f | %.1f | %.1f | %.1f | %.1f | %.0f%% | %.1f | %.1f | %.1f | %.1f |\n", x.name, x.res.seconds, c.apiserver, c.etcd, c.self,
+			c.others(), 100*c.machine/(x.res.seconds*float64(r.machine.cpus)), 1000*s.writeSeconds/s.writes, 1000*s.etcdSeconds/s.etcd,
+			s.webhooks/float64(r.opts.n), 1000*s.webhookSeconds/s.webhooks)
+	}
+	w("\nServer times are kube-apiserver's `apiserver_request_duration_seconds` (mutating requests on applications and listings) and ")
+	w("`apiserver_admission_webhook_admission_duration_seconds`, etcd's is `etcd_request_duration_seconds` (creates and updates of applications and listings); ")
+	w("\"this process\" is the manager (controllers and webhooks) and the benchmark's clients; \"cores busy\" is the whole machine's, other processes included (/proc/stat).\n\n")
+}
+
+func (r *report) method(w func(string, ...any)) {
+	w("## How it runs\n\n")
+	for _, s := range []string{
+		fmt.Sprintf("The floor runs twice, before and after the operator run (the second with the operator run's %s applications present), in fresh namespaces, and its applications are removed after each run: bracketing the operator run cancels drift, and the two floor times show the run-to-run noise.", thousands(r.opts.n)),
+		fmt.Sprintf("Applications are `config/samples/03-categoryapplication.yaml` with distinct AppIDs (D1), %d per namespace, with the Secrets of `config/samples/02-secrets.yaml`; the policies of `config/policies` and the calendar of `config/calendar` are installed first, and the policies are Ready before anything is timed.", appsPerNamespace),
+		"`spec.notify` is removed from the applications and no reviewers' sink is configured in the floor and operator runs: the sample's sink (hooks.acme.example) is unreachable here, and the floor sends no notifications, so both runs do the same lifecycle.",
+		"Floor: a manager with `WebhooksOnly` serves the admission webhooks (failurePolicy=Fail, part of every write's path) and runs no controller. Each worker takes one application through: merchant creates it; operator user patches status to UnderReview (the operator's fields and conditions, resourceVersion-guarded merge patch); reviewer approves through `internal/decision` (the plugin's Get, Check and merge patch); operator user creates the ShowcaseListing owned by the application, patches its status to Active, and patches the application's status to Approved/Listed/Ready — the order the reconciler writes them.",
+		"Operator: a fresh manager (`env.StartOperator`, MaxConcurrentReconciles = -concurrency); the merchant creates every application with -concurrency workers; once all are UnderReview the reviewer approves them with -concurrency workers through `internal/decision`; done when all are Ready with an Active listing. The same merchant and reviewer users as in the floor.",
+		"Completion is followed through one watch on applications and one on listings (an informer in this process), running in both runs so that both carry the same load; nothing Lists applications repeatedly.",
+		"Counts: every identity's requests go through a counting `http.RoundTripper` (`rest.Config.WrapTransport`): the manager's (controllers, webhooks' SubjectAccessReviews, the event recorder), the merchant's and the reviewer's. Reconciles are `controller_runtime_reconcile_total{controller=\"categoryapplication\"}` read in-process (differences: the registry outlives managers).",
+		"Steady state: after the operator run the manager is stopped and a new one started, now with a reviewers' sink (an in-process loopback HTTP server, named by `ReviewerSinkSecret`); once it has reconciled every application and 5 s passed without a reconcile, its writes, Events and notifications (counter delta and the sink's received requests) are reported.",
+		fmt.Sprintf("Memory: for each size the operator run's %s approved applications (with their listings) are cut down to the size, or applications are added and taken to UnderReview only (not approved); then a new manager is started and measured once it has reconciled all and is quiet.", thousands(r.opts.n)),
+	} {
+		w("- %s\n", s)
+	}
+	for _, s := range r.extraNotes {
+		w("- %s\n", s)
+	}
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func thousands(n int) string {
+	s := fmt.Sprint(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
+func joinInts(ns []int) string {
+	var s []string
+	for _, n := range ns {
+		s = append(s, fmt.Sprint(n))
+	}
+	return strings.Join(s, ",")
+}
