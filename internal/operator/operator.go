@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/rest"
@@ -96,11 +97,12 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 	return mgr, nil
 }
 
-// cacheOptions keep the cache small: no managedFields on anything, Secrets without their
-// values (the operator needs only their keys; sink values are read uncached when sending).
+// cacheOptions keep the cache small: no managedFields and no kubectl last-applied copy on
+// anything (GitOps tools that apply client-side double every object with it), Secrets without
+// their values (the operator needs only their keys; sink values are read uncached when sending).
 func cacheOptions(o Options) cache.Options {
 	return cache.Options{
-		DefaultTransform: cache.TransformStripManagedFields(),
+		DefaultTransform: stripForCache,
 		ByObject: map[client.Object]cache.ByObject{
 			&corev1.Secret{}: {Transform: stripSecretValues},
 			&corev1.ConfigMap{}: {
@@ -109,6 +111,20 @@ func cacheOptions(o Options) cache.Options {
 			},
 		},
 	}
+}
+
+// lastApplied is kubectl's client-side apply annotation: the whole object again, as JSON.
+const lastApplied = "kubectl.kubernetes.io/last-applied-configuration"
+
+func stripForCache(obj any) (any, error) {
+	if m, ok := obj.(metav1.Object); ok {
+		m.SetManagedFields(nil)
+		if a := m.GetAnnotations(); a[lastApplied] != "" {
+			delete(a, lastApplied)
+			m.SetAnnotations(a)
+		}
+	}
+	return obj, nil
 }
 
 func stripSecretValues(obj any) (any, error) {
