@@ -47,7 +47,7 @@ func (r *ApplicationReconciler) listing(ctx context.Context, s *appState) (stepR
 
 	desired := current
 	if approved {
-		desired = desiredListing(app, current, r.Scheme())
+		desired = DesiredListing(app, current, r.Scheme())
 		if current == nil {
 			if err := r.Create(ctx, desired, client.FieldOwner(FieldManager)); err != nil {
 				// AlreadyExists: the cache was behind; the next reconcile adopts or reports it.
@@ -79,9 +79,10 @@ func (r *ApplicationReconciler) listing(ctx context.Context, s *appState) (stepR
 	return stepResult{requeueAfter: requeue}, nil
 }
 
-// desiredListing is the listing of the approved generation; it keeps the object identity of
-// an existing one (adoption) and only replaces its spec.
-func desiredListing(app *qualv1.CategoryApplication, current *qualv1.ShowcaseListing, scheme *runtime.Scheme) *qualv1.ShowcaseListing {
+// DesiredListing is the listing of the approved generation; it keeps the object identity of
+// an existing one (adoption) and only replaces its spec. Exported for the benchmark's floor,
+// which must write the very listing the operator writes.
+func DesiredListing(app *qualv1.CategoryApplication, current *qualv1.ShowcaseListing, scheme *runtime.Scheme) *qualv1.ShowcaseListing {
 	l := &qualv1.ShowcaseListing{}
 	if current != nil {
 		l = current.DeepCopy()

@@ -19,7 +19,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
-	"github.com/channelshop/category-operator/internal/testenv"
 )
 
 const (
@@ -123,8 +122,6 @@ func newNamespace(t *testing.T, name string) string {
 	}
 	return name
 }
-
-var _ = testenv.OperatorUser
 
 func runtimeConvert(in map[string]any, out any) error {
 	return runtime.DefaultUnstructuredConverter.FromUnstructured(in, out)

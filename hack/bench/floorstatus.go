@@ -6,11 +6,8 @@ import (
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
-	"github.com/channelshop/category-operator/internal/requirements"
-	"github.com/channelshop/category-operator/internal/testenv"
 )
 
 // The floor writes what the operator writes, computed here without its reconciler: the same
@@ -37,26 +34,6 @@ func (b *bench) underReviewStatus(app *qualv1.CategoryApplication, now time.Time
 	setCond(app, qualv1.ConditionUnderReview, true, qualv1.ReasonAwaitingReview, msg)
 	setCond(app, qualv1.ConditionReviewOverdue, false, qualv1.ReasonWithinDeadline, "the review deadline has not passed")
 	setCond(app, qualv1.ConditionReady, false, qualv1.ReasonAwaitingReview, msg)
-}
-
-// listingFor is the listing of an approved application, owned by it.
-func listingFor(app *qualv1.CategoryApplication) (*qualv1.ShowcaseListing, error) {
-	l := &qualv1.ShowcaseListing{}
-	l.Name, l.Namespace = app.Name, app.Namespace
-	if err := controllerutil.SetControllerReference(app, l, testenv.Scheme); err != nil {
-		return nil, err
-	}
-	d := app.Status.Decision
-	l.Spec = qualv1.ShowcaseListingSpec{
-		ApplicationRef: qualv1.LocalObjectReference{Name: app.Name},
-		AppID:          app.Spec.Merchant.AppID, ShopName: app.Spec.Merchant.ShopName,
-		Category: app.Spec.Category, Channel: app.Spec.Channel,
-		ApprovedGeneration: d.Generation, ValidUntil: requirements.EarliestValidUntil(app),
-	}
-	if d.DecidedAt != nil {
-		l.Spec.ApprovedAt = *d.DecidedAt
-	}
-	return l, nil
 }
 
 // activate is an Active listing's status.
