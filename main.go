@@ -9,11 +9,11 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
-	"github.com/channelshop/category-operator/internal/operator"
+	"github.com/channelshop/category-operator/internal/manager"
 )
 
 func main() {
-	o := operator.DefaultOptions()
+	o := manager.DefaultOptions()
 	flag.StringVar(&o.MetricsAddr, "metrics-bind-address", o.MetricsAddr, "Address the metrics endpoint binds to; \"0\" disables it.")
 	flag.StringVar(&o.ProbeAddr, "health-probe-bind-address", o.ProbeAddr, "Address the /healthz and /readyz endpoints bind to.")
 	flag.BoolVar(&o.LeaderElection, "leader-elect", false, "Enable leader election so that only one manager is active.")
@@ -33,7 +33,7 @@ func main() {
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&zapOpts)))
 	log := ctrl.Log.WithName("setup")
 
-	mgr, err := operator.New(ctrl.GetConfigOrDie(), o)
+	mgr, err := manager.New(ctrl.GetConfigOrDie(), o)
 	if err != nil {
 		log.Error(err, "unable to set up the manager")
 		os.Exit(1)

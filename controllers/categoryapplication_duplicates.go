@@ -10,6 +10,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
+	"github.com/channelshop/category-operator/internal/index"
 )
 
 // duplicates enforces D1: one application per (shop, category). Admission refuses a second
@@ -17,7 +18,7 @@ import (
 // Duplicate and goes no further, while the original proceeds.
 func (r *ApplicationReconciler) duplicates(ctx context.Context, s *appState) (stepResult, error) {
 	var list qualv1.CategoryApplicationList
-	if err := r.List(ctx, &list, client.MatchingFields{IndexDuplicateKey: DuplicateKey(s.app)}); err != nil {
+	if err := r.List(ctx, &list, client.MatchingFields{index.DuplicateKeyField: index.DuplicateKey(s.app)}); err != nil {
 		return stepResult{}, err
 	}
 	original := OriginalOf(list.Items)

@@ -12,6 +12,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
+	"github.com/channelshop/category-operator/internal/findings"
 	"github.com/channelshop/category-operator/internal/requirements"
 )
 
@@ -23,22 +24,9 @@ func (r *ApplicationReconciler) requirements(ctx context.Context, s *appState) (
 		App: s.app, Policy: s.policy, Now: s.now, Location: s.cal.Location(),
 		Secrets: r.secretKeys(ctx, s.app.Namespace),
 	}
-	findings := requirements.Evaluate(in)
-	if s.policy != nil && len(s.policy.Spec.Rules) > 0 {
-		prog, errs := r.Rules.Get(s.policy)
-		if len(errs) > 0 {
-			findings = append(findings, qualv1.Finding{Rule: "PolicyInvalid", Field: "spec.category.group",
-				Message: fmt.Sprintf("the custom rules of policy %q do not compile, ask the platform team to fix them: %v", s.policy.Name, errs.ToAggregate())})
-		} else {
-			findings = append(findings, prog.Evaluate(s.app)...)
-		}
-		requirements.Sort(findings)
-	}
-	if len(findings) == 0 {
-		findings = nil
-	}
-	s.app.Status.Findings = findings
-	setRequirementsMetCondition(s.app, findings)
+	found := findings.Of(in, r.Rules)
+	s.app.Status.Findings = found
+	setRequirementsMetCondition(s.app, found)
 
 	var res stepResult
 	if next, ok := requirements.NextExpiry(in); ok {

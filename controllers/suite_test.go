@@ -15,7 +15,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
-	"github.com/channelshop/category-operator/internal/operator"
+	"github.com/channelshop/category-operator/internal/manager"
+	"github.com/channelshop/category-operator/internal/manager/managertest"
 	"github.com/channelshop/category-operator/internal/testenv"
 )
 
@@ -73,8 +74,8 @@ func zapLevel() zapcore.Level {
 
 // managerOptions is how the tests run the operator: as its own user, serving the webhooks
 // envtest installed, with the test clock.
-func managerOptions() operator.Options {
-	o := env.OperatorOptions()
+func managerOptions() manager.Options {
+	o := managertest.Options(env)
 	o.MetricsAddr = metricsAddr
 	o.Clock = clock
 	o.SkipControllerNameValidation = true
@@ -87,7 +88,7 @@ func managerOptions() operator.Options {
 func startManager() error {
 	mgrMu.Lock()
 	defer mgrMu.Unlock()
-	op, err := env.StartOperator(context.Background(), managerOptions())
+	op, err := managertest.Start(context.Background(), env, managerOptions())
 	if err != nil {
 		return err
 	}

@@ -235,6 +235,30 @@ type Decision struct {
 	// +required
 	// +kubebuilder:validation:Minimum=1
 	Generation int64 `json:"generation"`
+
+	// materialsDigest is the round's status.materialsDigest the reviewer looked at: an approval
+	// covers the content of the Secret files that was on file then, not whatever they hold later
+	// (D17, D19). Required for an approval; `kubectl category` fills it in.
+	// +optional
+	// +kubebuilder:validation:MaxLength=71
+	MaterialsDigest string `json:"materialsDigest,omitempty"`
+}
+
+// SecretFileDigest pins the content of one file kept in a Secret: what a reviewer decides on.
+// Only the digest is recorded, never the content.
+type SecretFileDigest struct {
+	// name of the Secret, in the application's namespace.
+	// +required
+	// +kubebuilder:validation:MaxLength=253
+	Name string `json:"name"`
+	// key in the Secret.
+	// +required
+	// +kubebuilder:validation:MaxLength=253
+	Key string `json:"key"`
+	// sha256 of the value, "sha256:" and 64 hex digits.
+	// +required
+	// +kubebuilder:validation:MaxLength=71
+	SHA256 string `json:"sha256"`
 }
 
 // MaxHistory is how many rounds status.history keeps (the CRD allows 50).
@@ -260,6 +284,10 @@ type ReviewRecord struct {
 	// reviewDeadline of that round.
 	// +optional
 	ReviewDeadline *metav1.Time `json:"reviewDeadline,omitempty"`
+	// materialsDigest of that round (see status.materialsDigest).
+	// +optional
+	// +kubebuilder:validation:MaxLength=71
+	MaterialsDigest string `json:"materialsDigest,omitempty"`
 	// decision of that round, if any was made.
 	// +optional
 	Decision *Decision `json:"decision,omitempty"`
@@ -356,6 +384,22 @@ type CategoryApplicationStatus struct {
 	// reviewDeadline is submittedAt plus the policy's review days, in working days (D5).
 	// +optional
 	ReviewDeadline *metav1.Time `json:"reviewDeadline,omitempty"`
+
+	// secretFiles pins the content of every material file kept in a Secret for the current
+	// round: a sha256 per Secret key, recorded when the round starts (D19). A change of content
+	// starts a new round, as a spec change does.
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	// +listMapKey=key
+	// +kubebuilder:validation:MaxItems=1000
+	SecretFiles []SecretFileDigest `json:"secretFiles,omitempty"`
+
+	// materialsDigest identifies the content under review in the current round: a sha256 over
+	// secretFiles. A decision names it, so it covers exactly the content the reviewer saw.
+	// +optional
+	// +kubebuilder:validation:MaxLength=71
+	MaterialsDigest string `json:"materialsDigest,omitempty"`
 
 	// decision is the reviewer's, for one generation; written through `kubectl category`.
 	// +optional

@@ -56,6 +56,14 @@ const (
 	// by the admission webhook and cannot be set or changed by users (D16: nobody reviews their
 	// own application).
 	AnnotationCreatedBy = "qualification.channelshop.dev/created-by"
+	// AnnotationSpecEditors lists, comma-separated, every user who changed the spec since the
+	// last decision. They are recorded by the API server's admission path and cannot be set by
+	// users; none of them may decide the round (D16).
+	AnnotationSpecEditors = "qualification.channelshop.dev/spec-editors"
+	// AnnotationAppIDs on a Namespace lists, comma-separated, the AppIDs the platform team
+	// assigned to it: applications there may name only those (D4). Merchants cannot edit
+	// Namespaces.
+	AnnotationAppIDs = "qualification.channelshop.dev/app-ids"
 )
 
 // Notification events (D5, D14, D20, D29).

@@ -39,7 +39,8 @@ import (
 
 	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
 	"github.com/channelshop/category-operator/internal/calendar"
-	"github.com/channelshop/category-operator/internal/operator"
+	"github.com/channelshop/category-operator/internal/manager"
+	"github.com/channelshop/category-operator/internal/manager/managertest"
 	"github.com/channelshop/category-operator/internal/testenv"
 )
 
@@ -56,7 +57,7 @@ func main() {
 	var memoryN string
 	flag.IntVar(&o.n, "n", 2000, "Applications in the floor and operator runs (the ratio).")
 	flag.StringVar(&memoryN, "memory-n", "1000,10000", "Comma-separated numbers of applications to measure memory with.")
-	flag.IntVar(&o.concurrency, "concurrency", operator.DefaultOptions().MaxConcurrentReconciles,
+	flag.IntVar(&o.concurrency, "concurrency", manager.DefaultOptions().MaxConcurrentReconciles,
 		"Workers of every client pool, and the operator's MaxConcurrentReconciles.")
 	flag.StringVar(&o.out, "out", "", "Write the results here as Markdown (e.g. docs/benchmarks.md); empty: print only.")
 	flag.BoolVar(&o.skipMemory, "skip-memory", false, "Skip the memory runs.")
@@ -242,12 +243,12 @@ func (b *bench) startManager(ctx context.Context, s managerSpec) (*testenv.Opera
 	if s.count != nil {
 		e.OperatorConfig = s.count.config(b.operatorCfg)
 	}
-	o := e.OperatorOptions()
+	o := managertest.Options(&e)
 	o.SkipControllerNameValidation = true
 	o.MaxConcurrentReconciles = b.concurrency
 	o.WebhooksOnly = s.webhooksOnly
 	o.ReviewerSinkSecret = s.reviewerSink
-	op, err := e.StartOperator(ctx, o)
+	op, err := managertest.Start(ctx, &e, o)
 	if err != nil {
 		return nil, err
 	}

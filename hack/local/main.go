@@ -45,6 +45,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	"sigs.k8s.io/yaml"
 
+	"github.com/channelshop/category-operator/internal/manager/managertest"
 	"github.com/channelshop/category-operator/internal/testenv"
 )
 
@@ -456,10 +457,10 @@ func (r *run) installCalendar(ctx context.Context) error {
 // startManager runs the operator as its own user (bound to the generated manager-role), serving
 // the webhooks envtest installed, and waits until they answer through the API server.
 func (r *run) startManager(ctx context.Context) error {
-	o := r.env.OperatorOptions()
+	o := managertest.Options(r.env)
 	o.MetricsAddr, o.ProbeAddr = freeOr(r.metricsAddr), freeOr(r.probeAddr)
 	say("manager starting as %s (metrics %s, probes %s, webhooks https://%s:%d)", testenv.OperatorUser, o.MetricsAddr, o.ProbeAddr, o.WebhookHost, o.WebhookPort)
-	op, err := r.env.StartOperator(ctx, o)
+	op, err := managertest.Start(ctx, r.env, o)
 	if err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()

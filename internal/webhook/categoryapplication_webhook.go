@@ -14,9 +14,10 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
-	"github.com/channelshop/category-operator/controllers"
 	"github.com/channelshop/category-operator/internal/calendar"
 	"github.com/channelshop/category-operator/internal/celrules"
+	"github.com/channelshop/category-operator/internal/findings"
+	"github.com/channelshop/category-operator/internal/index"
 	"github.com/channelshop/category-operator/internal/requirements"
 )
 
@@ -113,14 +114,7 @@ func (w *Application) findings(ctx context.Context, app *qualv1.CategoryApplicat
 		return nil, err
 	}
 	cal := w.Calendar(ctx)
-	findings := requirements.Evaluate(requirements.Input{App: app, Policy: policy, Now: w.Clock.Now(), Location: cal.Location()})
-	if policy != nil && len(policy.Spec.Rules) > 0 {
-		if prog, errs := w.Rules.Get(policy); len(errs) == 0 {
-			findings = append(findings, prog.Evaluate(app)...)
-			requirements.Sort(findings)
-		}
-	}
-	return findings, nil
+	return findings.Of(requirements.Input{App: app, Policy: policy, Now: w.Clock.Now(), Location: cal.Location()}, w.Rules), nil
 }
 
 func (w *Application) mustFindings(ctx context.Context, app *qualv1.CategoryApplication) []qualv1.Finding {
@@ -147,7 +141,7 @@ func ratchet(findings, old []qualv1.Finding) []qualv1.Finding {
 // duplicate refuses a second application for the same shop and category (D1).
 func (w *Application) duplicate(ctx context.Context, app *qualv1.CategoryApplication) (field.ErrorList, error) {
 	var list qualv1.CategoryApplicationList
-	if err := w.Client.List(ctx, &list, client.MatchingFields{controllers.IndexDuplicateKey: controllers.DuplicateKey(app)}); err != nil {
+	if err := w.Client.List(ctx, &list, client.MatchingFields{index.DuplicateKeyField: index.DuplicateKey(app)}); err != nil {
 		return nil, err
 	}
 	for _, other := range list.Items {

@@ -1,7 +1,7 @@
-// Package operator assembles the manager: cache settings, indexes, controllers, webhooks and
-// metrics. main.go, the tests, the benchmark and `make run` all build the operator here, so
-// what is tested is what runs.
-package operator
+// Package manager is the composition root: it assembles the manager (cache settings, indexes,
+// controllers, webhooks and metrics) from the libraries below it. main.go, the tests, the
+// benchmark and `make run` all build it here, so what is tested is what runs.
+package manager
 
 import (
 	"context"

@@ -1,4 +1,4 @@
-package operator
+package manager
 
 import (
 	"testing"
@@ -8,6 +8,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
+	"github.com/channelshop/category-operator/internal/testenv"
 )
 
 func TestStripForCache(t *testing.T) {
@@ -43,4 +44,9 @@ func TestStripSecretValues(t *testing.T) {
 	g.Expect(got.Data).To(Equal(map[string][]byte{"address": nil, "token": nil}), "keys stay: materials are checked by key")
 	g.Expect(got.StringData).To(BeNil())
 	g.Expect(got.Annotations).To(BeNil(), "the last-applied copy holds the values too")
+}
+
+func TestTestUserIsTheDefaultOperatorUser(t *testing.T) {
+	NewWithT(t).Expect(testenv.OperatorUser).To(Equal(DefaultOperatorUser),
+		"tests run the manager as the identity a cluster install gives it")
 }

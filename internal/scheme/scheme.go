@@ -1,4 +1,7 @@
-package operator
+// Package scheme is the runtime scheme every client of the operator uses: the built-in types
+// and the qualification.channelshop.dev API. It sits just above api/ so that the manager, the
+// test environment and the plugin share it without depending on one another.
+package scheme
 
 import (
 	k8sruntime "k8s.io/apimachinery/pkg/runtime"
@@ -7,9 +10,6 @@ import (
 
 	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
 )
-
-// DefaultOperatorUser is the manager's service account as config/default installs it.
-const DefaultOperatorUser = "system:serviceaccount:category-operator-system:category-operator-controller-manager"
 
 // Scheme has the built-in types and the operator's API.
 var Scheme = k8sruntime.NewScheme()
