@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -53,6 +54,9 @@ type ApplicationReconciler struct {
 	Notifier *Notifier
 	// MaxConcurrentReconciles bounds parallel reconciles.
 	MaxConcurrentReconciles int
+
+	digestOnce  sync.Once
+	digestCache *digestCache
 }
 
 // step is one concern of a reconcile. It may stop the list (done) or ask to come back later.
@@ -74,6 +78,10 @@ type appState struct {
 	cal    *calendar.Calendar
 	// duplicate is set by the duplicates step (D1).
 	duplicate bool
+	// pins are the Secret files' digests as they are now (pinMaterials).
+	pins *pins
+	// notes are events the steps raise directly (a decision the controller does not honour).
+	notes []transition
 	// events are transitions found by the steps, turned into Kubernetes events and
 	// notifications only after the status patch succeeded.
 	events []transition
@@ -106,7 +114,7 @@ func (r *ApplicationReconciler) Reconcile(ctx context.Context, req ctrl.Request)
 	}()
 
 	var requeue time.Duration
-	for _, st := range []step{r.loadPolicy, r.requirements, r.duplicates, r.review, r.listing} {
+	for _, st := range []step{r.loadPolicy, r.requirements, r.duplicates, r.pinMaterials, r.review, r.listing} {
 		out, err := st(ctx, s)
 		if err != nil {
 			return ctrl.Result{}, err
@@ -117,7 +125,7 @@ func (r *ApplicationReconciler) Reconcile(ctx context.Context, req ctrl.Request)
 		}
 	}
 	summarize(app, s.duplicate)
-	s.events = transitions(&s.before.Status, &app.Status, app.Generation)
+	s.events = append(transitions(&s.before.Status, &app.Status, app.Generation), s.notes...)
 	out, err := r.notifications(ctx, s)
 	if err != nil {
 		return ctrl.Result{}, err

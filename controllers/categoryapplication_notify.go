@@ -58,9 +58,9 @@ func (r *ApplicationReconciler) notifications(ctx context.Context, s *appState) 
 			continue
 		}
 		for _, sink := range r.sinksFor(s.app, t.event) {
-			if findRecord(st.Notifications, t.event, s.app.Generation, sink) == nil {
+			if findRecord(st.Notifications, t.event, s.app.Generation, st.MaterialsDigest, sink) == nil {
 				st.Notifications = append(st.Notifications, qualv1.NotificationRecord{
-					Event: t.event, Generation: s.app.Generation, Sink: sink, State: qualv1.DeliveryPending,
+					Event: t.event, Generation: s.app.Generation, MaterialsDigest: st.MaterialsDigest, Sink: sink, State: qualv1.DeliveryPending,
 					Reason: t.reason, Message: t.message, CreatedAt: &metav1.Time{Time: s.now},
 				})
 			}
@@ -175,7 +175,7 @@ func (r *ApplicationReconciler) deliver(ctx context.Context, s *appState, rec *q
 	if app.Status.ListingRef != nil {
 		n.Listing = &notify.ListingRef{Name: app.Status.ListingRef.Name}
 	}
-	return r.Notifier.Sender.Send(ctx, sink, n, notify.IdempotencyKey(app.UID, rec.Generation, rec.Event, rec.Sink))
+	return r.Notifier.Sender.Send(ctx, sink, n, idempotencyKey(app, rec))
 }
 
 // recordAttempt is pure: it books one attempt's outcome with exponential backoff.
@@ -194,9 +194,9 @@ func recordAttempt(rec *qualv1.NotificationRecord, err error, now time.Time) {
 	}
 }
 
-func findRecord(recs []qualv1.NotificationRecord, e qualv1.NotificationEvent, gen int64, sink string) *qualv1.NotificationRecord {
+func findRecord(recs []qualv1.NotificationRecord, e qualv1.NotificationEvent, gen int64, round, sink string) *qualv1.NotificationRecord {
 	for i := range recs {
-		if recs[i].Event == e && recs[i].Generation == gen && recs[i].Sink == sink {
+		if recs[i].Event == e && recs[i].Generation == gen && recs[i].MaterialsDigest == round && recs[i].Sink == sink {
 			return &recs[i]
 		}
 	}
@@ -231,4 +231,15 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return s[:n] + "..."
+}
+
+// idempotencyKey is notify.IdempotencyKey for the record; a record of a round pinned to a
+// materials digest extends the key's NUL-joined fields with it, so the second round of one
+// generation is not taken for a retry of the first.
+func idempotencyKey(app *qualv1.CategoryApplication, rec *qualv1.NotificationRecord) string {
+	sink := rec.Sink
+	if rec.MaterialsDigest != "" {
+		sink += "\x00" + rec.MaterialsDigest
+	}
+	return notify.IdempotencyKey(app.UID, rec.Generation, rec.Event, sink)
 }

@@ -82,10 +82,16 @@ func transitions(before, after *qualv1.CategoryApplicationStatus, generation int
 	}
 	if c, ok := became(qualv1.ConditionRequirementsMet, metav1.ConditionFalse); ok && after.Phase != qualv1.PhaseApproved {
 		out = append(out, transition{event: qualv1.EventRequirementsNotMet, warning: true, reason: c.Reason, message: c.Message})
-	} else if ok && after.Phase == qualv1.PhaseApproved {
+	}
+	// An approval the current spec no longer meets: after a policy change (D29), or after an
+	// edit while the listing stands on an earlier approval. The reviewers hear of it.
+	if c, ok := became(qualv1.ConditionPolicyCompliant, metav1.ConditionFalse); ok {
 		out = append(out, transition{event: qualv1.EventPolicyNoncompliant, warning: true, reason: qualv1.ReasonNoncompliant, message: c.Message})
 	}
-	if after.SubmittedGeneration == generation && before.SubmittedGeneration != generation && after.SubmittedAt != nil {
+	// A round starts: for a new generation, or again for the same one when the content of its
+	// Secret files changed (D19).
+	newRound := before.SubmittedGeneration != generation || before.SubmittedAt == nil || !before.SubmittedAt.Equal(after.SubmittedAt)
+	if after.SubmittedGeneration == generation && after.SubmittedAt != nil && newRound {
 		out = append(out, transition{event: qualv1.EventSubmitted, reason: qualv1.ReasonAwaitingReview,
 			message: meta.FindStatusCondition(after.Conditions, qualv1.ConditionUnderReview).Message})
 	}

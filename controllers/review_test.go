@@ -79,7 +79,7 @@ func TestReviewCycle(t *testing.T) {
 
 	// D17: a decision about the old generation is refused.
 	err := decide(alice, app2, qualv1.Decision{Verdict: qualv1.VerdictApproved, Generation: app2.Generation - 1})
-	g.Expect(err).To(MatchError(ContainSubstring("a decision applies only to the generation the reviewer looked at")))
+	g.Expect(err).To(MatchError(ContainSubstring("changed since you looked: generation")))
 	g.Expect(decide(alice, app2, qualv1.Decision{Verdict: qualv1.VerdictApproved, Generation: app2.Generation})).To(Succeed())
 	waitPhase(g, ns, "jadeite", qualv1.PhaseApproved)
 	eventually(g, func(g Gomega) { // events are recorded asynchronously
@@ -135,7 +135,7 @@ func TestWhoMayDecide(t *testing.T) {
 	g.Expect(decide(jules, app.DeepCopy(), approve)).To(Succeed())
 	app = waitPhase(g, ns, "gold", qualv1.PhaseApproved)
 	err := decide(rita, app.DeepCopy(), qualv1.Decision{Verdict: qualv1.VerdictRejected, Reason: "Changed", Message: "m", Generation: app.Generation})
-	g.Expect(err).To(MatchError(ContainSubstring("a decision is immutable for its generation")))
+	g.Expect(err).To(MatchError(ContainSubstring("a decision is final for its generation")))
 	removed := app.DeepCopy()
 	removed.Status.Decision = nil
 	g.Expect(rita.Status().Update(ctx, removed)).To(MatchError(ContainSubstring("a decision cannot be removed")))
@@ -152,7 +152,7 @@ func TestDecisionNeedsReview(t *testing.T) {
 	g.Expect(admin.Create(ctx, app)).To(Succeed())
 	app = waitPhase(g, ns, "gold", qualv1.PhaseIncomplete)
 	err := decide(userClient(t, "rhea"), app, qualv1.Decision{Verdict: qualv1.VerdictApproved, Generation: app.Generation})
-	g.Expect(err).To(MatchError(ContainSubstring("the application is not under review: its requirements are not met")))
+	g.Expect(err).To(MatchError(ContainSubstring("is not under review (phase Incomplete): its requirements are not met")))
 }
 
 // TestReviewOverdue: at the deadline with no decision, ReviewOverdue and an event (D5).

@@ -271,6 +271,16 @@ func (st *CategoryApplicationStatus) PushHistory(rec ReviewRecord) {
 	if len(st.History) > MaxHistory {
 		st.History = st.History[:MaxHistory]
 	}
+	// Only the newest decided round keeps its per-file digests: enough to show what changed
+	// since the last decision, and history stays small.
+	kept := false
+	for i := range st.History {
+		if st.History[i].Decision != nil && !kept {
+			kept = true
+			continue
+		}
+		st.History[i].SecretFiles = nil
+	}
 }
 
 // ReviewRecord is one earlier review round.
@@ -288,6 +298,12 @@ type ReviewRecord struct {
 	// +optional
 	// +kubebuilder:validation:MaxLength=71
 	MaterialsDigest string `json:"materialsDigest,omitempty"`
+	// secretFiles of that round; kept on the newest decided round only, so a reviewer sees
+	// which files changed since the last decision.
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=1000
+	SecretFiles []SecretFileDigest `json:"secretFiles,omitempty"`
 	// decision of that round, if any was made.
 	// +optional
 	Decision *Decision `json:"decision,omitempty"`
@@ -323,6 +339,12 @@ type NotificationRecord struct {
 	// sink is "secret/<name>" for a merchant sink or "reviewers" for the reviewers' sink.
 	// +required
 	Sink string `json:"sink"`
+	// materialsDigest is the review round's (status.materialsDigest) when the event happened:
+	// a round that starts again for the same generation, because the content of its Secret
+	// files changed, is told again.
+	// +optional
+	// +kubebuilder:validation:MaxLength=71
+	MaterialsDigest string `json:"materialsDigest,omitempty"`
 	// state of the delivery.
 	// +required
 	State DeliveryState `json:"state"`

@@ -673,6 +673,11 @@ func (in *ReviewRecord) DeepCopyInto(out *ReviewRecord) {
 		in, out := &in.ReviewDeadline, &out.ReviewDeadline
 		*out = (*in).DeepCopy()
 	}
+	if in.SecretFiles != nil {
+		in, out := &in.SecretFiles, &out.SecretFiles
+		*out = make([]SecretFileDigest, len(*in))
+		copy(*out, *in)
+	}
 	if in.Decision != nil {
 		in, out := &in.Decision, &out.Decision
 		*out = new(Decision)

@@ -195,7 +195,7 @@ func registerWebhooks(mgr ctrl.Manager, o Options, cal func(context.Context) *ca
 	dec := admission.NewDecoder(mgr.GetScheme())
 	srv := mgr.GetWebhookServer()
 	appHook := &hooks.Application{Client: mgr.GetClient(), Decoder: dec, Clock: o.Clock, Calendar: cal, Rules: rules}
-	review := &hooks.Review{Client: mgr.GetClient(), Decoder: dec, Clock: o.Clock, Operator: o.OperatorUsername}
+	review := &hooks.Review{Authorizer: hooks.SubjectAccessReviewer{Client: mgr.GetClient()}, Decoder: dec, Clock: o.Clock, Operator: o.OperatorUsername}
 	const prefix = "-qualification-channelshop-dev-v1alpha1-"
 	for path, h := range map[string]admission.HandlerFunc{
 		"/mutate" + prefix + "categoryapplication":          appHook.Mutate,
