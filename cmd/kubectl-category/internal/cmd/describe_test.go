@@ -50,7 +50,7 @@ func TestDescribe(t *testing.T) {
 	g.Expect(r.out).To(ContainSubstring("kubectl category approve acme-gold -n describe --generation 1 --materials-digest " + digest))
 	// Declared figures next to the evidence that must show them (D12, D27).
 	g.Expect(r.out).To(MatchRegexp(`\n    DECLARED +EVIDENCE\n`))
-	g.Expect(r.out).To(MatchRegexp(`\n    sales, month -1 \(newest\): 1,280,000 CNY +file: secret acme-gold-materials, key douyin-account\.png`+pin+`\n`))
+	g.Expect(r.out).To(MatchRegexp(`\n    sales, month -1 \(newest\): 1,280,000 CNY +file: secret acme-gold-materials, key douyin-account\.png` + pin + `\n`))
 	g.Expect(r.out).To(ContainSubstring("    sales, month -6: 910,000 CNY\n"))
 	g.Expect(r.out).To(MatchRegexp(`\n    reputation score: 4\.8\n    quality score: 4\.9\n    service score: 4\.8\n`))
 	g.Expect(r.out).To(MatchRegexp(`Deadline: +\d{4}-\d\d-\d\d 24:00 CST \(\d\.\d working days left\)`))
