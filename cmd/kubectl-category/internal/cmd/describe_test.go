@@ -85,6 +85,6 @@ func TestDescribeFindings(t *testing.T) {
 
 	r = run(t, "alice", "approve", "acme-gold", "-n", "describe-findings")
 	g.Expect(r.err).To(HaveOccurred())
-	g.Expect(r.errOut).To(Equal("error: acme-gold is not under review (phase Incomplete): its requirements are not met (1 finding(s)); see `kubectl category describe acme-gold`\n"))
+	g.Expect(r.errOut).To(Equal("error: acme-gold is not under review (phase Incomplete): its requirements are not met (1 finding(s)); see `kubectl category describe acme-gold` (D14)\n"))
 	g.Expect(getApp(t, "describe-findings", "acme-gold").Status.Decision).To(BeNil())
 }
