@@ -170,7 +170,7 @@ func (r *ApplicationReconciler) loadPolicy(ctx context.Context, s *appState) (st
 func markReconciling(app *qualv1.CategoryApplication, err error) {
 	meta.SetStatusCondition(&app.Status.Conditions, metav1.Condition{
 		Type: qualv1.ConditionReconciling, Status: metav1.ConditionTrue, Reason: qualv1.ReasonProgressing,
-		Message: "retrying after error: " + err.Error(), ObservedGeneration: app.Generation,
+		Message: qualv1.Truncate("retrying after error: "+err.Error(), qualv1.MaxConditionMessage), ObservedGeneration: app.Generation,
 	})
 }
 

@@ -61,7 +61,7 @@ func (r *ApplicationReconciler) notifications(ctx context.Context, s *appState) 
 			if findRecord(st.Notifications, t.event, s.app.Generation, st.MaterialsDigest, sink) == nil {
 				st.Notifications = append(st.Notifications, qualv1.NotificationRecord{
 					Event: t.event, Generation: s.app.Generation, MaterialsDigest: st.MaterialsDigest, Sink: sink, State: qualv1.DeliveryPending,
-					Reason: t.reason, Message: t.message, CreatedAt: &metav1.Time{Time: s.now},
+					Reason: qualv1.Truncate(t.reason, 1024), Message: qualv1.Truncate(t.message, qualv1.MaxNotificationMessage), CreatedAt: &metav1.Time{Time: s.now},
 				})
 			}
 		}
@@ -186,7 +186,7 @@ func recordAttempt(rec *qualv1.NotificationRecord, err error, now time.Time) {
 		rec.State, rec.DeliveredAt, rec.NextAttemptAt, rec.LastError = qualv1.DeliveryDelivered, &metav1.Time{Time: now}, nil, ""
 		return
 	}
-	rec.LastError = truncate(err.Error(), 512)
+	rec.LastError = qualv1.Truncate(err.Error(), qualv1.MaxNotificationError)
 	rec.NextAttemptAt = &metav1.Time{Time: now.Add(notify.Backoff(rec.Attempts))}
 	rec.State = qualv1.DeliveryPending
 	if rec.Attempts >= failedAfter {
@@ -224,13 +224,6 @@ func deliveryResult(err error) string {
 		return "failure"
 	}
 	return "success"
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "..."
 }
 
 // idempotencyKey is notify.IdempotencyKey for the record; a record of a round pinned to a

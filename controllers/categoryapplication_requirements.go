@@ -59,9 +59,9 @@ func summarizeFindings(findings []qualv1.Finding) string {
 		if i > 0 {
 			b.WriteString("; ")
 		}
-		fmt.Fprintf(&b, "%s: %s", f.Field, f.Message)
+		fmt.Fprintf(&b, "%s: %s", f.Field, qualv1.Truncate(f.Message, qualv1.MaxConditionMessage/maxShown-64))
 	}
-	return b.String()
+	return qualv1.Truncate(b.String(), qualv1.MaxConditionMessage)
 }
 
 // secretKeys looks Secrets up in the cache, which holds their keys but not their values.

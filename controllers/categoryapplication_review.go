@@ -193,7 +193,7 @@ func setCondition(app *qualv1.CategoryApplication, t string, status bool, reason
 		s = metav1.ConditionTrue
 	}
 	meta.SetStatusCondition(&app.Status.Conditions, metav1.Condition{Type: t, Status: s, Reason: reason,
-		Message: msg, ObservedGeneration: app.Generation})
+		Message: qualv1.Truncate(msg, qualv1.MaxConditionMessage), ObservedGeneration: app.Generation})
 }
 
 // setPolicyCompliantCondition: an approved application is re-checked whenever its policy
