@@ -78,6 +78,9 @@ type appState struct {
 	cal    *calendar.Calendar
 	// duplicate is set by the duplicates step (D1).
 	duplicate bool
+	// secrets are the referenced Secrets' keys and value digests (readSecrets); a nil entry:
+	// the Secret does not exist.
+	secrets map[string]map[string]string
 	// pins are the Secret files' digests as they are now (pinMaterials).
 	pins *pins
 	// notes are events the steps raise directly (a decision the controller does not honour).
@@ -114,7 +117,7 @@ func (r *ApplicationReconciler) Reconcile(ctx context.Context, req ctrl.Request)
 	}()
 
 	var requeue time.Duration
-	for _, st := range []step{r.loadPolicy, r.requirements, r.duplicates, r.pinMaterials, r.review, r.listing} {
+	for _, st := range []step{r.loadPolicy, r.readSecrets, r.requirements, r.duplicates, r.pinMaterials, r.review, r.listing} {
 		out, err := st(ctx, s)
 		if err != nil {
 			return ctrl.Result{}, err
@@ -190,7 +193,9 @@ func (r *ApplicationReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Owns(&qualv1.ShowcaseListing{}, builder.WithPredicates(listingChangedByOthers{})).
 		Watches(&qualv1.CategoryPolicy{}, handler.EnqueueRequestsFromMapFunc(r.appsOfPolicy),
 			builder.WithPredicates(predicate.GenerationChangedPredicate{})).
-		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.appsOfSecret)).
+		// Metadata only: the manager never holds Secret values in memory (readSecrets reads the
+		// referenced ones when their resourceVersion changes).
+		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.appsOfSecret), builder.OnlyMetadata).
 		Watches(&qualv1.CategoryApplication{}, handler.EnqueueRequestsFromMapFunc(r.duplicatesOf),
 			builder.WithPredicates(createOrDelete{})).
 		WithOptions(controller.Options{MaxConcurrentReconciles: r.MaxConcurrentReconciles}).

@@ -98,13 +98,13 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 }
 
 // cacheOptions keep the cache small: no managedFields and no kubectl last-applied copy on
-// anything (GitOps tools that apply client-side double every object with it), Secrets without
-// their values (the operator needs only their keys; sink values are read uncached when sending).
+// anything (GitOps tools that apply client-side double every object with it; on a Secret it
+// holds the values too). Secrets are watched as metadata only: the reconciler reads the
+// referenced ones uncached when their resourceVersion changes, so no Secret value is cached.
 func cacheOptions(o Options) cache.Options {
 	return cache.Options{
 		DefaultTransform: stripForCache,
 		ByObject: map[client.Object]cache.ByObject{
-			&corev1.Secret{}: {Transform: stripSecretValues},
 			&corev1.ConfigMap{}: {
 				Namespaces: map[string]cache.Config{o.Namespace: {}},
 				Field:      fields.OneTermEqualSelector("metadata.name", o.CalendarConfigMap),
@@ -125,21 +125,6 @@ func stripForCache(obj any) (any, error) {
 		}
 	}
 	return obj, nil
-}
-
-func stripSecretValues(obj any) (any, error) {
-	s, ok := obj.(*corev1.Secret)
-	if !ok {
-		return obj, nil
-	}
-	s.ManagedFields = nil
-	s.Annotations = nil // kubectl's last-applied-configuration holds the values too
-	keys := make(map[string][]byte, len(s.Data))
-	for k := range s.Data {
-		keys[k] = nil
-	}
-	s.Data, s.StringData = keys, nil
-	return s, nil
 }
 
 // Setup registers indexes, controllers, webhooks, metrics and health checks on mgr. With
