@@ -47,7 +47,7 @@ func summarize(app *qualv1.CategoryApplication, duplicate bool) {
 		case l != nil && l.Reason == qualv1.ReasonListingExpired:
 			stalled(l.Reason, l.Message+": renew the expired documents and update the application to go through review again (D20)")
 		case l != nil && l.Reason == qualv1.ReasonListingConflict:
-			stalled(l.Reason, l.Message+": delete that listing so that the operator can create its own")
+			stalled(l.Reason, l.Message+": delete that listing, then update the application (an annotation will do) so that the operator makes its own")
 		case l != nil:
 			unstalled()
 			ready(false, l.Reason, l.Message)
