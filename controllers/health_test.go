@@ -35,6 +35,7 @@ var (
 	// Eventually moves on (TestMain reports them).
 	healthMu         sync.Mutex
 	healthViolations []string
+	healthSeen       = map[string]bool{}
 )
 
 // readmeHealthRows parses the README's health table: state -> verdicts.
@@ -155,7 +156,10 @@ func checkHealth(g Gomega, app *qualv1.CategoryApplication) {
 	msg := fmt.Sprintf("%s/%s generation %d (resourceVersion %s, phase %s): %s; conditions: %v", app.Namespace, app.Name,
 		app.Generation, app.ResourceVersion, app.Status.Phase, strings.Join(problems, "; "), app.Status.Conditions)
 	healthMu.Lock()
-	healthViolations = append(healthViolations, msg)
+	if !healthSeen[msg] { // Eventually reads the same object many times
+		healthSeen[msg] = true
+		healthViolations = append(healthViolations, msg)
+	}
 	healthMu.Unlock()
 	g.Expect(problems).To(BeEmpty(), msg)
 }
