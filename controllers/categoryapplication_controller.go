@@ -2,7 +2,6 @@ package controllers
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -88,11 +87,17 @@ func (r *ApplicationReconciler) Reconcile(ctx context.Context, req ctrl.Request)
 	requeue, err := r.run(ctx, s)
 	res, err := outcome(s, requeue, err)
 	if perr := r.patchStatus(ctx, s); perr != nil {
-		if err == nil && apierrors.IsConflict(perr) {
+		if apierrors.IsConflict(perr) {
 			// Expected now and then (a reviewer's write, a stale cache): try again soon, quietly.
+			// The retry recomputes everything, including any error and its event.
 			return ctrl.Result{RequeueAfter: 100 * time.Millisecond}, nil
 		}
-		return ctrl.Result{}, errors.Join(err, perr)
+		if err != nil {
+			// Wrap only the patch error: even after a terminal error the retry must come, since
+			// the status that says so was not stored.
+			perr = fmt.Errorf("%w (the reconcile had failed too: %s)", perr, err.Error())
+		}
+		return ctrl.Result{}, perr
 	}
 	r.emit(s)
 	return res, err
