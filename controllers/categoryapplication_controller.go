@@ -2,7 +2,6 @@ package controllers
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -10,8 +9,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/api/meta"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -90,50 +87,53 @@ type appState struct {
 	events []transition
 }
 
-// Reconcile runs the steps and patches status once, only if it changed.
-func (r *ApplicationReconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.Result, retErr error) {
+// Reconcile runs the steps, turns what they returned into status, events and a result
+// (outcome), patches status once if it changed, and only then emits events.
+func (r *ApplicationReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	app := &qualv1.CategoryApplication{}
 	if err := r.Get(ctx, req.NamespacedName, app); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	s := &appState{app: app, before: app.DeepCopy(), now: r.Clock.Now(), cal: r.Calendar(ctx)}
+	requeue, err := r.run(ctx, s)
+	res, err := outcome(s, requeue, err)
+	if perr := r.patchStatus(ctx, s); perr != nil {
+		if apierrors.IsConflict(perr) {
+			// Expected now and then (a reviewer's write, a stale cache): try again soon, quietly.
+			// The retry recomputes everything, including any error and its event.
+			return ctrl.Result{RequeueAfter: 100 * time.Millisecond}, nil
+		}
+		if err != nil {
+			// Wrap only the patch error: even after a terminal error the retry must come, since
+			// the status that says so was not stored.
+			perr = fmt.Errorf("%w (the reconcile had failed too: %s)", perr, err.Error())
+		}
+		return ctrl.Result{}, perr
+	}
+	r.emit(s)
+	return res, err
+}
 
-	defer func() {
-		if retErr != nil {
-			markReconciling(app, retErr)
-		}
-		if err := r.patchStatus(ctx, s); err != nil {
-			if retErr == nil && apierrors.IsConflict(err) {
-				// Expected now and then (a reviewer's write, a stale cache): try again soon, quietly.
-				res = ctrl.Result{RequeueAfter: 100 * time.Millisecond}
-				return
-			}
-			retErr = errors.Join(retErr, err)
-			return
-		}
-		if retErr == nil {
-			r.emit(s)
-		}
-	}()
-
+// run is the ordered list of steps, the summary and the notifications.
+func (r *ApplicationReconciler) run(ctx context.Context, s *appState) (time.Duration, error) {
 	var requeue time.Duration
 	for _, st := range []step{r.loadPolicy, r.readSecrets, r.requirements, r.duplicates, r.pinMaterials, r.review, r.listing} {
 		out, err := st(ctx, s)
 		if err != nil {
-			return ctrl.Result{}, err
+			return 0, err
 		}
 		requeue = soonest(requeue, out.requeueAfter)
 		if out.stop {
 			break
 		}
 	}
-	summarize(app, s.duplicate)
-	s.events = append(transitions(&s.before.Status, &app.Status, app.Generation), s.notes...)
+	summarize(s.app, s.duplicate)
+	s.events = append(transitions(&s.before.Status, &s.app.Status, s.app.Generation), s.notes...)
 	out, err := r.notifications(ctx, s)
 	if err != nil {
-		return ctrl.Result{}, err
+		return 0, err
 	}
-	return ctrl.Result{RequeueAfter: soonest(requeue, out.requeueAfter)}, nil
+	return soonest(requeue, out.requeueAfter), nil
 }
 
 // patchStatus writes status with a merge patch that names only what changed, guarded by
@@ -167,14 +167,6 @@ func (r *ApplicationReconciler) loadPolicy(ctx context.Context, s *appState) (st
 		s.policy = policy
 	}
 	return stepResult{}, nil
-}
-
-// markReconciling records a transient failure; observedGeneration stays behind (kstatus).
-func markReconciling(app *qualv1.CategoryApplication, err error) {
-	meta.SetStatusCondition(&app.Status.Conditions, metav1.Condition{
-		Type: qualv1.ConditionReconciling, Status: metav1.ConditionTrue, Reason: qualv1.ReasonProgressing,
-		Message: qualv1.Truncate("retrying after error: "+err.Error(), qualv1.MaxConditionMessage), ObservedGeneration: app.Generation,
-	})
 }
 
 func soonest(a, b time.Duration) time.Duration {

@@ -57,7 +57,8 @@ func TestMain(m *testing.M) {
 			return 1
 		}
 		defer func() { stopManager() }()
-		return m.Run()
+		code := m.Run()
+		return max(code, reportHealthViolations())
 	}()
 	if err := env.Stop(); err != nil {
 		fmt.Fprintln(os.Stderr, err)
