@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-logr/logr"
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
@@ -26,6 +27,7 @@ import (
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
 )
 
 const fieldOwner = "install-test"
@@ -55,6 +57,7 @@ func TestInstall(t *testing.T) {
 	}
 	g := NewWithT(t)
 	ctx := context.Background()
+	logf.SetLogger(logr.Discard()) // the test's clients; the manager's log is its own output
 	var reviewerPosts atomic.Int32
 	sink := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		reviewerPosts.Add(1)
@@ -205,6 +208,8 @@ func TestInstall(t *testing.T) {
 	}
 	dry := valid.DeepCopy()
 	dry.SetName("acme-gold-after-rotation")
+	// Another shop: one application per shop and category (D1).
+	g.Expect(unstructured.SetNestedField(dry.Object, "wx00000000000000ff", "spec", "merchant", "appID")).To(Succeed())
 	g.Expect(admin.Create(ctx, dry, client.DryRunAll)).To(Succeed(), "admitted through both webhooks after rotation")
 
 	checkMetricsList(t, g, m.metricsPort)
@@ -216,7 +221,7 @@ func TestInstall(t *testing.T) {
 			t.Errorf("the manager was refused something (RBAC gap?): %s", l)
 		}
 	}
-	g.Expect(log).To(ContainSubstring("successfully acquired lease"), "leader election ran (and recorded its event)")
+	g.Expect(log).To(ContainSubstring("Successfully acquired lease"), "leader election ran (and recorded its event)")
 }
 
 // toLocalURL points every webhook of a configuration at the local manager, keeping its path.
