@@ -68,7 +68,7 @@ func fieldsToCompare(kind string) [][]string {
 		return [][]string{{"spec", "ports"}}
 	case "ConfigMap", "Secret":
 		return [][]string{{"data"}, {"type"}}
-	case "Certificate", "Issuer":
+	case "Certificate", "Issuer", "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding":
 		return [][]string{{"spec"}}
 	}
 	return nil
