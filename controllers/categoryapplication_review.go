@@ -95,7 +95,7 @@ func reviewRound(app *qualv1.CategoryApplication, now time.Time, cal *calendar.C
 		return stepResult{}
 	}
 	removeConditions(app, qualv1.ConditionsIn(qualv1.ScopeDecision)...) // no decision about this generation
-	setListedCompliance(app) // unless a listing stands on an earlier approval
+	setListedCompliance(app)                                            // unless a listing stands on an earlier approval
 	if !meta.IsStatusConditionTrue(st.Conditions, qualv1.ConditionRequirementsMet) {
 		endRound(app, qualv1.ReasonRequirementsNotMet, "not under review until every requirement is met (see status.findings)")
 		return stepResult{}
