@@ -62,21 +62,32 @@ func (r *ApplicationReconciler) listing(ctx context.Context, s *appState) (stepR
 	state, reason, requeue := listingState(app, desired, s.now, s.cal)
 	if desired.Status.State != state || desired.Status.Reason != reason || desired.Status.ObservedGeneration != desired.Generation {
 		before := desired.DeepCopy()
-		desired.Status.State, desired.Status.Reason, desired.Status.ObservedGeneration = state, reason, desired.Generation
-		meta.SetStatusCondition(&desired.Status.Conditions, metav1.Condition{Type: qualv1.ConditionReady,
-			Status: boolStatus(state == qualv1.ListingActive), Reason: reason, ObservedGeneration: desired.Generation,
-			Message: fmt.Sprintf("listing is %s", state)})
+		SetListingState(desired, state, reason)
 		if err := r.Status().Patch(ctx, desired, client.MergeFrom(before), client.FieldOwner(FieldManager)); err != nil {
 			return stepResult{}, err
 		}
 	}
-	app.Status.ListingRef = &qualv1.LocalObjectReference{Name: desired.Name}
-	msg := fmt.Sprintf("ShowcaseListing %s is %s", desired.Name, state)
-	if desired.Spec.ValidUntil != nil {
-		msg += fmt.Sprintf(" (valid until %s)", *desired.Spec.ValidUntil)
-	}
-	setCondition(app, qualv1.ConditionListed, state == qualv1.ListingActive, reason, msg)
+	setListedCondition(app, desired)
 	return stepResult{requeueAfter: requeue}, nil
+}
+
+// SetListingState is pure: a listing's status for a state. Exported, like DesiredListing,
+// for the benchmark's floor.
+func SetListingState(l *qualv1.ShowcaseListing, state qualv1.ListingState, reason string) {
+	l.Status.State, l.Status.Reason, l.Status.ObservedGeneration = state, reason, l.Generation
+	meta.SetStatusCondition(&l.Status.Conditions, metav1.Condition{Type: qualv1.ConditionReady,
+		Status: boolStatus(state == qualv1.ListingActive), Reason: reason, ObservedGeneration: l.Generation,
+		Message: fmt.Sprintf("listing is %s", state)})
+}
+
+// setListedCondition is pure: the application's Listed condition from its listing's state.
+func setListedCondition(app *qualv1.CategoryApplication, l *qualv1.ShowcaseListing) {
+	app.Status.ListingRef = &qualv1.LocalObjectReference{Name: l.Name}
+	msg := fmt.Sprintf("ShowcaseListing %s is %s", l.Name, l.Status.State)
+	if l.Spec.ValidUntil != nil {
+		msg += fmt.Sprintf(" (valid until %s)", *l.Spec.ValidUntil)
+	}
+	setCondition(app, qualv1.ConditionListed, l.Status.State == qualv1.ListingActive, l.Status.Reason, msg)
 }
 
 // DesiredListing is the listing of the approved generation; it keeps the object identity of

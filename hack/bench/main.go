@@ -115,6 +115,8 @@ type bench struct {
 	secrets    []*unstructured.Unstructured
 	calendar   *calendar.Calendar
 	reviewDays int
+	// secretSums are the digests of the sample Secrets' values (name → key → sha256).
+	secretSums map[string]map[string]string
 	namespaces int // namespaces made so far
 	apps       int // applications named so far
 	live       []appRef
