@@ -92,16 +92,23 @@ func FuzzEvaluate(f *testing.F) {
 				return // not an application: the API server would never store it
 			}
 			checkFindings(t, app, p)
+			if p == policies[0] { // and once without a policy: D2 and the policy-independent rules
+				checkFindings(t, app, nil)
+			}
 		}
 	})
 }
 
 func checkFindings(t *testing.T, app *v1alpha1.CategoryApplication, p *v1alpha1.CategoryPolicy) {
+	name := "<none>"
+	if p != nil {
+		name = p.Name
+	}
 	before := app.DeepCopy()
 	policyBefore := p.DeepCopy()
 	findings := Evaluate(inputFor(app, p))
 	if !reflect.DeepEqual(app, before) || !reflect.DeepEqual(p, policyBefore) {
-		t.Fatalf("Evaluate changed its input (policy %s)", p.Name)
+		t.Fatalf("Evaluate changed its input (policy %s)", name)
 	}
 	doc, err := fuzzjson.ToDoc(app)
 	if err != nil {
@@ -109,13 +116,13 @@ func checkFindings(t *testing.T, app *v1alpha1.CategoryApplication, p *v1alpha1.
 	}
 	for _, f := range findings {
 		if f.Rule == "" || f.Message == "" {
-			t.Fatalf("policy %s: finding without rule or message: %+v", p.Name, f)
+			t.Fatalf("policy %s: finding without rule or message: %+v", name, f)
 		}
 		if !strings.HasSuffix(f.Message, " ("+f.Rule+")") {
-			t.Fatalf("policy %s: message does not end with its rule: %+v", p.Name, f)
+			t.Fatalf("policy %s: message does not end with its rule: %+v", name, f)
 		}
 		if err := fuzzjson.Resolve(doc, f.Field); err != nil {
-			t.Fatalf("policy %s: finding %s points at no field of the application: %v\nmessage: %s", p.Name, f.Rule, err, f.Message)
+			t.Fatalf("policy %s: finding %s points at no field of the application: %v\nmessage: %s", name, f.Rule, err, f.Message)
 		}
 	}
 }
