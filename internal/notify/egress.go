@@ -16,7 +16,8 @@ import (
 // (DNS rebinding) is refused on the connection that matters.
 
 // blockedPrefixes are refused unless an allowed prefix (--sink-allowed-cidrs) contains the
-// address. IPv4-mapped IPv6 addresses (::ffff:a.b.c.d) are unmapped before the check.
+// address. IPv4-mapped IPv6 addresses (::ffff:a.b.c.d) are unmapped before the check, and
+// NAT64 ones are judged by the IPv4 address they carry.
 var blockedPrefixes = mustPrefixes(
 	"0.0.0.0/8",      // "this network", 0.0.0.0 the unspecified address (Linux connects it to loopback)
 	"10.0.0.0/8",     // RFC 1918 private
@@ -81,6 +82,10 @@ type addressPolicy struct {
 	beforeConnect func(netip.AddrPort) error
 }
 
+// nat64 is the well-known NAT64 prefix (RFC 6052): 64:ff9b::a.b.c.d reaches IPv4 a.b.c.d
+// through a NAT64 gateway, so it is judged by that IPv4 address.
+var nat64 = netip.MustParsePrefix("64:ff9b::/96")
+
 // allows reports whether a may be connected to.
 func (p addressPolicy) allows(a netip.Addr) bool {
 	// Zones are dropped: a Prefix never contains a zoned address, so fe80::1%eth0 would pass.
@@ -89,6 +94,10 @@ func (p addressPolicy) allows(a netip.Addr) bool {
 		if pre.Contains(a) {
 			return true
 		}
+	}
+	if nat64.Contains(a) {
+		b := a.As16()
+		return p.allows(netip.AddrFrom4([4]byte(b[12:])))
 	}
 	for _, pre := range blockedPrefixes {
 		if pre.Contains(a) {

@@ -220,6 +220,7 @@ var addressClasses = []struct {
 	{"multicast IPv6", "ff02::1", "", "ff00::/8"},
 	{"broadcast", "255.255.255.255", "", "240.0.0.0/4"},
 	{"unspecified IPv6", "::", "", "::/128"},
+	{"NAT64 of a private address", "64:ff9b::a00:1", "", "64:ff9b::/96"},
 }
 
 // TestSendRefusesEachAddressClassBeforeConnecting resolves the sink's host name to one address
@@ -394,13 +395,13 @@ func TestErrorClass(t *testing.T) {
 func TestAddressPolicy(t *testing.T) {
 	g := NewWithT(t)
 	none := addressPolicy{}
-	for _, a := range []string{"8.8.8.8", "1.1.1.1", "2001:4860:4860::8888", "172.32.0.1", "100.128.0.1", "192.169.0.1", "11.0.0.1", "::ffff:8.8.8.8"} {
+	for _, a := range []string{"8.8.8.8", "1.1.1.1", "2001:4860:4860::8888", "172.32.0.1", "100.128.0.1", "192.169.0.1", "11.0.0.1", "::ffff:8.8.8.8", "64:ff9b::808:808"} {
 		g.Expect(none.allows(netip.MustParseAddr(a))).To(BeTrue(), a)
 	}
 	for _, c := range addressClasses {
 		g.Expect(none.allows(netip.MustParseAddr(c.addr))).To(BeFalse(), c.addr)
 	}
-	for _, a := range []string{"fe80::1%eth0", "127.255.255.255", "0.0.0.1", "169.254.0.1", "100.127.255.255", "239.255.255.250", "::ffff:169.254.169.254", "fec0::1"} {
+	for _, a := range []string{"fe80::1%eth0", "127.255.255.255", "0.0.0.1", "169.254.0.1", "100.127.255.255", "239.255.255.250", "::ffff:169.254.169.254", "fec0::1", "64:ff9b::a9fe:a9fe", "64:ff9b::7f00:1"} {
 		g.Expect(none.allows(netip.MustParseAddr(a))).To(BeFalse(), a)
 	}
 
