@@ -10,6 +10,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	"github.com/channelshop/category-operator/internal/manager"
+	"github.com/channelshop/category-operator/internal/notify"
 )
 
 func main() {
@@ -28,6 +29,12 @@ func main() {
 	flag.StringVar(&o.CertDir, "webhook-cert-dir", o.CertDir, "Folder with the webhook server's tls.crt and tls.key.")
 	flag.IntVar(&o.MaxConcurrentReconciles, "max-concurrent-reconciles", o.MaxConcurrentReconciles, "How many applications are reconciled in parallel.")
 	o.Certs.BindFlags(flag.CommandLine)
+	flag.Func("sink-allowed-cidrs", "Comma-separated CIDRs (or IPs) notification sinks may connect to although they are loopback, private, link-local, CGNAT, multicast, reserved or unspecified, e.g. an in-cluster receiver's range. Default: none.", func(v string) error {
+		p, err := notify.ParseCIDRs(v)
+		o.NotifyOptions.AllowedCIDRs = append(o.NotifyOptions.AllowedCIDRs, p...)
+		return err
+	})
+	flag.BoolVar(&o.NotifyOptions.AllowInsecureHTTP, "sink-allow-insecure-http", false, "Let notification sinks use plain http (local runs and tests); default https only.")
 	zapOpts := zap.Options{Development: false}
 	zapOpts.BindFlags(flag.CommandLine)
 	flag.Parse()

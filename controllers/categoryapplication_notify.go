@@ -9,6 +9,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/log"
 
 	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
 	"github.com/channelshop/category-operator/internal/notify"
@@ -99,6 +100,12 @@ func (r *ApplicationReconciler) notifications(ctx context.Context, s *appState) 
 		sends++
 		err := r.deliver(ctx, s, rec)
 		recordAttempt(rec, err, s.now)
+		if err != nil {
+			// Status gets the error's class only; the details (the receiver's body, the address
+			// a name resolved to) are for the platform's operators, not the merchant.
+			log.FromContext(ctx).Info("notification not delivered", "event", rec.Event, "sink", rec.Sink,
+				"attempts", rec.Attempts, "class", rec.LastError, "detail", err.Error())
+		}
 		notificationsTotal.WithLabelValues(string(rec.Event), deliveryResult(err)).Inc()
 		if err != nil {
 			res.requeueAfter = soonest(res.requeueAfter, rec.NextAttemptAt.Sub(s.now))
@@ -186,7 +193,7 @@ func recordAttempt(rec *qualv1.NotificationRecord, err error, now time.Time) {
 		rec.State, rec.DeliveredAt, rec.NextAttemptAt, rec.LastError = qualv1.DeliveryDelivered, &metav1.Time{Time: now}, nil, ""
 		return
 	}
-	rec.LastError = qualv1.Truncate(err.Error(), qualv1.MaxNotificationError)
+	rec.LastError = qualv1.Truncate(string(notify.ErrorClass(err)), qualv1.MaxNotificationError)
 	rec.NextAttemptAt = &metav1.Time{Time: now.Add(notify.Backoff(rec.Attempts))}
 	rec.State = qualv1.DeliveryPending
 	if rec.Attempts >= failedAfter {

@@ -59,7 +59,9 @@ run_cluster() {
   mkdir -p bin
   go build -o bin/manager .
   echo "==> running the manager against $ctx (webhooks disabled); Ctrl-C stops it"
-  exec bin/manager --enable-webhooks=false --namespace="$namespace" "$@"
+  # Sinks of a development run may be receivers on this machine: plain http to loopback.
+  exec bin/manager --enable-webhooks=false --namespace="$namespace" \
+    --sink-allow-insecure-http --sink-allowed-cidrs=127.0.0.0/8,::1 "$@"
 }
 
 run_local() {

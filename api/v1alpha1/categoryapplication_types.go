@@ -370,7 +370,9 @@ type NotificationRecord struct {
 	// deliveredAt is when the sink acknowledged it.
 	// +optional
 	DeliveredAt *metav1.Time `json:"deliveredAt,omitempty"`
-	// lastError of the last failed attempt, with secrets masked.
+	// lastError is the class of the last failed attempt's error, such as "timeout", "HTTP 503"
+	// or "address not allowed": never the receiver's answer nor the address it resolved to
+	// (the manager's log has those details).
 	// +optional
 	// +kubebuilder:validation:MaxLength=512
 	LastError string `json:"lastError,omitempty"`

@@ -23,6 +23,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -459,6 +460,10 @@ func (r *run) installCalendar(ctx context.Context) error {
 func (r *run) startManager(ctx context.Context) error {
 	o := managertest.Options(r.env)
 	o.MetricsAddr, o.ProbeAddr = freeOr(r.metricsAddr), freeOr(r.probeAddr)
+	// A local run's sinks are test receivers on this machine: plain http to loopback, which a
+	// manager refuses by default (--sink-allow-insecure-http, --sink-allowed-cidrs).
+	o.NotifyOptions.AllowInsecureHTTP = true
+	o.NotifyOptions.AllowedCIDRs = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
 	say("manager starting as %s (metrics %s, probes %s, webhooks https://%s:%d)", testenv.OperatorUser, o.MetricsAddr, o.ProbeAddr, o.WebhookHost, o.WebhookPort)
 	op, err := managertest.Start(ctx, r.env, o)
 	if err != nil {
