@@ -71,11 +71,6 @@ func Start(opts Options) (*Env, error) {
 		ErrorIfCRDPathMissing: true,
 		Scheme:                Scheme,
 	}
-	if opts.Webhooks {
-		te.WebhookInstallOptions = envtest.WebhookInstallOptions{
-			Paths: []string{filepath.Join(root, "config", "webhook", "manifests.yaml")},
-		}
-	}
 	cfg, err := te.Start()
 	if err != nil {
 		return nil, fmt.Errorf("starting the test API server: %w", err)
@@ -89,9 +84,19 @@ func Start(opts Options) (*Env, error) {
 		_ = te.Stop()
 		return nil, err
 	}
+	// The policies first: their readiness is probed with requests no webhook may intercept.
 	if err := e.installAdmissionPolicies(context.Background()); err != nil {
 		_ = te.Stop()
 		return nil, err
+	}
+	if opts.Webhooks {
+		te.WebhookInstallOptions = envtest.WebhookInstallOptions{
+			Paths: []string{filepath.Join(root, "config", "webhook", "manifests.yaml")},
+		}
+		if err := te.WebhookInstallOptions.Install(cfg); err != nil {
+			_ = te.Stop()
+			return nil, fmt.Errorf("installing the webhook configurations: %w", err)
+		}
 	}
 	op, err := te.AddUser(envtest.User{Name: OperatorUser, Groups: []string{"system:serviceaccounts", "system:authenticated"}}, cfg)
 	if err != nil {

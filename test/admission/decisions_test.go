@@ -40,9 +40,12 @@ func underReview(t *testing.T, g Gomega, nsName, creator string) *qualv1.Categor
 }
 
 // as returns a decision builder for the current generation and digest, signed by reviewer.
+// Without the status webhook nobody stamps reviewer and decidedAt: the client sends them, and
+// the operator dates the listing from decidedAt.
 func as(reviewer string, verdict qualv1.Verdict) func(*qualv1.CategoryApplication) *qualv1.Decision {
 	return func(cur *qualv1.CategoryApplication) *qualv1.Decision {
-		d := &qualv1.Decision{Verdict: verdict, Reviewer: reviewer, Generation: cur.Generation, MaterialsDigest: cur.Status.MaterialsDigest}
+		now := metav1.Now()
+		d := &qualv1.Decision{Verdict: verdict, Reviewer: reviewer, DecidedAt: &now, Generation: cur.Generation, MaterialsDigest: cur.Status.MaterialsDigest}
 		if verdict != qualv1.VerdictApproved {
 			d.Reason, d.Message = "Changed", "a reason"
 		}
@@ -99,6 +102,9 @@ func TestWhoMayDecideWithoutWebhooks(t *testing.T) {
 	for _, c := range cases {
 		err := fx.Decide(c.who, app.DeepCopy(), c.decision)
 		g.Expect(err).To(MatchError(ContainSubstring(c.denial)), c.name)
+		if c.name != "no RBAC" {
+			g.Expect(err).To(MatchError(ContainSubstring("ValidatingAdmissionPolicy 'application-status'")), c.name)
+		}
 	}
 
 	// A reviewer may touch status.decision only: not the phase, not a condition.
