@@ -13,7 +13,8 @@ import (
 	"github.com/channelshop/category-operator/test/fixture"
 )
 
-// TestListingsWithoutWebhooks: only the operator writes ShowcaseListings (D14); the garbage
+// TestListingsWithoutWebhooks: only the operator writes ShowcaseListings (D14), a reviewer may
+// withdraw the approval they stand on (D29); the garbage
 // collector may remove the owner reference, as `kubectl delete --cascade=orphan` of the
 // application asks it to, and nothing else.
 func TestListingsWithoutWebhooks(t *testing.T) {
@@ -41,6 +42,30 @@ func TestListingsWithoutWebhooks(t *testing.T) {
 	changed = listing.DeepCopy()
 	changed.Status.State = qualv1.ListingSuspended
 	g.Expect(env.Admin.Status().Update(ctx, changed)).To(MatchError(ContainSubstring("cannot change them")))
+
+	// A withdrawal may archive the approval at the front of history, as the status webhook
+	// does (D29), and change nothing else there.
+	lena := fx.Client(t, "lena")
+	withdraw := func(history func(cur *qualv1.CategoryApplication) []qualv1.ReviewRecord) error {
+		cur := fx.Get(g, app.Namespace, app.Name)
+		before := cur.DeepCopy()
+		cur.Status.History = history(cur)
+		cur.Status.Decision = as("lena", qualv1.VerdictWithdrawn)(cur)
+		return lena.Status().Patch(ctx, cur, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{}))
+	}
+	err := withdraw(func(cur *qualv1.CategoryApplication) []qualv1.ReviewRecord {
+		forged := cur.Status.Decision.DeepCopy()
+		forged.Reviewer = "someone else"
+		return append([]qualv1.ReviewRecord{{Generation: cur.Generation, Decision: forged}}, cur.Status.History...)
+	})
+	g.Expect(err).To(MatchError(ContainSubstring("only the operator writes status; a reviewer may set status.decision only")))
+	g.Expect(withdraw(func(cur *qualv1.CategoryApplication) []qualv1.ReviewRecord {
+		return append([]qualv1.ReviewRecord{{Generation: cur.Generation, Decision: cur.Status.Decision, ArchivedAt: ptr(metav1.Now())}}, cur.Status.History...)
+	})).To(Succeed())
+	fixture.Await(g, func(g Gomega) {
+		g.Expect(env.Admin.Get(ctx, client.ObjectKeyFromObject(app), listing)).To(Succeed())
+		g.Expect(listing.Status.State).NotTo(Equal(qualv1.ListingActive))
+	}).Should(Succeed())
 
 	for _, gc := range []string{"system:serviceaccount:kube-system:generic-garbage-collector", "system:kube-controller-manager"} {
 		bindGarbageCollector(t, gc)
@@ -77,3 +102,5 @@ func bindRole(t *testing.T, role, user string) {
 		t.Fatal(err)
 	}
 }
+
+func ptr[T any](v T) *T { return &v }
