@@ -1,6 +1,6 @@
 // Package testenv starts a real kube-apiserver and etcd (controller-runtime's envtest) with the
-// operator's CRDs, webhook configuration, RBAC and admission policies installed, for tests, the benchmark and the
-// local run. It knows nothing of the controllers: callers pass the manager they built (as
+// operator's CRDs, webhook configuration, RBAC and admission policies installed, for tests, the
+// benchmark and the local run. It knows nothing of the controllers: callers pass the manager they built (as
 // Cluster API's envtest takes its reconcilers), so white-box tests inside any package can use it. The operator always runs as its own user bound to the generated ClusterRole, never
 // as cluster admin, so a missing RBAC marker fails a test instead of a deployment.
 package testenv
