@@ -50,8 +50,13 @@ import (
 	"github.com/channelshop/category-operator/internal/testenv"
 )
 
-// adminUser is the identity of bin/local/kubeconfig (and of kube-controller-manager).
+// adminUser is the identity of bin/local/kubeconfig.
 const adminUser = "local-admin"
+
+// controllerManagerUser is kube-controller-manager's identity, as in a cluster: the admission
+// policies and the listing webhook let the garbage collector, and only it, remove a listing's
+// owner reference (`kubectl delete --cascade=orphan`).
+const controllerManagerUser = "system:kube-controller-manager"
 
 // reviewerUser is the identity of bin/local/reviewer.kubeconfig, bound to the shipped
 // config/rbac/reviewer_role.yaml like a reviewer in a cluster.
@@ -129,6 +134,9 @@ type proc struct {
 }
 
 func (r *run) kubeconfigPath() string { return filepath.Join(r.dir, "kubeconfig") }
+func (r *run) kcmKubeconfigPath() string {
+	return filepath.Join(r.dir, "kube-controller-manager.kubeconfig")
+}
 
 // reviewerKubeconfigPath authenticates as reviewerUser: the admin created the sample
 // application, and nobody decides an application they created (D16).
@@ -183,6 +191,16 @@ func (r *run) main(ctx context.Context) error {
 	if err := r.writeReviewerKubeconfig(ctx); err != nil {
 		return err
 	}
+	kcm, err := env.AddUser(envtest.User{Name: controllerManagerUser, Groups: []string{"system:masters"}}, env.AdminConfig)
+	if err != nil {
+		return err
+	}
+	if kubeconfig, err = kcm.KubeConfig(); err != nil {
+		return err
+	}
+	if err := os.WriteFile(r.kcmKubeconfigPath(), kubeconfig, 0o600); err != nil {
+		return err
+	}
 
 	if err := r.startControllerManager(kcmBin); err != nil {
 		return err
@@ -209,7 +227,7 @@ func (r *run) main(ctx context.Context) error {
 	}
 	fmt.Printf(`
 ==> ready in %.1fs: local control plane at %s
-    CRDs, webhooks (served here), RBAC, calendar and %d default policies installed;
+    CRDs, webhooks (served here), admission policies, RBAC, calendar and %d default policies installed;
     kube-controller-manager collects garbage (log: %s).
     Admin kubeconfig: %s   Reviewer: %s   Ctrl-C stops everything.
 
@@ -278,6 +296,7 @@ func (r *run) cleanupStale() {
 	}
 	_ = os.Remove(r.kubeconfigPath())
 	_ = os.Remove(r.reviewerKubeconfigPath())
+	_ = os.Remove(r.kcmKubeconfigPath())
 	_ = os.Remove(r.statePath())
 }
 
@@ -408,7 +427,8 @@ func (r *run) saveState() {
 
 // startControllerManager runs kube-controller-manager with only the garbage collector and the
 // namespace controller (so deleting an owner deletes what it owns, and deleting a namespace
-// empties and removes it), as cluster admin, logging to bin/local/kube-controller-manager.log.
+// empties and removes it), as controllerManagerUser (in system:masters), logging to
+// bin/local/kube-controller-manager.log.
 func (r *run) startControllerManager(bin string) error {
 	logPath := filepath.Join(r.dir, "kube-controller-manager.log")
 	f, err := os.Create(logPath)
@@ -416,7 +436,7 @@ func (r *run) startControllerManager(bin string) error {
 		return err
 	}
 	r.kcmLog = f
-	kc := r.kubeconfigPath()
+	kc := r.kcmKubeconfigPath()
 	cmd := exec.Command(bin,
 		"--kubeconfig="+kc, "--authentication-kubeconfig="+kc, "--authorization-kubeconfig="+kc,
 		"--controllers=garbagecollector,namespace", "--leader-elect=false", "--secure-port=0",
@@ -556,6 +576,7 @@ func (r *run) stop() error {
 		}
 		_ = os.Remove(r.kubeconfigPath())
 		_ = os.Remove(r.reviewerKubeconfigPath())
+		_ = os.Remove(r.kcmKubeconfigPath())
 		_ = r.lock.Close()
 	}
 	return errors.Join(errs...)

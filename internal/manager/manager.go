@@ -58,6 +58,10 @@ type Options struct {
 	NotifyOptions notify.Options
 	// SkipControllerNameValidation allows a second manager in one process (tests, benchmark).
 	SkipControllerNameValidation bool
+	// RequireNamespaceAppIDs refuses applications in a namespace without the Namespace
+	// annotation qualification.channelshop.dev/app-ids (D4): on in the shipped cluster install,
+	// where the platform team assigns every namespace its AppIDs.
+	RequireNamespaceAppIDs bool
 	// WebhooksOnly serves the admission webhooks without running controllers: the benchmark's
 	// floor, where a plain client makes the operator's writes.
 	WebhooksOnly bool
@@ -196,7 +200,8 @@ func setupControllers(mgr ctrl.Manager, o Options, cal func(context.Context) *ca
 func registerWebhooks(mgr ctrl.Manager, o Options, cal func(context.Context) *calendar.Calendar, rules *celrules.Cache) {
 	dec := admission.NewDecoder(mgr.GetScheme())
 	srv := mgr.GetWebhookServer()
-	appHook := &hooks.Application{Client: mgr.GetClient(), Decoder: dec, Clock: o.Clock, Calendar: cal, Rules: rules}
+	appHook := &hooks.Application{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Decoder: dec, Clock: o.Clock, Calendar: cal, Rules: rules,
+		RequireNamespaceAppIDs: o.RequireNamespaceAppIDs}
 	review := &hooks.Review{Authorizer: hooks.SubjectAccessReviewer{Client: mgr.GetClient()}, Decoder: dec, Clock: o.Clock, Operator: o.OperatorUsername}
 	const prefix = "-qualification-channelshop-dev-v1alpha1-"
 	for path, h := range map[string]admission.HandlerFunc{
