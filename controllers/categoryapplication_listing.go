@@ -47,7 +47,7 @@ func (r *ApplicationReconciler) listing(ctx context.Context, s *appState) (stepR
 
 	desired := current
 	if approved {
-		desired = DesiredListing(app, current, r.Scheme())
+		desired = DesiredListing(app, current, r.Scheme(), s.now)
 		if current == nil {
 			if err := r.Create(ctx, desired, client.FieldOwner(FieldManager)); err != nil {
 				// AlreadyExists: the cache was behind; the next reconcile adopts or reports it.
@@ -93,7 +93,7 @@ func setListedCondition(app *qualv1.CategoryApplication, l *qualv1.ShowcaseListi
 // DesiredListing is the listing of the approved generation; it keeps the object identity of
 // an existing one (adoption) and only replaces its spec. Exported for the benchmark's floor,
 // which must write the very listing the operator writes.
-func DesiredListing(app *qualv1.CategoryApplication, current *qualv1.ShowcaseListing, scheme *runtime.Scheme) *qualv1.ShowcaseListing {
+func DesiredListing(app *qualv1.CategoryApplication, current *qualv1.ShowcaseListing, scheme *runtime.Scheme, now time.Time) *qualv1.ShowcaseListing {
 	l := &qualv1.ShowcaseListing{}
 	if current != nil {
 		l = current.DeepCopy()
@@ -108,10 +108,15 @@ func DesiredListing(app *qualv1.CategoryApplication, current *qualv1.ShowcaseLis
 		Category: app.Spec.Category, Channel: app.Spec.Channel,
 		ApprovedGeneration: d.Generation, ValidUntil: requirements.EarliestValidUntil(app),
 	}
-	if d.DecidedAt != nil {
+	switch {
+	case d.DecidedAt != nil:
 		l.Spec.ApprovedAt = *d.DecidedAt
-	} else if current != nil {
+	case current != nil:
 		l.Spec.ApprovedAt = current.Spec.ApprovedAt
+	default:
+		// Only the webhook stamps decidedAt; a decision the admission policies let through
+		// without one (the webhook server down) is dated when the operator acts on it.
+		l.Spec.ApprovedAt = metav1.Time{Time: now}
 	}
 	return l
 }

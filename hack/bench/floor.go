@@ -136,7 +136,7 @@ func (b *bench) floorOne(ctx context.Context, c *clients, r appRef) error {
 	if err != nil {
 		return fmt.Errorf("floor: approving %s: %w", r.key, err)
 	}
-	l := controllers.DesiredListing(app, nil, testenv.Scheme)
+	l := controllers.DesiredListing(app, nil, testenv.Scheme, time.Now())
 	if err := c.operator.Create(ctx, l, owner); err != nil {
 		return fmt.Errorf("floor: creating the listing of %s: %w", r.key, err)
 	}
