@@ -13,7 +13,7 @@ copy() {
   [ -d "$1" ] || return 0
   for f in "$1"/*.yaml; do
     [ -e "$f" ] || continue
-    [ "$(basename "$f")" = kustomization.yaml ] && continue
+    case "$(basename "$f")" in kustomization.yaml | kustomizeconfig.yaml) continue ;; esac
     cp "$f" "$2/"
   done
 }
