@@ -29,6 +29,8 @@ func main() {
 	flag.StringVar(&o.CertDir, "webhook-cert-dir", o.CertDir, "Folder with the webhook server's tls.crt and tls.key.")
 	flag.BoolVar(&o.RequireNamespaceAppIDs, "require-namespace-app-ids", o.RequireNamespaceAppIDs, "Refuse applications in namespaces without the annotation qualification.channelshop.dev/app-ids, which lists the AppIDs the platform team assigned them (D4).")
 	flag.IntVar(&o.MaxConcurrentReconciles, "max-concurrent-reconciles", o.MaxConcurrentReconciles, "How many applications are reconciled in parallel.")
+	flag.IntVar(&o.DeliveryWorkers, "delivery-workers", o.DeliveryWorkers, "How many notifications are sent at once, in all (apart from the status workers).")
+	flag.IntVar(&o.DeliveriesPerSink, "deliveries-per-sink", o.DeliveriesPerSink, "How many notifications are sent at once to one sink address.")
 	o.Certs.BindFlags(flag.CommandLine)
 	flag.Func("sink-allowed-cidrs", "Comma-separated CIDRs (or IPs) notification sinks may connect to although they are loopback, private, link-local, CGNAT, multicast, reserved or unspecified, e.g. an in-cluster receiver's range. Default: none.", func(v string) error {
 		p, err := notify.ParseCIDRs(v)
