@@ -47,7 +47,7 @@ func TestDescribe(t *testing.T) {
 	}
 	digest := getApp(t, "describe", "acme-gold").Status.MaterialsDigest
 	g.Expect(r.out).To(ContainSubstring("Materials digest:"))
-	g.Expect(r.out).To(MatchRegexp(`(?m)^Fetch and verify the files: +kubectl category materials acme-gold -n describe$`))
+	g.Expect(r.out).To(MatchRegexp(`(?m)^Verify files: +kubectl category materials acme-gold -n describe$`))
 	g.Expect(r.out).To(ContainSubstring("kubectl category approve acme-gold -n describe --generation 1 --materials-digest " + digest))
 	// Declared figures next to the evidence that must show them (D12, D27).
 	g.Expect(r.out).To(MatchRegexp(`\n    DECLARED +EVIDENCE\n`))

@@ -52,7 +52,7 @@ func Render(out io.Writer, v View) error {
 		w.field(0, "Materials digest", "%s (the files in Secrets, as recorded for this round)", st.MaterialsDigest)
 	}
 	if len(app.Spec.Materials) > 0 {
-		w.field(0, "Fetch and verify the files", "kubectl category materials %s -n %s", app.Name, app.Namespace)
+		w.field(0, "Verify files", "kubectl category materials %s -n %s", app.Name, app.Namespace)
 	}
 	findings(w, st.Findings)
 	w.field(0, "Decision", "%s", v.decision(st.Decision))
