@@ -279,3 +279,19 @@ func TestMaterialsOfTheSample(t *testing.T) {
 	g.Expect(strings.Count(r.errOut, `: not fetched: Get "https://files.acme.example/qualification/`)).To(Equal(4))
 	g.Expect(listDir(t, "acme-gold-generation-1")).To(HaveLen(9), "8 Secret files and index.md")
 }
+
+// The default reviewer roles stay without Secret access: reading materials in Secrets is opt-in.
+func TestDefaultReviewerRolesReadNoSecrets(t *testing.T) {
+	g := NewWithT(t)
+	for _, path := range []string{"config/rbac/reviewer_role.yaml", "config/rbac/reviewer_jewelry_role.yaml"} {
+		roles, err := decode[rbacv1.ClusterRole](path)
+		g.Expect(err).NotTo(HaveOccurred())
+		for _, rule := range roles[0].Rules {
+			g.Expect(rule.Resources).NotTo(ContainElement(BeElementOf("secrets", "*")), path)
+		}
+	}
+	roles, err := decode[rbacv1.ClusterRole]("config/rbac/reviewer_materials_role.yaml")
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(roles[0].Rules).To(Equal([]rbacv1.PolicyRule{{APIGroups: []string{""}, Resources: []string{"secrets"}, Verbs: []string{"get"}}}),
+		"get only: reviewers read Secrets by the names applications give, never list them")
+}
