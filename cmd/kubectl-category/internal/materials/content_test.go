@@ -43,3 +43,9 @@ func TestNameSaysWhenTheNameDisagrees(t *testing.T) {
 	g.Expect(nameSays("photo.jpeg", ".jpg")).To(BeEmpty())
 	g.Expect(nameSays("no-extension", ".png")).To(BeEmpty())
 }
+
+func TestPrintableKeepsTheTerminalSafe(t *testing.T) {
+	g := NewWithT(t)
+	g.Expect(printable("HTTP 500 \x1b[2J\x1b]0;owned\x07 über")).To(Equal("HTTP 500 ?[2J?]0;owned? über"))
+	g.Expect(cell("a|b\nc")).To(Equal(`a\|b?c`))
+}

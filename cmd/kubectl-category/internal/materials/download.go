@@ -87,6 +87,9 @@ func (o *Options) download(ctx context.Context, hc *http.Client, dir string, it 
 	resp, err := hc.Do(req)
 	if err != nil {
 		it.Problem = "not fetched: " + err.Error()
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			it.Problem = fmt.Sprintf("not fetched: no answer within --download-timeout (%s)", o.Timeout)
+		}
 		return
 	}
 	defer resp.Body.Close()
@@ -132,7 +135,7 @@ func (o *Options) download(ctx context.Context, hc *http.Client, dir string, it 
 		it.Problem = fmt.Sprintf("sha256 mismatch: the server sent %s, the spec pins sha256:%s; the bytes were discarded", it.SHA256, it.Ref.SHA256)
 		return
 	}
-	it.ContentType, it.File = o.name(it, head.b)
+	it.ContentType, it.File = fileName(it, head.b)
 	it.NameSays = nameSays(it.Ref.URL, filepath.Ext(it.File))
 	final := filepath.Join(dir, it.File)
 	if _, err := os.Lstat(final); err == nil { // the folder is new, but never replace a file
@@ -149,7 +152,7 @@ func (o *Options) download(ctx context.Context, hc *http.Client, dir string, it 
 
 // writeVerified writes bytes read from a Secret under the item's name, refusing to replace a file.
 func (o *Options) writeVerified(dir string, it *item, data []byte) error {
-	it.ContentType, it.File = o.name(it, data)
+	it.ContentType, it.File = fileName(it, data)
 	it.NameSays = nameSays(it.Ref.SecretKeyRef.Key, filepath.Ext(it.File))
 	f, err := os.OpenFile(filepath.Join(dir, it.File), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
@@ -163,8 +166,8 @@ func (o *Options) writeVerified(dir string, it *item, data []byte) error {
 	return f.Close()
 }
 
-// name is the file name of an item: its base and the extension of its content.
-func (o *Options) name(it *item, head []byte) (contentType, file string) {
+// fileName is the file name of an item: its base and the extension of its content.
+func fileName(it *item, head []byte) (contentType, file string) {
 	ct, ext := detect(head)
 	return ct, it.Base + ext
 }

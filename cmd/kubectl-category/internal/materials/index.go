@@ -6,6 +6,7 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode"
 
 	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
 )
@@ -76,14 +77,14 @@ func printSummary(out, errOut io.Writer, items []*item) error {
 				content += " (name says " + it.NameSays + ")"
 			}
 		}
-		fmt.Fprintf(tw, "%d. %s %s\t%s\t%s\t%s\t%s\n", it.Material, it.Type, it.Field, orDash(it.File), size, content, verified)
+		fmt.Fprintf(tw, "%d. %s %s\t%s\t%s\t%s\t%s\n", it.Material, it.Type, it.Field, orDash(it.File), size, content, printable(verified))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
 	for _, it := range items {
 		if it.Problem != "" {
-			fmt.Fprintf(errOut, "%s: %s\n", it.label(), it.Problem)
+			fmt.Fprintf(errOut, "%s: %s\n", printable(it.label()), printable(it.Problem))
 		}
 	}
 	return nil
@@ -104,7 +105,18 @@ func humanSize(n int64) string {
 
 // cell makes text safe inside a Markdown table cell.
 func cell(s string) string {
-	return strings.NewReplacer("|", `\|`, "\n", " ", "\r", " ").Replace(s)
+	return strings.ReplaceAll(printable(s), "|", `\|`)
+}
+
+// printable replaces control characters: a server's error text must not drive the reviewer's
+// terminal (escape sequences) or break a line of the index.
+func printable(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || r == unicode.ReplacementChar {
+			return '?'
+		}
+		return r
+	}, s)
 }
 
 func orDash(s string) string {

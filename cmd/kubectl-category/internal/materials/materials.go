@@ -126,7 +126,8 @@ func (o *Options) Run(ctx context.Context) error {
 	round := fmt.Sprintf("Review round of generation %d, materials digest %s: Secret files are compared with the digests the operator recorded for it (status.secretFiles); URL files with the sha256 the spec pins.",
 		app.Generation, app.Status.MaterialsDigest)
 	if recorded == nil {
-		round = fmt.Sprintf("No review round records generation %d: Secret files are kept as they are now, NOT verified; URL files are compared with the sha256 the spec pins.", app.Generation)
+		round = fmt.Sprintf("No review round records generation %d (phase %s; or the operator has not processed it yet): "+
+			"Secret files are kept as they are now, NOT verified; URL files are compared with the sha256 the spec pins.", app.Generation, orNone(string(app.Status.Phase)))
 		fmt.Fprintf(o.ErrOut, "Warning: %s/%s: %s\n", ns, app.Name, round)
 	}
 
