@@ -57,6 +57,10 @@ envtest: ## Build (first time) and cache kube-apiserver, etcd and kube-controlle
 test: verify-generated fmt vet ## Regenerate (fail if stale), then run all tests against a real API server.
 	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" go test $(GO_TEST_FLAGS) ./...
 
+.PHONY: e2e
+e2e: ## As root: a real single-node cluster here, the operator installed, the README walked through; then torn down.
+	./hack/e2e/run.sh
+
 .PHONY: bench
 bench: ## Benchmark the operator against a floor on a real API server; writes docs/benchmarks.md.
 	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" go run ./hack/bench $(BENCH_FLAGS)

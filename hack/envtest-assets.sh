@@ -3,6 +3,9 @@
 # hack/tools/*/go.sum) and caches them outside the repository, keyed by version, so a clean
 # clone reuses them. Prints the folder to use as KUBEBUILDER_ASSETS.
 #
+# Arguments name more commands of k8s.io/kubernetes/cmd to build into the same folder, with the
+# same version stamp: `make e2e` asks for kubelet, kube-scheduler and kube-proxy.
+#
 # setup-envtest downloads prebuilt archives, which is impossible on machines that reach only
 # package registries; building from source needs nothing but the module proxy.
 set -euo pipefail
@@ -36,4 +39,7 @@ build() { # build <tools module> <package> <binary name> [ldflags]
 build etcd go.etcd.io/etcd/server/v3 etcd
 build k8s k8s.io/kubernetes/cmd/kube-apiserver kube-apiserver "$k8s_ldflags"
 build k8s k8s.io/kubernetes/cmd/kube-controller-manager kube-controller-manager "$k8s_ldflags"
+for cmd in "$@"; do
+  build k8s "k8s.io/kubernetes/cmd/$cmd" "$cmd" "$k8s_ldflags"
+done
 echo "$dir"
