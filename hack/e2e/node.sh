@@ -41,7 +41,7 @@ record_host() {
     done
     nft list tables 2>/dev/null || true
     ls /run/netns 2>/dev/null | sed "s/^/netns /" || true
-    for d in /run/containerd /var/log/containers /var/lib/cni /run/netns; do
+    for d in /run/containerd /var/log/containers /var/lib/cni /var/lib/kubelet /opt/containerd /run/netns; do
       if [ -e "$d" ]; then echo "existed $d"; fi
     done
   } >"$host_record.tmp"
@@ -68,6 +68,8 @@ disabled_plugins = ["io.containerd.snapshotter.v1.btrfs", "io.containerd.snapsho
   "io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.aufs"]
 [grpc]
   address = "$containerd_sock"
+[plugins."io.containerd.internal.v1.opt"]
+  path = "$work/containerd/opt"
 [plugins."io.containerd.grpc.v1.cri"]
   sandbox_image = "$pause_image"
   # (here) no CAP_SYS_RESOURCE: runc may only raise oom_score_adj, never lower it.
@@ -95,6 +97,10 @@ EOF
   }]
 }
 EOF
+  # Pods resolve names against their own loopback, where nothing answers: the samples'
+  # notification addresses (hooks.acme.example) fail at once instead of sending a DNS query off
+  # the machine.
+  echo "nameserver 127.0.0.1" >"$work/resolv.conf"
   cat >"$work/kubelet.yaml" <<EOF
 apiVersion: kubelet.config.k8s.io/v1beta1
 kind: KubeletConfiguration
@@ -113,6 +119,7 @@ authentication:
 authorization: {mode: Webhook}
 podLogsDir: $work/pod-logs
 clusterDomain: cluster.local
+resolvConf: $work/resolv.conf
 # The images are imported, never pulled: nothing may collect them, and a nearly full disk must
 # not evict the test's Pods.
 imageGCHighThresholdPercent: 100
@@ -281,13 +288,15 @@ teardown() {
       [ "$kind" = sysctl ] || continue
       [ "$(sysctl -n "$key" 2>/dev/null | tr '\t' ' ')" = "$value" ] || sysctl -q -w "$key=$value" >/dev/null
     done <"$host_record"
-    # Shared folders kubelet and the shims create when missing.
-    for d in /run/containerd /var/log/containers /var/lib/cni; do
-      grep -qxF "existed $d" "$host_record" || rm -rf "$d"
+    # Shared folders that kubelet, the shims and libcni use whatever they are told: only this
+    # run's entries go, and a folder only if this run made it and it is empty then (another
+    # containerd on the machine may use /run/containerd too).
+    find /var/log/containers -maxdepth 1 -type l -lname "$work/*" -delete 2>/dev/null
+    find /var/lib/cni -type f -name 'category-e2e-*' -delete 2>/dev/null
+    grep -qxF "existed /var/lib/kubelet" "$host_record" || rm -f /var/lib/kubelet/device-plugins/kubelet.sock
+    for d in /run/containerd /var/log/containers /var/lib/cni /var/lib/kubelet /run/netns; do
+      grep -qxF "existed $d" "$host_record" || find "$d" -depth -type d -empty -delete 2>/dev/null
     done
-    if grep -qxF "existed /var/log/containers" "$host_record"; then
-      find /var/log/containers -maxdepth 1 -type l -lname "$work/*" -delete 2>/dev/null
-    fi
   fi
   rm -rf "$work" "$run"
   set -e
@@ -312,6 +321,10 @@ host_restored() {
   ip link show "$bridge" >/dev/null 2>&1 && bad+=("bridge $bridge still exists")
   grep -q " $work/\| $run/" /proc/self/mountinfo && bad+=("mounts left under $work or $run")
   [ -e "$work" ] && bad+=("$work still exists")
+  local d
+  for d in /var/log/containers /var/lib/cni /var/lib/kubelet /opt/containerd; do
+    [ -e "$d" ] && ! grep -qxF "existed $d" "$logs/host-before" && bad+=("$d was made by this run and is still there")
+  done
   if [ ${#bad[@]} -gt 0 ]; then
     printf '%s\n' "${bad[@]}"
     return 1
