@@ -11,6 +11,15 @@ ENVTEST_ASSETS = $(if $(KUBEBUILDER_ASSETS),$(KUBEBUILDER_ASSETS),$(shell ./hack
 
 GO_TEST_FLAGS ?= -timeout 30m
 
+# Release identity. The image and the plugin archives are reproducible: their bytes depend only
+# on the commit (its sources and its time, SOURCE_DATE_EPOCH), VERSION and the Go toolchain.
+VERSION ?= v0.1.0
+IMG ?= ghcr.io/channelshop/category-operator:$(VERSION)
+ARCH ?= $(shell go env GOARCH)
+REVISION ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)$(shell git diff --quiet HEAD -- 2>/dev/null || echo -dirty)
+SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
+export SOURCE_DATE_EPOCH
+
 # Flags of `make bench` (see hack/bench/main.go): e.g. BENCH_FLAGS="-n 500 -skip-memory".
 BENCH_FLAGS ?= -out docs/benchmarks.md
 
@@ -67,6 +76,13 @@ bench: ## Benchmark the operator against a floor on a real API server; writes do
 build: ## Build the manager and the kubectl plugin into bin/.
 	go build -o $(LOCALBIN)/manager .
 	go build -o $(LOCALBIN)/kubectl-category ./cmd/kubectl-category
+
+.PHONY: image
+image: ## Build the manager image (no container engine): bin/image/oci (OCI layout) and bin/image/category-operator.tar (docker/podman load, ctr import).
+	@mkdir -p $(LOCALBIN)/image
+	CGO_ENABLED=0 GOOS=linux GOARCH=$(ARCH) go build -trimpath -buildvcs=false -ldflags "-s -w -X main.version=$(VERSION)" -o $(LOCALBIN)/image/manager-linux-$(ARCH) .
+	cd hack/image && go run . -binary $(LOCALBIN)/image/manager-linux-$(ARCH) -arch $(ARCH) -tag $(IMG) \
+		-version $(VERSION) -revision $(REVISION) -oci $(LOCALBIN)/image/oci -tar $(LOCALBIN)/image/category-operator.tar
 
 .PHONY: run
 run: manifests ## Run the operator: against the current cluster, or a local control plane started here.
