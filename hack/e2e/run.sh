@@ -104,7 +104,7 @@ install_packages
 phase "build binaries and images"
 # Order matters on a cold machine: the envtest binaries first (the script builds them when
 # missing), then the node's from the same module and Go cache.
-assets=$("$root/hack/envtest-assets.sh" kubelet kube-scheduler kube-proxy)
+assets=$("$root/hack/envtest-assets.sh" kube-controller-manager kubelet kube-scheduler kube-proxy)
 pass "kubelet, kube-scheduler, kube-proxy, kube-apiserver, kube-controller-manager, etcd in $assets"
 command -v kubectl >/dev/null || fail "kubectl is not on PATH (the README's prerequisite)"
 mkdir -p "$logs/bin"
