@@ -26,6 +26,7 @@ import (
 	"github.com/channelshop/category-operator/controllers"
 	"github.com/channelshop/category-operator/internal/calendar"
 	"github.com/channelshop/category-operator/internal/celrules"
+	"github.com/channelshop/category-operator/internal/certs"
 	"github.com/channelshop/category-operator/internal/notify"
 	hooks "github.com/channelshop/category-operator/internal/webhook"
 )
@@ -60,6 +61,8 @@ type Options struct {
 	// WebhooksOnly serves the admission webhooks without running controllers: the benchmark's
 	// floor, where a plain client makes the operator's writes.
 	WebhooksOnly bool
+	// Certs provisions and rotates the webhook serving certificate (see internal/certs).
+	Certs certs.Options
 }
 
 // DefaultOptions are the defaults main.go's flags start from.
@@ -68,13 +71,22 @@ func DefaultOptions() Options {
 		MetricsAddr: ":8080", ProbeAddr: ":8081", LeaderElectionID: "category-operator.qualification.channelshop.dev",
 		Namespace: "category-operator-system", CalendarConfigMap: "category-operator-calendar",
 		OperatorUsername: DefaultOperatorUser, Webhooks: true, WebhookPort: 9443, MaxConcurrentReconciles: 4,
+		Certs: certs.DefaultOptions(),
 	}
 }
+
+// Leader election records core events (group ""), besides the controllers' events.k8s.io ones.
+// +kubebuilder:rbac:groups="",resources=events,verbs=create;patch
 
 // New builds a manager with every controller and webhook registered.
 func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 	if o.Clock == nil {
 		o.Clock = clock.RealClock{}
+	}
+	webhookServer := webhook.NewServer(webhook.Options{Host: o.WebhookHost, Port: o.WebhookPort, CertDir: o.CertDir})
+	certsReady := make(chan struct{})
+	if o.Webhooks && o.Certs.Enabled {
+		webhookServer = certs.ServeWhenReady(webhookServer, certsReady)
 	}
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:                        Scheme,
@@ -84,12 +96,17 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 		LeaderElectionID:              o.LeaderElectionID,
 		LeaderElectionNamespace:       o.Namespace,
 		LeaderElectionReleaseOnCancel: true,
-		WebhookServer:                 webhook.NewServer(webhook.Options{Host: o.WebhookHost, Port: o.WebhookPort, CertDir: o.CertDir}),
+		WebhookServer:                 webhookServer,
 		Cache:                         cacheOptions(o),
 		Controller:                    config.Controller{SkipNameValidation: &o.SkipControllerNameValidation},
 	})
 	if err != nil {
 		return nil, err
+	}
+	if o.Webhooks && o.Certs.Enabled {
+		if err := certs.Add(mgr, o.Certs, o.Namespace, o.CertDir, certsReady); err != nil {
+			return nil, fmt.Errorf("setting up certificate rotation: %w", err)
+		}
 	}
 	if err := Setup(mgr, o); err != nil {
 		return nil, err
