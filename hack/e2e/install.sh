@@ -1,61 +1,44 @@
 # The operator's image and its installation. Sourced by hack/e2e/run.sh after lib.sh.
+#
+# E2E_INSTALL=helm (the default): `helm install` of dist/chart, then `helm upgrade` turning on the
+# chart's default policies, as the chart's README section says. E2E_INSTALL=kustomize:
+# `kubectl apply -k config/default`, then `kubectl apply -k config/policies`.
 
-operator_image=docker.io/library/category-operator:e2e
-operator_archive=$logs/operator.tar
-webhook_service=category-operator-webhook-service
+install_mode=${E2E_INSTALL:-helm}
+operator_archive=$root/bin/image/category-operator.tar
+release=category-operator
+# Both installs name the shipped config/rbac/reviewer_role.yaml so.
+reviewer_role=category-operator-category-reviewer
 
-webhook_dns() {
-  echo "$webhook_service.$operator_namespace.svc,$webhook_service.$operator_namespace.svc.cluster.local"
-}
-
-# build_operator_image: the manager as a static binary in a one-layer image, running as 65532
-# like the Dockerfile's distroless base.
+# build_operator_image: `make image` (the docker-archive the project ships); the image's name is
+# the one recorded in the archive.
 build_operator_image() {
-  CGO_ENABLED=0 go build -trimpath -o "$logs/bin/manager" .
-  "$logs/bin/kit" image -o "$operator_archive" -name "$operator_image" -entrypoint /manager -user 65532:65532 \
-    "$logs/bin/manager=/manager"
-  pass "operator image $operator_image"
+  make -s image >"$logs/make-image.log" 2>&1 || { tail -n 20 "$logs/make-image.log"; fail "make image"; }
+  operator_image=$(tar -xOf "$operator_archive" manifest.json | sed -n 's/.*"RepoTags":\["\([^"]*\)".*/\1/p')
+  [ -n "$operator_image" ] || fail "no image name (RepoTags) in $operator_archive"
+  pass "make image: $operator_image (bin/image/category-operator.tar)"
+  if [ "$install_mode" = helm ]; then
+    helm=$(LOCALBIN="$root/bin" "$root/hack/helm.sh")
+    pass "helm: $("$helm" version --short)"
+  fi
 }
 
-# install_operator: config/default without its cert-manager part; the webhook's serving
-# certificate comes from the test's CA instead.
 install_operator() {
-  local dir=$work/install rel ca
-  mkdir -p "$dir"
-  rel=$(realpath --relative-to="$dir" "$root/config")
-  cat >"$dir/kustomization.yaml" <<EOF
-namespace: $operator_namespace
-namePrefix: category-operator-
-resources:
-- $rel/crd
-- $rel/rbac
-- $rel/manager
-- $rel/webhook
-- $rel/calendar
-images:
-- name: controller
-  newName: ${operator_image%:*}
-  newTag: ${operator_image##*:}
-patches:
-- target: {kind: Deployment}
-  patch: |-
-    - op: add
-      path: /spec/template/spec/containers/0/imagePullPolicy
-      value: Never
-EOF
-  check "kubectl apply -k config/default (without cert-manager)" k apply --server-side -k "$dir"
-  check "webhook serving certificate Secret" k create secret tls webhook-server-cert -n "$operator_namespace" \
-    --cert "$pki/webhook.crt" --key "$pki/webhook.key"
-  ca=$(base64 -w0 <"$pki/ca.crt")
-  local kind name n i patch
-  for kind in validatingwebhookconfiguration mutatingwebhookconfiguration; do
-    name=$(k get "$kind" -o name | grep category-operator)
-    n=$(k get "$name" -o jsonpath='{range .webhooks[*]}x{end}')
-    patch="["
-    for ((i = 0; i < ${#n}; i++)); do
-      patch+="{\"op\":\"add\",\"path\":\"/webhooks/$i/clientConfig/caBundle\",\"value\":\"$ca\"},"
-    done
-    check "caBundle of $name" k patch "$name" --type=json -p "${patch%,}]"
-  done
-  check "manager Deployment Available" k wait --for=condition=Available deployment --all -n "$operator_namespace" --timeout=120s
+  case $install_mode in
+  helm)
+    check "helm install $release dist/chart (image $operator_image)" \
+      "$helm" install "$release" "$root/dist/chart" --namespace "$operator_namespace" --create-namespace \
+      --set "image.repository=${operator_image%:*}" --set "image.tag=${operator_image##*:}" --wait --timeout 3m
+    check "manager Deployment Available" k wait --for=condition=Available deployment --all -n "$operator_namespace" --timeout=60s
+    check "helm upgrade --set policies.enabled=true (the default policies, once the webhook serves)" \
+      "$helm" upgrade "$release" "$root/dist/chart" --namespace "$operator_namespace" --reuse-values \
+      --set policies.enabled=true --wait --timeout 3m
+    ;;
+  kustomize)
+    check "kubectl apply -k config/default" k apply --server-side -k "$root/config/default"
+    check "manager Deployment Available" k wait --for=condition=Available deployment --all -n "$operator_namespace" --timeout=180s
+    check "kubectl apply -k config/policies" k apply -k "$root/config/policies"
+    ;;
+  *) fail "E2E_INSTALL=$install_mode: want helm or kustomize" ;;
+  esac
 }

@@ -224,6 +224,9 @@ remove_containers() {
       sleep 0.3
     done
     "${c[@]}" containers delete "$id" >/dev/null 2>&1 || true
+    # libcni's cache of the sandboxes' networks (bridge and loopback), named after the sandbox;
+    # kubelet did not tear these sandboxes down.
+    rm -f /var/lib/cni/results/*-"$id"-*
   done
 }
 
@@ -292,7 +295,6 @@ teardown() {
     # run's entries go, and a folder only if this run made it and it is empty then (another
     # containerd on the machine may use /run/containerd too).
     find /var/log/containers -maxdepth 1 -type l -lname "$work/*" -delete 2>/dev/null
-    find /var/lib/cni -type f -name 'category-e2e-*' -delete 2>/dev/null
     grep -qxF "existed /var/lib/kubelet" "$host_record" || rm -f /var/lib/kubelet/device-plugins/kubelet.sock
     for d in /run/containerd /var/log/containers /var/lib/cni /var/lib/kubelet /run/netns; do
       grep -qxF "existed $d" "$host_record" || find "$d" -depth -type d -empty -delete 2>/dev/null

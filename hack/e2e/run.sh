@@ -3,11 +3,13 @@
 # and walks through the README as a user would. Needs root (it runs containerd and kubelet).
 #
 #  1. installs containerd, runc, the CNI plugins, conntrack, iptables and nftables from Debian;
-#     builds kubelet, kube-scheduler and kube-proxy next to the cached envtest binaries
-#     (hack/envtest-assets.sh), the pause image from a static Go binary and the operator's image;
+#     builds kubelet, kube-scheduler, kube-proxy (and kube-controller-manager) next to the cached
+#     envtest binaries (hack/envtest-assets.sh), the pause image from a static Go binary, the
+#     operator's image (make image), the plugin (make build) and helm (hack/helm.sh);
 #  2. starts etcd, kube-apiserver, kube-controller-manager, kube-scheduler, containerd, kubelet
 #     and kube-proxy, with certificates made here (hack/e2e/kit), and imports both images;
-#  3. installs the operator (helm install of dist/chart), then the README's walk-through:
+#  3. installs the operator (helm install of dist/chart; E2E_INSTALL=kustomize: config/default),
+#     then the README's walk-through:
 #     policies, samples, every invalid sample refused, a decision by a reviewer bound to the
 #     shipped reviewer role, Ready and an Active listing;
 #  4. kills the manager (kill -9, then kubectl delete pod) and checks that nothing is lost and new
@@ -34,6 +36,8 @@ if [ "${1:-}" = teardown ]; then
   teardown
   exit 0
 fi
+# A fresh set of logs: the "forbidden" check reads every manager-*.log.
+rm -f "$logs"/*.log "$logs"/*.tar
 
 failed=""
 finish() {
@@ -112,8 +116,9 @@ go build -o "$logs/bin/kit" ./hack/e2e/kit
 CGO_ENABLED=0 go build -trimpath -ldflags=-s -o "$logs/bin/pause" ./hack/e2e/pause
 "$logs/bin/kit" image -o "$logs/pause.tar" -name "$pause_image" -entrypoint /pause "$logs/bin/pause=/pause"
 pass "pause image $pause_image (static Go binary, one layer)"
-make -s build >/dev/null
-pass "make build: bin/manager, bin/kubectl-category"
+# The plugin as `make build` builds it (bin/manager is not needed: the image has its own).
+go build -o "$root/bin/kubectl-category" ./cmd/kubectl-category
+pass "bin/kubectl-category (the reviewers' plugin)"
 build_operator_image
 export PATH=$root/bin:$PATH
 
@@ -121,9 +126,10 @@ phase "certificates and configuration"
 record_host
 mkdir -p "$run" "$work"
 : >"$run/pids"
-"$logs/bin/kit" pki -dir "$pki" -host-ip "$ip" -api-port "$api_port" -node "$node_name" -service-ip "$service_ip" \
-  -webhook-dns "$(webhook_dns)"
+"$logs/bin/kit" pki -dir "$pki" -host-ip "$ip" -api-port "$api_port" -node "$node_name" -service-ip "$service_ip"
 write_configs
+# What a user of the cluster has: kubectl and helm read it.
+export KUBECONFIG=$pki/admin.kubeconfig
 pass "CA, serving and client certificates, kubeconfigs, containerd/CNI/kubelet configuration in $work"
 
 phase "containerd, etcd, images"

@@ -66,7 +66,6 @@ queue_lists() { reviewer category queue -A | grep -q "$1"; }
 
 walkthrough() {
   phase "walk-through: policies, samples, refusals"
-  check "default policies applied (kubectl apply -k config/policies)" k apply -k "$root/config/policies"
   wait_for 30 "kubectl get catpolicy lists the 14 restricted category groups" \
     bash -c "[ \$(kubectl --kubeconfig '$pki/admin.kubeconfig' get catpolicy -o name | wc -l) -eq 14 ]"
   check "kubectl apply -f config/samples/ (namespace, Secrets, application)" k apply -f "$root/config/samples/"
@@ -79,9 +78,8 @@ walkthrough() {
   pass "all $n invalid samples refused with their expected messages"
 
   phase "walk-through: review with kubectl category"
-  check "reviewer role applied (config/rbac/reviewer_role.yaml) and bound to group e2e:reviewers" \
-    bash -c "kubectl --kubeconfig '$pki/admin.kubeconfig' apply -f '$root/config/rbac/reviewer_role.yaml' &&
-      kubectl --kubeconfig '$pki/admin.kubeconfig' create clusterrolebinding e2e-reviewers --clusterrole=category-reviewer --group=e2e:reviewers"
+  check "the shipped reviewer role ($reviewer_role) bound to group e2e:reviewers" \
+    k create clusterrolebinding e2e-reviewers --clusterrole="$reviewer_role" --group=e2e:reviewers
   check "kubectl category queue -A (reviewer) lists acme-gold" queue_lists acme-gold
   check "kubectl category describe acme-gold (reviewer)" reviewer category describe acme-gold -n "$app_ns"
   check "a user without the reviewer role cannot approve" \
