@@ -56,6 +56,8 @@ start() {
   shift
   "$@" >"$logs/$name.log" 2>&1 &
   echo "$name $!" >>"$run/pids"
+  # Stopped by PID in teardown, not by the shell's job control.
+  disown $!
 }
 
 write_configs() {
@@ -190,17 +192,29 @@ start_node() {
 
 # --- teardown -------------------------------------------------------------------------------
 
-# stop_pid NAME PID: SIGTERM, then SIGKILL after 10 s.
-stop_pid() {
-  local name=$1 pid=$2 i
-  kill -0 "$pid" 2>/dev/null || return 0
-  kill -TERM "$pid" 2>/dev/null || true
+# stop_pids NAME=PID...: SIGTERM to all at once (each takes a second or two to exit), then
+# SIGKILL to those still running after 10 s.
+stop_pids() {
+  local p i left
+  for p in "$@"; do kill -TERM "${p#*=}" 2>/dev/null || true; done
   for i in $(seq 1 40); do
-    kill -0 "$pid" 2>/dev/null || return 0
+    left=()
+    for p in "$@"; do kill -0 "${p#*=}" 2>/dev/null && left+=("$p"); done
+    [ ${#left[@]} -eq 0 ] && return 0
     sleep 0.25
   done
-  echo "    $name ($pid) did not stop on SIGTERM: SIGKILL"
-  kill -KILL "$pid" 2>/dev/null || true
+  for p in "${left[@]}"; do
+    echo "    ${p%=*} (${p#*=}) did not stop on SIGTERM: SIGKILL"
+    kill -KILL "${p#*=}" 2>/dev/null || true
+  done
+}
+
+# running NAME...: NAME=PID for each component still running.
+running() {
+  local name pid
+  for name in "$@"; do
+    if pid=$(pid_of "$name"); then echo "$name=$pid"; fi
+  done
 }
 
 # pid_of NAME: the recorded PID of a component, if it is still running.
@@ -252,17 +266,15 @@ unmount_under() { # unmount_under DIR: every mount below DIR, deepest first
 teardown() {
   set +e
   [ -f "$host_record" ] || [ -f "$run/pids" ] || return 0
-  local pid name
+  local pid
   # The node first, so that nothing restarts containers while they are removed.
-  for name in kube-proxy kubelet kube-scheduler kube-controller-manager; do
-    pid=$(pid_of "$name") && stop_pid "$name" "$pid"
-  done
+  stop_pids $(running kube-proxy kubelet kube-scheduler kube-controller-manager)
   remove_containers
-  pid=$(pid_of containerd) && stop_pid containerd "$pid"
-  for pid in $(shims_of_this_containerd); do stop_pid containerd-shim "$pid"; done
-  for name in kube-apiserver etcd; do
-    pid=$(pid_of "$name") && stop_pid "$name" "$pid"
-  done
+  stop_pids $(running containerd)
+  for pid in $(shims_of_this_containerd); do stop_pids "containerd-shim=$pid"; done
+  # kube-apiserver before etcd: without etcd its graceful shutdown does not finish.
+  stop_pids $(running kube-apiserver)
+  stop_pids $(running etcd)
 
   # Pod network namespaces made by this run (not those that existed before).
   for ns in $(ls /run/netns 2>/dev/null); do
