@@ -50,11 +50,12 @@ record_host() {
 }
 
 # start NAME COMMAND...: starts a component in the background, logging to $logs/NAME.log, and
-# records its PID; stop_all stops exactly these PIDs.
+# records its PID; teardown stops exactly these PIDs. The component does not inherit run.sh's
+# lock (fd 9): a run killed outright must not leave the next one locked out.
 start() {
   local name=$1
   shift
-  "$@" >"$logs/$name.log" 2>&1 &
+  "$@" >"$logs/$name.log" 2>&1 9>&- &
   echo "$name $!" >>"$run/pids"
   # Stopped by PID in teardown, not by the shell's job control.
   disown $!

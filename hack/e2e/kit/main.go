@@ -1,6 +1,6 @@
 // Command kit makes what `make e2e` (hack/e2e/run.sh) needs and no package provides:
 //
-//	kit pki -dir D -host-ip IP -node NAME -service-ip IP [-webhook-dns NAMES]
+//	kit pki -dir D -host-ip IP -node NAME -service-ip IP [-api-port PORT]
 //	    a CA, the serving and client certificates of a single-node cluster, the service-account
 //	    key pair and one kubeconfig per user (admin, components, the test's reviewer and an
 //	    outsider without any role);

@@ -16,7 +16,6 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 )
 
@@ -40,7 +39,6 @@ func runPKI(args []string) error {
 	apiPort := fs.Int("api-port", 6443, "the API server's port")
 	node := fs.String("node", "", "the node name (kubelet's user is system:node:NAME)")
 	serviceIP := fs.String("service-ip", "", "the kubernetes Service's cluster IP")
-	webhookDNS := fs.String("webhook-dns", "", "comma-separated DNS names of the operator's webhook Service")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -89,9 +87,6 @@ func runPKI(args []string) error {
 		// no binding at all, so its decision must be refused.
 		{file: "reviewer", cn: "e2e-reviewer", groups: []string{"e2e:reviewers"}, kubeconfig: true},
 		{file: "outsider", cn: "e2e-outsider", kubeconfig: true},
-	}
-	if *webhookDNS != "" {
-		ids = append(ids, identity{file: "webhook", cn: "category-operator-webhook", server: true, dns: strings.Split(*webhookDNS, ",")})
 	}
 	server := fmt.Sprintf("https://%s", net.JoinHostPort(host.String(), fmt.Sprint(*apiPort)))
 	for _, id := range ids {

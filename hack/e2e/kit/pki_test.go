@@ -33,8 +33,7 @@ func readCert(t *testing.T, path string) *x509.Certificate {
 func TestPKIIssuesTheClusterIdentities(t *testing.T) {
 	g := NewWithT(t)
 	dir := t.TempDir()
-	g.Expect(runPKI([]string{"-dir", dir, "-host-ip", "192.0.2.2", "-node", "n1", "-service-ip", "10.96.0.1",
-		"-webhook-dns", "svc.ns.svc,svc.ns.svc.cluster.local"})).To(Succeed())
+	g.Expect(runPKI([]string{"-dir", dir, "-host-ip", "192.0.2.2", "-node", "n1", "-service-ip", "10.96.0.1"})).To(Succeed())
 
 	pool := x509.NewCertPool()
 	pool.AddCert(readCert(t, filepath.Join(dir, "ca.crt")))
@@ -48,7 +47,6 @@ func TestPKIIssuesTheClusterIdentities(t *testing.T) {
 	g.Expect(api.VerifyHostname("192.0.2.2")).To(Succeed())
 	g.Expect(api.VerifyHostname("10.96.0.1")).To(Succeed())
 	g.Expect(api.VerifyHostname("kubernetes.default.svc")).To(Succeed())
-	g.Expect(verify("webhook", x509.ExtKeyUsageServerAuth).VerifyHostname("svc.ns.svc")).To(Succeed())
 
 	kubelet := verify("kubelet", x509.ExtKeyUsageClientAuth)
 	g.Expect(kubelet.Subject.CommonName).To(Equal("system:node:n1"))
