@@ -1,6 +1,6 @@
 # A single-node cluster on this machine, and the undoing of everything it changes on the host.
 # Sourced by hack/e2e/run.sh after lib.sh. Settings marked "(here)" are required on these
-# machines; /work/shared/docs/real-node.md (in the project's shared docs) says why.
+# machines; the project's shared/docs/real-node.md says why.
 
 # Kernel settings kubelet, the bridge plugin and kube-proxy may change: recorded before the
 # cluster starts and written back at the end.
@@ -11,8 +11,8 @@ sysctls=(vm.overcommit_memory vm.panic_on_oom kernel.panic kernel.panic_on_oops
   net.netfilter.nf_conntrack_tcp_timeout_close_wait
   net.bridge.bridge-nf-call-iptables net.bridge.bridge-nf-call-ip6tables)
 
-# The record of what this run changed, written before each change so that a run killed outright
-# is undone by the next one (run.sh calls teardown first when it finds this file).
+# The record of the host before the cluster starts, kept until the teardown has used it, so that
+# a run killed outright is undone by the next one (run.sh calls teardown when it finds it).
 host_record=$work/host-before
 
 install_packages() {
@@ -40,7 +40,9 @@ record_host() {
       if v=$(sysctl -n "$s" 2>/dev/null); then printf 'sysctl %s %s\n' "$s" "$(echo "$v" | tr '\t' ' ')"; fi
     done
     nft list tables 2>/dev/null || true
-    ls /run/netns 2>/dev/null | sed "s/^/netns /" || true
+    for f in /run/netns/*; do
+      if [ -e "$f" ]; then echo "netns ${f##*/}"; fi
+    done
     for d in /run/containerd /var/log/containers /var/lib/cni /var/lib/kubelet /opt/containerd /run/netns; do
       if [ -e "$d" ]; then echo "existed $d"; fi
     done
@@ -131,9 +133,8 @@ evictionHard: {memory.available: 50Mi, nodefs.available: 1%, imagefs.available: 
 EOF
 }
 
-# images builds the pause image from a static Go binary and imports it. The operator's image
-# comes from run.sh (make image).
-import_image() { # import_image ARCHIVE
+# import_image ARCHIVE: an OCI or docker archive into the namespace kubelet's images live in.
+import_image() {
   ctr --address "$containerd_sock" -n k8s.io images import "$1" >>"$logs/ctr.log" 2>&1
 }
 
@@ -264,6 +265,8 @@ unmount_under() { # unmount_under DIR: every mount below DIR, deepest first
   done
 }
 
+# (running prints NAME=PID words, split on purpose.)
+# shellcheck disable=SC2046
 teardown() {
   set +e
   [ -f "$host_record" ] || [ -f "$run/pids" ] || return 0
@@ -278,7 +281,10 @@ teardown() {
   stop_pids $(running etcd)
 
   # Pod network namespaces made by this run (not those that existed before).
-  for ns in $(ls /run/netns 2>/dev/null); do
+  local f ns
+  for f in /run/netns/*; do
+    [ -e "$f" ] || continue
+    ns=${f##*/}
     grep -qxF "netns $ns" "$host_record" 2>/dev/null && continue
     umount "/run/netns/$ns" 2>/dev/null || umount -l "/run/netns/$ns" 2>/dev/null
     rm -f "/run/netns/$ns"
@@ -331,7 +337,10 @@ host_restored() {
       grep -qxF "table $family $table" "$logs/host-before" || bad+=("nftables table $family $table left")
     done < <(nft list tables 2>/dev/null)
   fi
-  ls /run/netns 2>/dev/null | grep -q '^cni-' && bad+=("network namespaces left in /run/netns")
+  local f
+  for f in /run/netns/*; do
+    [ -e "$f" ] && ! grep -qxF "netns ${f##*/}" "$logs/host-before" && bad+=("network namespace ${f##*/} left")
+  done
   [ -z "$(shims_of_this_containerd)" ] || bad+=("containerd shims still running")
   ip link show "$bridge" >/dev/null 2>&1 && bad+=("bridge $bridge still exists")
   grep -q " $work/\| $run/" /proc/self/mountinfo && bad+=("mounts left under $work or $run")

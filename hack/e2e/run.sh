@@ -29,11 +29,16 @@ cd "$root"
 
 [ "$(id -u)" = 0 ] || { echo "make e2e needs root: it runs containerd and kubelet on this machine" >&2; exit 1; }
 mkdir -p "$logs"
-exec 9>"$logs/.lock"
-flock -n 9 || { echo "another make e2e is running in this folder" >&2; exit 1; }
+# One run per machine (the node's folders, ports and bridge are the machine's): a second run,
+# from any clone, must not take the first one's processes for leftovers and stop them.
+lock=/run/lock/category-operator-e2e.lock
+mkdir -p /run/lock
+exec 9>"$lock"
+flock -n 9 || { echo "another make e2e is running on this machine ($lock)" >&2; exit 1; }
 
 if [ "${1:-}" = teardown ]; then
   teardown
+  rm -f "$lock"
   exit 0
 fi
 # A fresh set of logs: the "forbidden" check reads every manager-*.log.
@@ -66,9 +71,11 @@ finish() {
   printf '    %-48s %7ss\n' total "$(secs "$t0" "$(now)")"
   if [ -n "$failed" ]; then
     echo "FAIL: $failed"
+    rm -f "$lock"
     exit 1
   fi
   echo "PASS: make e2e"
+  rm -f "$lock"
 }
 trap finish EXIT
 trap 'failed="interrupted"; exit 130' INT TERM
