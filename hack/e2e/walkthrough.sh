@@ -62,13 +62,21 @@ refused_with() {
   grep -qF -- "$words" <<<"$out" || { echo "refused without \"$words\": $out"; return 1; }
 }
 
+assign_appid() {
+  local key=qualification.channelshop.dev/app-ids ids
+  ids=$(k get namespace "$app_ns" -o jsonpath="{.metadata.annotations.${key//./\\.}}")
+  k annotate namespace "$app_ns" --overwrite "$key=${ids:+$ids,}$1"
+}
+
 queue_lists() { reviewer category queue -A | grep -q "$1"; }
 
 walkthrough() {
   phase "walk-through: policies, samples, refusals"
   wait_for 30 "kubectl get catpolicy lists the 14 restricted category groups" \
     bash -c "[ \$(kubectl --kubeconfig '$pki/admin.kubeconfig' get catpolicy -o name | wc -l) -eq 14 ]"
-  check "kubectl apply -f config/samples/ (namespace, Secrets, application)" k apply -f "$root/config/samples/"
+  # Retried for a while: kube-apiserver's admission policies answer 503 until its OpenAPI for
+  # the just-installed CRDs caught up (seconds).
+  wait_for 30 "kubectl apply -f config/samples/ (namespace, Secrets, application)" k apply -f "$root/config/samples/"
   wait_for 60 "acme-gold reaches UnderReview" is_phase acme-gold UnderReview
   local f n=0
   for f in "$root"/config/samples/invalid/*.yaml; do
@@ -126,7 +134,10 @@ restart() {
   check "listing acme-gold still Active" is_listing acme-gold Active
   check "the same listing object (not recreated)" \
     test "$(k get listing acme-gold -n "$app_ns" -o jsonpath='{.metadata.uid}')" = "$listing_uid"
-  # A second shop applying for the same category: the sample with another name and AppID.
+  # A second shop applying for the same category: the sample with another name and AppID, which
+  # the platform team first assigns to the namespace (D4: the namespace annotation lists the
+  # AppIDs its applications may name).
+  check "AppID wx0123456789abcde2 assigned to namespace $app_ns" assign_appid wx0123456789abcde2
   check "a new application acme-gold-2 applied" bash -c "sed -e 's/^  name: acme-gold\$/  name: acme-gold-2/' \
     -e 's/wx0123456789abcdef/wx0123456789abcde2/' '$root/config/samples/03-categoryapplication.yaml' |
     kubectl --kubeconfig '$pki/admin.kubeconfig' apply -f -"
