@@ -45,6 +45,13 @@ if [ "$got" != "kubectl category version $version" ]; then
   echo "installed plugin says \"$got\", want version $version" >&2
   exit 1
 fi
-"$plugin" --help | grep -q "queue" || { echo "installed plugin's --help lacks its verbs" >&2; exit 1; }
+help=$("$plugin" --help)
+[[ "$help" == *"queue"*"describe"*"approve"* ]] || { echo "installed plugin's --help lacks its verbs: $help" >&2; exit 1; }
 ls "$KREW_ROOT"/store/category/"$version"/LICENSE >/dev/null
+# As users run it: kubectl finds the plugin krew linked into its bin folder.
+if command -v kubectl >/dev/null; then
+  via=$(PATH="$KREW_ROOT/bin:$PATH" kubectl category --version)
+  [ "$via" = "$got" ] || { echo "kubectl category --version says \"$via\", want \"$got\"" >&2; exit 1; }
+  got="$got; kubectl finds it"
+fi
 echo "$manifest: valid, matches this tree's $platform archive, installs offline with krew ($got)"
