@@ -75,7 +75,7 @@ envtest: ## Build (first time) and cache kube-apiserver and etcd for the tests; 
 
 .PHONY: verify-dist
 verify-dist: ## Check plugins/category.yaml: valid for krew, sha256 of this tree's archive, installs offline.
-	./hack/verify-dist.sh $(VERSION) $(DIST_GOTOOLCHAIN)
+	./hack/verify-dist.sh $(VERSION) $(DIST_GOTOOLCHAIN) $(IMG)
 
 .PHONY: test-image
 test-image: ## Test the image builder (hack/image): one digest per input, non-root, no shell, loadable outputs.

@@ -2,12 +2,18 @@
 # `make test`: the committed krew manifest (plugins/category.yaml) is valid for krew, lists the
 # sha256 of a fresh reproducible build of this machine's archive, and installs from it offline
 # with krew itself; the installed plugin runs. Builds one platform only (the full cross-build is
-# `make dist`). Usage: hack/verify-dist.sh VERSION DIST_GOTOOLCHAIN
+# `make dist`). Also: config/manager/manager.yaml runs the image `make image` tags (IMG).
+# Usage: hack/verify-dist.sh VERSION DIST_GOTOOLCHAIN IMG
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
-version=${1:?usage: $0 VERSION DIST_GOTOOLCHAIN}
-toolchain=${2:?usage: $0 VERSION DIST_GOTOOLCHAIN}
+version=${1:?usage: $0 VERSION DIST_GOTOOLCHAIN IMG}
+toolchain=${2:?usage: $0 VERSION DIST_GOTOOLCHAIN IMG}
+img=${3:?usage: $0 VERSION DIST_GOTOOLCHAIN IMG}
+if ! grep -q "^ *image: $img\$" config/manager/manager.yaml; then
+  echo "config/manager/manager.yaml does not run $img, the image \`make image\` builds: update its image" >&2
+  exit 1
+fi
 manifest=plugins/category.yaml
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -39,6 +45,13 @@ if [ "$got" != "kubectl category version $version" ]; then
   echo "installed plugin says \"$got\", want version $version" >&2
   exit 1
 fi
-"$plugin" --help | grep -q "queue" || { echo "installed plugin's --help lacks its verbs" >&2; exit 1; }
+help=$("$plugin" --help)
+[[ "$help" == *"queue"*"describe"*"approve"* ]] || { echo "installed plugin's --help lacks its verbs: $help" >&2; exit 1; }
 ls "$KREW_ROOT"/store/category/"$version"/LICENSE >/dev/null
+# As users run it: kubectl finds the plugin krew linked into its bin folder.
+if command -v kubectl >/dev/null; then
+  via=$(PATH="$KREW_ROOT/bin:$PATH" kubectl category --version)
+  [ "$via" = "$got" ] || { echo "kubectl category --version says \"$via\", want \"$got\"" >&2; exit 1; }
+  got="$got; kubectl finds it"
+fi
 echo "$manifest: valid, matches this tree's $platform archive, installs offline with krew ($got)"

@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -119,6 +120,14 @@ func TestVerifyManifest(t *testing.T) {
 	if err := verifyManifest(file, "v0.2.0", "go1.26.8", linux); err == nil || !strings.Contains(err.Error(), "spec.version") {
 		t.Errorf("another version: got %v, want a spec.version error", err)
 	}
+	raw, _ := os.ReadFile(file)
+	edited := filepath.Join(t.TempDir(), "category.yaml")
+	if err := os.WriteFile(edited, []byte(strings.Replace(string(raw), "shortDescription: ", "shortDescription: Edited. ", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := verifyManifest(edited, "v0.1.0", "go1.26.8", linux); err == nil || !strings.Contains(err.Error(), "krew.yaml.tmpl") {
+		t.Errorf("a hand-edited manifest: got %v, want a template mismatch", err)
+	}
 	renamed := []built{linux[0]}
 	renamed[0].URI = "https://example.com/v0.1.0/other.tar.gz"
 	if err := verifyManifest(file, "v0.1.0", "go1.26.8", renamed); err == nil || !strings.Contains(err.Error(), "uri") {
@@ -133,5 +142,21 @@ func TestParsePlatforms(t *testing.T) {
 	}
 	if _, err := parsePlatforms("plan9/386"); err == nil {
 		t.Error("plan9/386 accepted")
+	}
+}
+
+// A sha256 of digits only is still a string once the manifest is read back (unquoted, YAML
+// reads it as a number and krew refuses the manifest).
+func TestManifestKeepsDigitOnlySHA256AString(t *testing.T) {
+	archives := testArchives()
+	for i := range archives {
+		archives[i].SHA256 = strings.Repeat("1", 64)
+	}
+	file := filepath.Join(t.TempDir(), "category.yaml")
+	if err := writeManifest(file, "v0.1.0", "go1.26.8", archives); err != nil {
+		t.Fatal(err)
+	}
+	if err := verifyManifest(file, "v0.1.0", "go1.26.8", archives[:1]); err != nil {
+		t.Fatal(err)
 	}
 }

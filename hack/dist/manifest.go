@@ -20,15 +20,23 @@ type built struct {
 }
 
 func writeManifest(file, version, toolchain string, archives []built) error {
-	t, err := template.New("krew").Parse(manifestTemplate)
+	b, err := renderManifest(version, toolchain, archives)
 	if err != nil {
 		return err
 	}
+	return os.WriteFile(file, b, 0o644)
+}
+
+func renderManifest(version, toolchain string, archives []built) ([]byte, error) {
+	t, err := template.New("krew").Parse(manifestTemplate)
+	if err != nil {
+		return nil, err
+	}
 	var b strings.Builder
 	if err := t.Execute(&b, map[string]any{"Version": version, "Toolchain": toolchain, "Platforms": archives}); err != nil {
-		return err
+		return nil, err
 	}
-	return os.WriteFile(file, []byte(b.String()), 0o644)
+	return []byte(b.String()), nil
 }
 
 // manifest is the part of a krew Plugin that names the archives.
@@ -41,6 +49,7 @@ type manifest struct {
 			} `json:"selector"`
 			URI    string `json:"uri"`
 			SHA256 string `json:"sha256"`
+			Bin    string `json:"bin"`
 		} `json:"platforms"`
 	} `json:"spec"`
 }
@@ -79,6 +88,19 @@ func verifyManifest(file, version, toolchain string, archives []built) error {
 		if !found {
 			return fmt.Errorf("%s: no spec.platforms entry for %s/%s: %s", file, a.OS, a.Arch, fix)
 		}
+	}
+	// The rest of the file is the template's: rendered again from the file's own platforms, it
+	// must come out byte for byte (no hand edits, no template change left unapplied).
+	var listed []built
+	for _, p := range m.Spec.Platforms {
+		listed = append(listed, built{OS: p.Selector.MatchLabels["os"], Arch: p.Selector.MatchLabels["arch"], URI: p.URI, SHA256: p.SHA256, Bin: p.Bin})
+	}
+	want, err := renderManifest(version, toolchain, listed)
+	if err != nil {
+		return err
+	}
+	if string(want) != string(raw) {
+		return fmt.Errorf("%s differs from what hack/dist/krew.yaml.tmpl gives for its archives: %s", file, fix)
 	}
 	return nil
 }
