@@ -54,7 +54,7 @@ end_phase() {
   local d
   d=$(secs "$phase_start" "$(now)")
   printf '    %s: %ss\n' "$phase_name" "$d"
-  summary+=("$(printf '%-48s %7ss' "$phase_name" "$d")")
+  summary+=("$(printf '%-56s %7ss' "$phase_name" "$d")")
   phase_name=""
 }
 

@@ -68,7 +68,7 @@ finish() {
   echo
   echo "==> summary (logs in $logs)"
   printf '    %s\n' "${summary[@]}"
-  printf '    %-48s %7ss\n' total "$(secs "$t0" "$(now)")"
+  printf '    %-56s %7ss\n' total "$(secs "$t0" "$(now)")"
   if [ -n "$failed" ]; then
     echo "FAIL: $failed"
     rm -f "$lock"
@@ -159,5 +159,6 @@ phase "install the operator"
 install_operator
 
 walkthrough
+tightened
 restart
 # The EXIT trap tears down and prints the summary.

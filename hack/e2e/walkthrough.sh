@@ -72,8 +72,10 @@ queue_lists() { reviewer category queue -A | grep -q "$1"; }
 
 walkthrough() {
   phase "walk-through: policies, samples, refusals"
-  wait_for 30 "kubectl get catpolicy lists the 14 restricted category groups" \
-    bash -c "[ \$(kubectl --kubeconfig '$pki/admin.kubeconfig' get catpolicy -o name | wc -l) -eq 14 ]"
+  local groups
+  groups=$(grep -l '^kind: CategoryPolicy' "$root"/config/policies/*.yaml | wc -l)
+  wait_for 30 "kubectl get catpolicy lists the $groups restricted category groups" \
+    bash -c "[ \$(kubectl --kubeconfig '$pki/admin.kubeconfig' get catpolicy -o name | wc -l) -eq $groups ]"
   # Retried for a while: kube-apiserver's admission policies answer 503 until its OpenAPI for
   # the just-installed CRDs caught up (seconds).
   wait_for 30 "kubectl apply -f config/samples/ (namespace, Secrets, application)" k apply -f "$root/config/samples/"
@@ -100,6 +102,34 @@ walkthrough() {
   check "acme-gold is Approved" is_phase acme-gold Approved
   wait_for 30 "ShowcaseListing acme-gold is Active" is_listing acme-gold Active
   k get catapp,listing -n "$app_ns" | sed 's/^/          /'
+}
+
+generation_reviewed() { # generation_reviewed NAME PHASE: the phase, for the current generation
+  [ "$(k get catapp "$1" -n "$app_ns" -o jsonpath='{.status.phase}/{.status.observedGeneration}/{.metadata.generation}' |
+    awk -F/ '{ print ($2 == $3) ? $1 : "stale" }')" = "$2" ]
+}
+
+# tightened: the README's second part. The platform tightens gold to official flagship shops;
+# the approved shop keeps its listing until a reviewer withdraws it (D29), then complies and is
+# approved again.
+tightened() {
+  phase "walk-through: policy tightened, withdraw, approve (D29)"
+  check "kubectl patch catpolicy jewelry: gold for OfficialFlagship shops only" \
+    k patch catpolicy jewelry --type=json \
+    -p '[{"op":"replace","path":"/spec/subcategories/0/allowedShopTypes","value":["OfficialFlagship"]}]'
+  wait_for 30 "kubectl category queue -A --noncompliant lists acme-gold" \
+    bash -c "KUBECONFIG='$pki/reviewer.kubeconfig' kubectl category queue -A --noncompliant | grep -q acme-gold"
+  check "the listing stays Active until a reviewer acts" is_listing acme-gold Active
+  check "kubectl category withdraw acme-gold --reason StandardTightened (reviewer)" \
+    reviewer category withdraw acme-gold -n "$app_ns" --reason StandardTightened --message "gold now requires an official flagship shop"
+  wait_for 30 "acme-gold is Withdrawn" is_phase acme-gold Withdrawn
+  wait_for 30 "ShowcaseListing acme-gold is Suspended" is_listing acme-gold Suspended
+  check "the merchant complies: shopType OfficialFlagship" \
+    k patch catapp acme-gold -n "$app_ns" --type=merge -p '{"spec":{"merchant":{"shopType":"OfficialFlagship"}}}'
+  wait_for 60 "generation 2 is UnderReview" generation_reviewed acme-gold UnderReview
+  check "kubectl category approve acme-gold (reviewer, generation 2)" reviewer category approve acme-gold -n "$app_ns"
+  check "kubectl wait --for=condition=Ready catapp/acme-gold" k wait --for=condition=Ready catapp/acme-gold -n "$app_ns" --timeout=60s
+  wait_for 30 "ShowcaseListing acme-gold is Active again" is_listing acme-gold Active
 }
 
 # restart: the manager's process is killed (kill -9, the container restarts in place) and then
@@ -134,12 +164,14 @@ restart() {
   check "listing acme-gold still Active" is_listing acme-gold Active
   check "the same listing object (not recreated)" \
     test "$(k get listing acme-gold -n "$app_ns" -o jsonpath='{.metadata.uid}')" = "$listing_uid"
-  # A second shop applying for the same category: the sample with another name and AppID, which
-  # the platform team first assigns to the namespace (D4: the namespace annotation lists the
-  # AppIDs its applications may name).
+  # A second shop applying for the same category: the sample with another name, another AppID
+  # and an official flagship shop (as the tightened policy requires). The platform team first
+  # assigns the AppID to the namespace (D4: the namespace annotation lists the AppIDs its
+  # applications may name).
   check "AppID wx0123456789abcde2 assigned to namespace $app_ns" assign_appid wx0123456789abcde2
   check "a new application acme-gold-2 applied" bash -c "sed -e 's/^  name: acme-gold\$/  name: acme-gold-2/' \
-    -e 's/wx0123456789abcdef/wx0123456789abcde2/' '$root/config/samples/03-categoryapplication.yaml' |
+    -e 's/wx0123456789abcdef/wx0123456789abcde2/' -e 's/shopType: Flagship\$/shopType: OfficialFlagship/' \
+    '$root/config/samples/03-categoryapplication.yaml' |
     kubectl --kubeconfig '$pki/admin.kubeconfig' apply -f -"
   wait_for 60 "acme-gold-2 reaches UnderReview (reconciled by the new manager)" is_phase acme-gold-2 UnderReview
   check "kubectl category approve acme-gold-2 (reviewer)" reviewer category approve acme-gold-2 -n "$app_ns" --message "after restart"
