@@ -46,6 +46,7 @@ help: ## Show this help.
 .PHONY: manifests
 manifests: controller-gen ## Generate CRDs, RBAC and webhook configurations from markers.
 	$(CONTROLLER_GEN) rbac:roleName=manager-role crd webhook paths="./api/..." paths="./controllers/..." paths="./internal/..." output:crd:artifacts:config=config/crd/bases
+	./hack/chart-files.sh
 
 .PHONY: generate
 generate: controller-gen ## Generate DeepCopy methods.
@@ -81,8 +82,16 @@ test-image: ## Test the image builder (hack/image): one digest per input, non-ro
 	cd hack/image && go vet ./... && go test ./...
 
 .PHONY: test
-test: verify-generated fmt vet verify-dist test-image ## Regenerate (fail if stale), check krew manifest and image builder, then run all tests against a real API server.
-	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" go test $(GO_TEST_FLAGS) ./...
+test: verify-generated fmt vet chart-lint promql-test verify-dist test-image ## Regenerate (fail if stale), lint the chart, check krew manifest and image builder, then run all tests against a real API server.
+	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" HELM="$(HELM)" go test $(GO_TEST_FLAGS) ./...
+
+.PHONY: chart-lint
+chart-lint: helm ## helm lint and helm template the chart (dist/chart) in its main configurations.
+	./hack/chart-lint.sh "$(HELM)"
+
+.PHONY: promql-test
+promql-test: ## Parse every PromQL expression of config/prometheus with Prometheus' parser (own module).
+	cd hack/tools/promql && go test ./...
 
 .PHONY: bench
 bench: ## Benchmark the operator against a floor on a real API server; writes docs/benchmarks.md.
@@ -111,6 +120,12 @@ run: manifests ## Run the operator: against the current cluster, or a local cont
 	./hack/run.sh
 
 ##@ Tools
+
+HELM ?= $(LOCALBIN)/helm
+
+.PHONY: helm
+helm: ## Build helm (pinned in hack/tools/helm) into bin/ once.
+	@LOCALBIN=$(LOCALBIN) ./hack/helm.sh >/dev/null
 
 .PHONY: controller-gen
 controller-gen: $(CONTROLLER_GEN) ## Install controller-gen into bin/.

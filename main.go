@@ -14,14 +14,15 @@ import (
 	// make the image depend on the host.
 	_ "golang.org/x/crypto/x509roots/fallback"
 
-	"github.com/channelshop/category-operator/internal/operator"
+	"github.com/channelshop/category-operator/internal/manager"
+	"github.com/channelshop/category-operator/internal/notify"
 )
 
 // version is stamped by `make image` (-ldflags -X main.version=...).
 var version = "dev"
 
 func main() {
-	o := operator.DefaultOptions()
+	o := manager.DefaultOptions()
 	flag.StringVar(&o.MetricsAddr, "metrics-bind-address", o.MetricsAddr, "Address the metrics endpoint binds to; \"0\" disables it.")
 	flag.StringVar(&o.ProbeAddr, "health-probe-bind-address", o.ProbeAddr, "Address the /healthz and /readyz endpoints bind to.")
 	flag.BoolVar(&o.LeaderElection, "leader-elect", false, "Enable leader election so that only one manager is active.")
@@ -34,14 +35,22 @@ func main() {
 	flag.StringVar(&o.WebhookHost, "webhook-host", o.WebhookHost, "Address the webhook server binds to.")
 	flag.IntVar(&o.WebhookPort, "webhook-port", o.WebhookPort, "Port the webhook server listens on.")
 	flag.StringVar(&o.CertDir, "webhook-cert-dir", o.CertDir, "Folder with the webhook server's tls.crt and tls.key.")
+	flag.BoolVar(&o.RequireNamespaceAppIDs, "require-namespace-app-ids", o.RequireNamespaceAppIDs, "Refuse applications in namespaces without the annotation qualification.channelshop.dev/app-ids, which lists the AppIDs the platform team assigned them (D4).")
 	flag.IntVar(&o.MaxConcurrentReconciles, "max-concurrent-reconciles", o.MaxConcurrentReconciles, "How many applications are reconciled in parallel.")
+	o.Certs.BindFlags(flag.CommandLine)
+	flag.Func("sink-allowed-cidrs", "Comma-separated CIDRs (or IPs) notification sinks may connect to although they are loopback, private, link-local, CGNAT, multicast, reserved or unspecified, e.g. an in-cluster receiver's range. Default: none.", func(v string) error {
+		p, err := notify.ParseCIDRs(v)
+		o.NotifyOptions.AllowedCIDRs = append(o.NotifyOptions.AllowedCIDRs, p...)
+		return err
+	})
+	flag.BoolVar(&o.NotifyOptions.AllowInsecureHTTP, "sink-allow-insecure-http", false, "Let notification sinks use plain http (local runs and tests); default https only.")
 	zapOpts := zap.Options{Development: false}
 	zapOpts.BindFlags(flag.CommandLine)
 	flag.Parse()
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&zapOpts)))
 	log := ctrl.Log.WithName("setup")
 
-	mgr, err := operator.New(ctrl.GetConfigOrDie(), o)
+	mgr, err := manager.New(ctrl.GetConfigOrDie(), o)
 	if err != nil {
 		log.Error(err, "unable to set up the manager")
 		os.Exit(1)

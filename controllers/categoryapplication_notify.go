@@ -8,7 +8,9 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/log"
 
 	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
 	"github.com/channelshop/category-operator/internal/notify"
@@ -58,10 +60,10 @@ func (r *ApplicationReconciler) notifications(ctx context.Context, s *appState) 
 			continue
 		}
 		for _, sink := range r.sinksFor(s.app, t.event) {
-			if findRecord(st.Notifications, t.event, s.app.Generation, sink) == nil {
+			if findRecord(st.Notifications, t.event, s.app.Generation, st.MaterialsDigest, sink) == nil {
 				st.Notifications = append(st.Notifications, qualv1.NotificationRecord{
-					Event: t.event, Generation: s.app.Generation, Sink: sink, State: qualv1.DeliveryPending,
-					Reason: t.reason, Message: t.message, CreatedAt: &metav1.Time{Time: s.now},
+					Event: t.event, Generation: s.app.Generation, MaterialsDigest: st.MaterialsDigest, Sink: sink, State: qualv1.DeliveryPending,
+					Reason: qualv1.Truncate(t.reason, 1024), Message: qualv1.Truncate(t.message, qualv1.MaxNotificationMessage), CreatedAt: &metav1.Time{Time: s.now},
 				})
 			}
 		}
@@ -99,6 +101,13 @@ func (r *ApplicationReconciler) notifications(ctx context.Context, s *appState) 
 		sends++
 		err := r.deliver(ctx, s, rec)
 		recordAttempt(rec, err, s.now)
+		s.attempted = append(s.attempted, *rec)
+		if err != nil {
+			// Status gets the error's class only; the details (the receiver's body, the address
+			// a name resolved to) are for the platform's operators, not the merchant.
+			log.FromContext(ctx).Info("notification not delivered", "event", rec.Event, "sink", rec.Sink,
+				"attempts", rec.Attempts, "class", rec.LastError, "detail", err.Error())
+		}
 		notificationsTotal.WithLabelValues(string(rec.Event), deliveryResult(err)).Inc()
 		if err != nil {
 			res.requeueAfter = soonest(res.requeueAfter, rec.NextAttemptAt.Sub(s.now))
@@ -175,7 +184,7 @@ func (r *ApplicationReconciler) deliver(ctx context.Context, s *appState, rec *q
 	if app.Status.ListingRef != nil {
 		n.Listing = &notify.ListingRef{Name: app.Status.ListingRef.Name}
 	}
-	return r.Notifier.Sender.Send(ctx, sink, n, notify.IdempotencyKey(app.UID, rec.Generation, rec.Event, rec.Sink))
+	return r.Notifier.Sender.Send(ctx, sink, n, idempotencyKey(app, rec))
 }
 
 // recordAttempt is pure: it books one attempt's outcome with exponential backoff.
@@ -186,7 +195,7 @@ func recordAttempt(rec *qualv1.NotificationRecord, err error, now time.Time) {
 		rec.State, rec.DeliveredAt, rec.NextAttemptAt, rec.LastError = qualv1.DeliveryDelivered, &metav1.Time{Time: now}, nil, ""
 		return
 	}
-	rec.LastError = truncate(err.Error(), 512)
+	rec.LastError = qualv1.Truncate(string(notify.ErrorClass(err)), qualv1.MaxNotificationError)
 	rec.NextAttemptAt = &metav1.Time{Time: now.Add(notify.Backoff(rec.Attempts))}
 	rec.State = qualv1.DeliveryPending
 	if rec.Attempts >= failedAfter {
@@ -194,9 +203,9 @@ func recordAttempt(rec *qualv1.NotificationRecord, err error, now time.Time) {
 	}
 }
 
-func findRecord(recs []qualv1.NotificationRecord, e qualv1.NotificationEvent, gen int64, sink string) *qualv1.NotificationRecord {
+func findRecord(recs []qualv1.NotificationRecord, e qualv1.NotificationEvent, gen int64, round, sink string) *qualv1.NotificationRecord {
 	for i := range recs {
-		if recs[i].Event == e && recs[i].Generation == gen && recs[i].Sink == sink {
+		if recs[i].Event == e && recs[i].Generation == gen && recs[i].MaterialsDigest == round && recs[i].Sink == sink {
 			return &recs[i]
 		}
 	}
@@ -226,9 +235,55 @@ func deliveryResult(err error) string {
 	return "success"
 }
 
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
+// idempotencyKey is notify.IdempotencyKey for the record; a record of a round pinned to a
+// materials digest extends the key's NUL-joined fields with it, so the second round of one
+// generation is not taken for a retry of the first.
+func idempotencyKey(app *qualv1.CategoryApplication, rec *qualv1.NotificationRecord) string {
+	sink := rec.Sink
+	if rec.MaterialsDigest != "" {
+		sink += "\x00" + rec.MaterialsDigest
 	}
-	return s[:n] + "..."
+	return notify.IdempotencyKey(app.UID, rec.Generation, rec.Event, sink)
+}
+
+// saveAttempts stores the delivery attempts of this reconcile when its status patch lost a
+// race (someone wrote the application meanwhile): on the live object, with the same optimistic
+// lock, replacing only those records. Without it a delivery that happened would be forgotten
+// and sent again with its attempt count reset.
+func (r *ApplicationReconciler) saveAttempts(ctx context.Context, s *appState) error {
+	if len(s.attempted) == 0 {
+		return nil
+	}
+	return retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		live := &qualv1.CategoryApplication{}
+		if err := r.APIReader.Get(ctx, client.ObjectKeyFromObject(s.app), live); err != nil {
+			return client.IgnoreNotFound(err)
+		}
+		before := live.DeepCopy()
+		var changed bool
+		if live.Status.Notifications, changed = mergeAttempts(live.Status.Notifications, s.attempted); !changed {
+			return nil
+		}
+		return r.Status().Patch(ctx, live, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{}), client.FieldOwner(FieldManager))
+	})
+}
+
+// mergeAttempts is pure: it overwrites, in recs, each record attempted (same event,
+// generation, round and sink) unless recs already has a later attempt of it, and adds those
+// it lacks; it reports whether anything changed.
+func mergeAttempts(recs []qualv1.NotificationRecord, attempted []qualv1.NotificationRecord) ([]qualv1.NotificationRecord, bool) {
+	changed := false
+	for _, a := range attempted {
+		cur := findRecord(recs, a.Event, a.Generation, a.MaterialsDigest, a.Sink)
+		switch {
+		case cur == nil: // recorded and attempted in the same reconcile
+			recs = append(recs, a)
+		case cur.State == qualv1.DeliveryDelivered || cur.Attempts >= a.Attempts:
+			continue
+		default:
+			*cur = a
+		}
+		changed = true
+	}
+	return trimLedger(recs), changed
 }

@@ -18,7 +18,66 @@ func (r *ApplicationReconciler) review(_ context.Context, s *appState) (stepResu
 	if s.policy != nil {
 		days = s.policy.Spec.ReviewDays.For(s.app.Spec.Channel)
 	}
-	return reviewRound(s.app, s.now, s.cal, days), nil
+	repinRound(s.app, s.pins, s.now)
+	if t := honourDecision(s.app, s.now); t != nil {
+		s.notes = append(s.notes, *t)
+	}
+	res := reviewRound(s.app, s.now, s.cal, days)
+	recordPins(s.app, s.pins)
+	return res, nil
+}
+
+// repinRound is pure: the round under way (decided or not) is about the content of the Secret
+// files recorded when it started; other content is a new round, exactly as a spec change is
+// (D17, D19). An approval then goes to history and the listing keeps the state that approval
+// gave until a reviewer decides again.
+func repinRound(app *qualv1.CategoryApplication, p *pins, now time.Time) {
+	st := &app.Status
+	if p == nil || st.MaterialsDigest == "" || st.MaterialsDigest == p.digest {
+		return
+	}
+	if st.SubmittedGeneration == app.Generation || st.Decision != nil && st.Decision.Generation == app.Generation {
+		archiveRound(st, now)
+	}
+}
+
+// recordPins is pure: a round that has just started records what it is about.
+func recordPins(app *qualv1.CategoryApplication, p *pins) {
+	st := &app.Status
+	if p == nil || st.SubmittedGeneration != app.Generation || st.MaterialsDigest != "" {
+		return
+	}
+	st.SecretFiles, st.MaterialsDigest = p.files, p.digest
+	if len(st.SecretFiles) == 0 {
+		st.SecretFiles = nil
+	}
+}
+
+// EventDecisionIgnored is the warning event of a decision the controller does not honour.
+const EventDecisionIgnored qualv1.NotificationEvent = "DecisionIgnored"
+
+// honourDecision is pure, and the controller's own check behind the admission layers: an
+// approval or rejection counts only for the generation and the materials of the round under
+// review when it was made; a withdrawal always counts (it only takes rights away). Any other
+// decision goes to history unheeded, with a warning event.
+func honourDecision(app *qualv1.CategoryApplication, now time.Time) *transition {
+	st, d := &app.Status, app.Status.Decision
+	if d == nil || d.Generation != app.Generation || d.Verdict == qualv1.VerdictWithdrawn {
+		return nil
+	}
+	why := ""
+	switch {
+	case st.SubmittedGeneration != d.Generation:
+		why = fmt.Sprintf("generation %d was not under review", d.Generation)
+	case d.Verdict == qualv1.VerdictApproved && st.MaterialsDigest != "" && d.MaterialsDigest != st.MaterialsDigest:
+		why = fmt.Sprintf("it names materials %q, but the round under review is about %q", d.MaterialsDigest, st.MaterialsDigest)
+	default:
+		return nil
+	}
+	st.PushHistory(qualv1.ReviewRecord{Generation: d.Generation, Decision: d, ArchivedAt: &metav1.Time{Time: now}})
+	st.Decision = nil
+	return &transition{event: EventDecisionIgnored, warning: true, reason: "DecisionIgnored",
+		message: fmt.Sprintf("%s by %s was not honoured: %s (D17)", d.Verdict, d.Reviewer, why)}
 }
 
 // reviewRound is pure: it closes rounds about older generations, starts a round when the
@@ -35,13 +94,10 @@ func reviewRound(app *qualv1.CategoryApplication, now time.Time, cal *calendar.C
 		decided(app)
 		return stepResult{}
 	}
-	for _, t := range []string{qualv1.ConditionApproved, qualv1.ConditionRejected, qualv1.ConditionPolicyCompliant} {
-		meta.RemoveStatusCondition(&st.Conditions, t)
-	}
+	removeConditions(app, qualv1.ConditionsIn(qualv1.ScopeDecision)...) // no decision about this generation
+	setListedCompliance(app)                                            // unless a listing stands on an earlier approval
 	if !meta.IsStatusConditionTrue(st.Conditions, qualv1.ConditionRequirementsMet) {
-		setCondition(app, qualv1.ConditionUnderReview, false, qualv1.ReasonRequirementsNotMet,
-			"not under review until every requirement is met (see status.findings)")
-		meta.RemoveStatusCondition(&st.Conditions, qualv1.ConditionReviewOverdue)
+		endRound(app, qualv1.ReasonRequirementsNotMet, "not under review until every requirement is met (see status.findings)")
 		return stepResult{}
 	}
 	if st.SubmittedGeneration != gen {
@@ -67,7 +123,6 @@ func reviewRound(app *qualv1.CategoryApplication, now time.Time, cal *calendar.C
 // decided reflects a decision about the current generation.
 func decided(app *qualv1.CategoryApplication) {
 	d := app.Status.Decision
-	meta.RemoveStatusCondition(&app.Status.Conditions, qualv1.ConditionReviewOverdue)
 	msg := fmt.Sprintf("%s by %s", d.Verdict, d.Reviewer)
 	if d.Reason != "" {
 		msg += ": " + d.Reason
@@ -84,16 +139,52 @@ func decided(app *qualv1.CategoryApplication) {
 	case qualv1.VerdictApproved:
 		setCondition(app, qualv1.ConditionApproved, true, qualv1.ReasonApproved, msg)
 		setCondition(app, qualv1.ConditionRejected, false, qualv1.ReasonApproved, msg)
-		setCondition(app, qualv1.ConditionUnderReview, false, qualv1.ReasonApproved, msg)
+		endRound(app, qualv1.ReasonApproved, msg)
 	case qualv1.VerdictRejected:
 		setCondition(app, qualv1.ConditionRejected, true, d.Reason, msg)
 		setCondition(app, qualv1.ConditionApproved, false, qualv1.ReasonRejected, msg)
-		setCondition(app, qualv1.ConditionUnderReview, false, qualv1.ReasonRejected, msg)
+		endRound(app, qualv1.ReasonRejected, msg)
 	case qualv1.VerdictWithdrawn:
 		setCondition(app, qualv1.ConditionApproved, false, qualv1.ReasonWithdrawn, msg)
 		setCondition(app, qualv1.ConditionRejected, false, qualv1.ReasonWithdrawn, msg)
-		setCondition(app, qualv1.ConditionUnderReview, false, qualv1.ReasonWithdrawn, msg)
+		endRound(app, qualv1.ReasonWithdrawn, msg)
 	}
+}
+
+// endRound: no round is open for the current generation; UnderReview says why, and the
+// round's other conditions (ReviewOverdue) go.
+func endRound(app *qualv1.CategoryApplication, reason, msg string) {
+	for _, t := range qualv1.ConditionsIn(qualv1.ScopeRound) {
+		if t != qualv1.ConditionUnderReview {
+			meta.RemoveStatusCondition(&app.Status.Conditions, t)
+		}
+	}
+	setCondition(app, qualv1.ConditionUnderReview, false, reason, msg)
+}
+
+// removeConditions drops conditions, typically all those of a scope (api/v1alpha1 conditions table).
+func removeConditions(app *qualv1.CategoryApplication, types ...string) {
+	for _, t := range types {
+		meta.RemoveStatusCondition(&app.Status.Conditions, t)
+	}
+}
+
+// setListedCompliance is pure: while a new round is open (after an edit or a change of
+// Secret content) the Active listing still stands on an earlier approval. If the current spec
+// does not meet its policy, PolicyCompliant=False tells reviewers (queue --noncompliant, their
+// sink), who may withdraw that approval whatever the round's state (D29).
+func setListedCompliance(app *qualv1.CategoryApplication) {
+	if !meta.IsStatusConditionTrue(app.Status.Conditions, qualv1.ConditionListed) {
+		meta.RemoveStatusCondition(&app.Status.Conditions, qualv1.ConditionPolicyCompliant)
+		return
+	}
+	req := meta.FindStatusCondition(app.Status.Conditions, qualv1.ConditionRequirementsMet)
+	if req != nil && req.Status == metav1.ConditionFalse {
+		setCondition(app, qualv1.ConditionPolicyCompliant, false, qualv1.ReasonNoncompliant,
+			"listed on an earlier approval, but the current spec does not meet its policy; a reviewer may withdraw it: "+req.Message)
+		return
+	}
+	setCondition(app, qualv1.ConditionPolicyCompliant, true, qualv1.ReasonCompliant, "listed on an earlier approval; the current spec meets its policy")
 }
 
 // archiveRound moves the current round to history, newest first, bounded.
@@ -103,8 +194,9 @@ func archiveRound(st *qualv1.CategoryApplicationStatus, now time.Time) {
 		gen = st.Decision.Generation
 	}
 	st.PushHistory(qualv1.ReviewRecord{Generation: gen, SubmittedAt: st.SubmittedAt, ReviewDeadline: st.ReviewDeadline,
-		Decision: st.Decision, ArchivedAt: &metav1.Time{Time: now}})
+		MaterialsDigest: st.MaterialsDigest, SecretFiles: st.SecretFiles, Decision: st.Decision, ArchivedAt: &metav1.Time{Time: now}})
 	st.Decision, st.SubmittedAt, st.ReviewDeadline, st.SubmittedGeneration = nil, nil, nil, 0
+	st.MaterialsDigest, st.SecretFiles = "", nil
 }
 
 // setCondition sets a condition for the application's current generation.
@@ -114,7 +206,7 @@ func setCondition(app *qualv1.CategoryApplication, t string, status bool, reason
 		s = metav1.ConditionTrue
 	}
 	meta.SetStatusCondition(&app.Status.Conditions, metav1.Condition{Type: t, Status: s, Reason: reason,
-		Message: msg, ObservedGeneration: app.Generation})
+		Message: qualv1.Truncate(msg, qualv1.MaxConditionMessage), ObservedGeneration: app.Generation})
 }
 
 // setPolicyCompliantCondition: an approved application is re-checked whenever its policy

@@ -106,6 +106,9 @@ func decide(c client.Client, app *qualv1.CategoryApplication, d qualv1.Decision)
 			return err
 		}
 		before := app.DeepCopy()
+		if d.MaterialsDigest == "" && d.Verdict == qualv1.VerdictApproved {
+			d.MaterialsDigest = app.Status.MaterialsDigest // what `kubectl category approve` sends
+		}
 		app.Status.Decision = &d
 		return c.Status().Patch(context.Background(), app, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{}))
 	})

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net"
 	"os"
 	"strings"
 	"testing"
@@ -21,10 +22,20 @@ import (
 	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
 )
 
-const (
-	metricsAddr        = "127.0.0.1:18089"
-	reviewerSinkSecret = "reviewer-sink"
-)
+const reviewerSinkSecret = "reviewer-sink"
+
+// metricsAddr is where the test manager serves metrics: a port free when the suite starts, so
+// parallel runs on one machine do not collide (every restarted manager reuses it).
+var metricsAddr = freeAddr()
+
+func freeAddr() string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
 
 // readObjects decodes every document of a YAML file into unstructured objects.
 func readObjects(t *testing.T, path string) []*unstructured.Unstructured {
@@ -102,10 +113,11 @@ func ensurePolicies(t *testing.T) {
 	}
 }
 
-// getApp fetches an application.
+// getApp fetches an application and checks its status against kstatus and the README.
 func getApp(g Gomega, ns, name string) *qualv1.CategoryApplication {
 	app := &qualv1.CategoryApplication{}
 	g.Expect(admin.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: name}, app)).To(Succeed())
+	checkHealth(g, app) // every object a test reads: kstatus' rules and the README's health table
 	return app
 }
 

@@ -12,66 +12,12 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
+	"github.com/channelshop/category-operator/internal/index"
 )
-
-// Field indexes on CategoryApplication, so lookups never List-and-filter everything.
-const (
-	// IndexDuplicateKey is appID + category (D1).
-	IndexDuplicateKey = "qualification.channelshop.dev/duplicate-key"
-	// IndexPolicy is spec.category.group: the applications a policy governs.
-	IndexPolicy = "qualification.channelshop.dev/policy"
-	// IndexSecret is namespace/name of every Secret an application references.
-	IndexSecret = "qualification.channelshop.dev/secret"
-)
-
-// DuplicateKey identifies (shop, category) for D1.
-func DuplicateKey(app *qualv1.CategoryApplication) string {
-	return app.Spec.Merchant.AppID + "|" + app.Spec.Category.String()
-}
-
-// referencedSecrets lists the Secrets an application names (D19: same namespace only).
-func referencedSecrets(app *qualv1.CategoryApplication) []string {
-	seen := map[string]bool{}
-	var out []string
-	add := func(name string) {
-		key := app.Namespace + "/" + name
-		if !seen[key] {
-			seen[key] = true
-			out = append(out, key)
-		}
-	}
-	for _, m := range app.Spec.Materials {
-		for _, refs := range [][]qualv1.FileRef{m.Files, m.Recordings} {
-			for _, f := range refs {
-				if f.SecretKeyRef != nil {
-					add(f.SecretKeyRef.Name)
-				}
-			}
-		}
-	}
-	for _, n := range app.Spec.Notify {
-		add(n.SecretRef.Name)
-	}
-	return out
-}
 
 // SetupIndexes registers the field indexes the controllers and webhooks use.
 func SetupIndexes(ctx context.Context, mgr ctrl.Manager) error {
-	idx := mgr.GetFieldIndexer()
-	app := &qualv1.CategoryApplication{}
-	if err := idx.IndexField(ctx, app, IndexDuplicateKey, func(o client.Object) []string {
-		return []string{DuplicateKey(o.(*qualv1.CategoryApplication))}
-	}); err != nil {
-		return err
-	}
-	if err := idx.IndexField(ctx, app, IndexPolicy, func(o client.Object) []string {
-		return []string{o.(*qualv1.CategoryApplication).Spec.Category.Group}
-	}); err != nil {
-		return err
-	}
-	return idx.IndexField(ctx, app, IndexSecret, func(o client.Object) []string {
-		return referencedSecrets(o.(*qualv1.CategoryApplication))
-	})
+	return index.Setup(ctx, mgr.GetFieldIndexer())
 }
 
 func (r *ApplicationReconciler) requestsFor(ctx context.Context, field, value string) []reconcile.Request {
@@ -89,13 +35,13 @@ func (r *ApplicationReconciler) requestsFor(ctx context.Context, field, value st
 
 // appsOfPolicy re-evaluates every application of a group when its policy changes (D29).
 func (r *ApplicationReconciler) appsOfPolicy(ctx context.Context, o client.Object) []reconcile.Request {
-	return r.requestsFor(ctx, IndexPolicy, o.GetName())
+	return r.requestsFor(ctx, index.PolicyField, o.GetName())
 }
 
 // appsOfSecret re-evaluates the applications that reference a Secret that appeared, changed
 // or disappeared.
 func (r *ApplicationReconciler) appsOfSecret(ctx context.Context, o client.Object) []reconcile.Request {
-	return r.requestsFor(ctx, IndexSecret, o.GetNamespace()+"/"+o.GetName())
+	return r.requestsFor(ctx, index.SecretField, o.GetNamespace()+"/"+o.GetName())
 }
 
 // duplicatesOf wakes the other applications for the same shop and category when one is created
@@ -103,7 +49,7 @@ func (r *ApplicationReconciler) appsOfSecret(ctx context.Context, o client.Objec
 // the For watch has it, and a second request for it would reconcile it twice from a cache that
 // may not show the first reconcile's write yet.
 func (r *ApplicationReconciler) duplicatesOf(ctx context.Context, o client.Object) []reconcile.Request {
-	reqs := r.requestsFor(ctx, IndexDuplicateKey, DuplicateKey(o.(*qualv1.CategoryApplication)))
+	reqs := r.requestsFor(ctx, index.DuplicateKeyField, index.DuplicateKey(o.(*qualv1.CategoryApplication)))
 	self := types.NamespacedName{Namespace: o.GetNamespace(), Name: o.GetName()}
 	return slices.DeleteFunc(reqs, func(q reconcile.Request) bool { return q.NamespacedName == self })
 }

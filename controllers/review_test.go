@@ -32,7 +32,10 @@ func TestReviewCycle(t *testing.T) {
 	g.Expect(app.Status.SubmittedAt.Time).To(BeTemporally("==", clock.Now().Truncate(time.Second)))
 	// Monday 18:00 in Shanghai + 5 working days = end of next Monday, Shanghai (D5).
 	g.Expect(app.Status.ReviewDeadline.Time).To(BeTemporally("==", time.Date(2026, 11, 30, 16, 0, 0, 0, time.UTC)))
-	g.Expect(condition(app, qualv1.ConditionReady).Reason).To(Equal(qualv1.ReasonAwaitingReview))
+	// A reviewer decides next: UnderReview says so, and there is no Ready, which kstatus would read
+	// as "in progress" when False (README, "Conditions and GitOps health").
+	g.Expect(condition(app, qualv1.ConditionUnderReview).Reason).To(Equal(qualv1.ReasonAwaitingReview))
+	g.Expect(condition(app, qualv1.ConditionReady).Status).To(Equal(metav1.ConditionStatus("Absent")))
 
 	// A forged reviewer name is replaced by the authenticated user (D16).
 	g.Expect(decide(alice, app, qualv1.Decision{Verdict: qualv1.VerdictApproved, Message: "ok", Generation: app.Generation, Reviewer: "mallory"})).To(Succeed())
@@ -79,7 +82,7 @@ func TestReviewCycle(t *testing.T) {
 
 	// D17: a decision about the old generation is refused.
 	err := decide(alice, app2, qualv1.Decision{Verdict: qualv1.VerdictApproved, Generation: app2.Generation - 1})
-	g.Expect(err).To(MatchError(ContainSubstring("a decision applies only to the generation the reviewer looked at")))
+	g.Expect(err).To(MatchError(ContainSubstring("changed since you looked: generation")))
 	g.Expect(decide(alice, app2, qualv1.Decision{Verdict: qualv1.VerdictApproved, Generation: app2.Generation})).To(Succeed())
 	waitPhase(g, ns, "jadeite", qualv1.PhaseApproved)
 	eventually(g, func(g Gomega) { // events are recorded asynchronously
@@ -135,7 +138,7 @@ func TestWhoMayDecide(t *testing.T) {
 	g.Expect(decide(jules, app.DeepCopy(), approve)).To(Succeed())
 	app = waitPhase(g, ns, "gold", qualv1.PhaseApproved)
 	err := decide(rita, app.DeepCopy(), qualv1.Decision{Verdict: qualv1.VerdictRejected, Reason: "Changed", Message: "m", Generation: app.Generation})
-	g.Expect(err).To(MatchError(ContainSubstring("a decision is immutable for its generation")))
+	g.Expect(err).To(MatchError(ContainSubstring("a decision is final for its generation")))
 	removed := app.DeepCopy()
 	removed.Status.Decision = nil
 	g.Expect(rita.Status().Update(ctx, removed)).To(MatchError(ContainSubstring("a decision cannot be removed")))
@@ -152,7 +155,7 @@ func TestDecisionNeedsReview(t *testing.T) {
 	g.Expect(admin.Create(ctx, app)).To(Succeed())
 	app = waitPhase(g, ns, "gold", qualv1.PhaseIncomplete)
 	err := decide(userClient(t, "rhea"), app, qualv1.Decision{Verdict: qualv1.VerdictApproved, Generation: app.Generation})
-	g.Expect(err).To(MatchError(ContainSubstring("the application is not under review: its requirements are not met")))
+	g.Expect(err).To(MatchError(ContainSubstring("is not under review (phase Incomplete): its requirements are not met")))
 }
 
 // TestReviewOverdue: at the deadline with no decision, ReviewOverdue and an event (D5).

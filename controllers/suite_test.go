@@ -3,6 +3,7 @@ package controllers_test
 import (
 	"context"
 	"fmt"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"sync"
@@ -15,7 +16,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
-	"github.com/channelshop/category-operator/internal/operator"
+	"github.com/channelshop/category-operator/internal/manager"
+	"github.com/channelshop/category-operator/internal/manager/managertest"
 	"github.com/channelshop/category-operator/internal/testenv"
 )
 
@@ -56,7 +58,8 @@ func TestMain(m *testing.M) {
 			return 1
 		}
 		defer func() { stopManager() }()
-		return m.Run()
+		code := m.Run()
+		return max(code, reportHealthViolations())
 	}()
 	if err := env.Stop(); err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -73,13 +76,16 @@ func zapLevel() zapcore.Level {
 
 // managerOptions is how the tests run the operator: as its own user, serving the webhooks
 // envtest installed, with the test clock.
-func managerOptions() operator.Options {
-	o := env.OperatorOptions()
+func managerOptions() manager.Options {
+	o := managertest.Options(env)
 	o.MetricsAddr = metricsAddr
 	o.Clock = clock
 	o.SkipControllerNameValidation = true
 	o.ReviewerSinkSecret = reviewerSinkSecret
 	o.NotifyOptions.Timeout = 2 * time.Second
+	// The test sinks are plain http servers on 127.0.0.1, which a manager refuses by default.
+	o.NotifyOptions.AllowedCIDRs = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
+	o.NotifyOptions.AllowInsecureHTTP = true
 	return o
 }
 
@@ -87,7 +93,7 @@ func managerOptions() operator.Options {
 func startManager() error {
 	mgrMu.Lock()
 	defer mgrMu.Unlock()
-	op, err := env.StartOperator(context.Background(), managerOptions())
+	op, err := managertest.Start(context.Background(), env, managerOptions())
 	if err != nil {
 		return err
 	}

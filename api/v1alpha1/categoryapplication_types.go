@@ -235,6 +235,30 @@ type Decision struct {
 	// +required
 	// +kubebuilder:validation:Minimum=1
 	Generation int64 `json:"generation"`
+
+	// materialsDigest is the round's status.materialsDigest the reviewer looked at: an approval
+	// covers the content of the Secret files that was on file then, not whatever they hold later
+	// (D17, D19). Required for an approval; `kubectl category` fills it in.
+	// +optional
+	// +kubebuilder:validation:MaxLength=71
+	MaterialsDigest string `json:"materialsDigest,omitempty"`
+}
+
+// SecretFileDigest pins the content of one file kept in a Secret: what a reviewer decides on.
+// Only the digest is recorded, never the content.
+type SecretFileDigest struct {
+	// name of the Secret, in the application's namespace.
+	// +required
+	// +kubebuilder:validation:MaxLength=253
+	Name string `json:"name"`
+	// key in the Secret.
+	// +required
+	// +kubebuilder:validation:MaxLength=253
+	Key string `json:"key"`
+	// sha256 of the value, "sha256:" and 64 hex digits.
+	// +required
+	// +kubebuilder:validation:MaxLength=71
+	SHA256 string `json:"sha256"`
 }
 
 // MaxHistory is how many rounds status.history keeps (the CRD allows 50).
@@ -246,6 +270,16 @@ func (st *CategoryApplicationStatus) PushHistory(rec ReviewRecord) {
 	st.History = append([]ReviewRecord{rec}, st.History...)
 	if len(st.History) > MaxHistory {
 		st.History = st.History[:MaxHistory]
+	}
+	// Only the newest decided round keeps its per-file digests: enough to show what changed
+	// since the last decision, and history stays small.
+	kept := false
+	for i := range st.History {
+		if st.History[i].Decision != nil && !kept {
+			kept = true
+			continue
+		}
+		st.History[i].SecretFiles = nil
 	}
 }
 
@@ -260,6 +294,16 @@ type ReviewRecord struct {
 	// reviewDeadline of that round.
 	// +optional
 	ReviewDeadline *metav1.Time `json:"reviewDeadline,omitempty"`
+	// materialsDigest of that round (see status.materialsDigest).
+	// +optional
+	// +kubebuilder:validation:MaxLength=71
+	MaterialsDigest string `json:"materialsDigest,omitempty"`
+	// secretFiles of that round; kept on the newest decided round only, so a reviewer sees
+	// which files changed since the last decision.
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=1000
+	SecretFiles []SecretFileDigest `json:"secretFiles,omitempty"`
 	// decision of that round, if any was made.
 	// +optional
 	Decision *Decision `json:"decision,omitempty"`
@@ -295,13 +339,21 @@ type NotificationRecord struct {
 	// sink is "secret/<name>" for a merchant sink or "reviewers" for the reviewers' sink.
 	// +required
 	Sink string `json:"sink"`
+	// materialsDigest is the review round's (status.materialsDigest) when the event happened:
+	// a round that starts again for the same generation, because the content of its Secret
+	// files changed, is told again.
+	// +optional
+	// +kubebuilder:validation:MaxLength=71
+	MaterialsDigest string `json:"materialsDigest,omitempty"`
 	// state of the delivery.
 	// +required
 	State DeliveryState `json:"state"`
 	// reason and message are the content, frozen when the event happened.
 	// +optional
+	// +kubebuilder:validation:MaxLength=1024
 	Reason string `json:"reason,omitempty"`
 	// +optional
+	// +kubebuilder:validation:MaxLength=4096
 	Message string `json:"message,omitempty"`
 	// attempts made so far.
 	// +optional
@@ -318,8 +370,11 @@ type NotificationRecord struct {
 	// deliveredAt is when the sink acknowledged it.
 	// +optional
 	DeliveredAt *metav1.Time `json:"deliveredAt,omitempty"`
-	// lastError of the last failed attempt, with secrets masked.
+	// lastError is the class of the last failed attempt's error, such as "timeout", "HTTP 503"
+	// or "address not allowed": never the receiver's answer nor the address it resolved to
+	// (the manager's log has those details).
 	// +optional
+	// +kubebuilder:validation:MaxLength=512
 	LastError string `json:"lastError,omitempty"`
 }
 
@@ -340,9 +395,11 @@ type CategoryApplicationStatus struct {
 	// +listMapKey=type
 	Conditions []metav1.Condition `json:"conditions,omitempty"`
 
-	// findings say why requirements are not met: one entry per broken rule.
+	// findings say why requirements are not met: one entry per broken rule (bounded; the last
+	// says how many more).
 	// +optional
 	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=50
 	Findings []Finding `json:"findings,omitempty"`
 
 	// submittedAt is when the current review round started.
@@ -356,6 +413,22 @@ type CategoryApplicationStatus struct {
 	// reviewDeadline is submittedAt plus the policy's review days, in working days (D5).
 	// +optional
 	ReviewDeadline *metav1.Time `json:"reviewDeadline,omitempty"`
+
+	// secretFiles pins the content of every material file kept in a Secret for the current
+	// round: a sha256 per Secret key, recorded when the round starts (D19). A change of content
+	// starts a new round, as a spec change does.
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	// +listMapKey=key
+	// +kubebuilder:validation:MaxItems=1000
+	SecretFiles []SecretFileDigest `json:"secretFiles,omitempty"`
+
+	// materialsDigest identifies the content under review in the current round: a sha256 over
+	// secretFiles. A decision names it, so it covers exactly the content the reviewer saw.
+	// +optional
+	// +kubebuilder:validation:MaxLength=71
+	MaterialsDigest string `json:"materialsDigest,omitempty"`
 
 	// decision is the reviewer's, for one generation; written through `kubectl category`.
 	// +optional

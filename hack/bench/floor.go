@@ -12,6 +12,8 @@ import (
 	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
 	"github.com/channelshop/category-operator/controllers"
 	"github.com/channelshop/category-operator/internal/decision"
+	"github.com/channelshop/category-operator/internal/index"
+	"github.com/channelshop/category-operator/internal/manager/managertest"
 	"github.com/channelshop/category-operator/internal/testenv"
 )
 
@@ -104,7 +106,7 @@ func (b *bench) runFloor(ctx context.Context, refs []appRef, t *tracker, name st
 // has them started already, so the first timed writes do not wait for informers to sync.
 func (b *bench) warmUp(ctx context.Context, c client.Client) error {
 	var apps qualv1.CategoryApplicationList
-	if err := c.List(ctx, &apps, client.MatchingFields{controllers.IndexDuplicateKey: "warm-up"}); err != nil {
+	if err := c.List(ctx, &apps, client.MatchingFields{index.DuplicateKeyField: "warm-up"}); err != nil {
 		return err
 	}
 	var pol qualv1.CategoryPolicy
@@ -115,7 +117,7 @@ func (b *bench) warmUp(ctx context.Context, c client.Client) error {
 	if b.reviewDays <= 0 {
 		b.reviewDays = 5 // the operator's default (D5)
 	}
-	return c.Get(ctx, client.ObjectKey{Namespace: testenv.OperatorNamespace, Name: b.env.OperatorOptions().CalendarConfigMap}, &corev1.ConfigMap{})
+	return c.Get(ctx, client.ObjectKey{Namespace: testenv.OperatorNamespace, Name: managertest.Options(b.env).CalendarConfigMap}, &corev1.ConfigMap{})
 }
 
 func (b *bench) floorOne(ctx context.Context, c *clients, r appRef) error {
@@ -126,7 +128,7 @@ func (b *bench) floorOne(ctx context.Context, c *clients, r appRef) error {
 		return fmt.Errorf("floor: creating %s: %w", r.key, err)
 	}
 	before := app.DeepCopy()
-	b.underReviewStatus(app, time.Now())
+	controllers.SubmittedStatus(app, b.secretSums, time.Now(), b.calendar, int32(b.reviewDays))
 	if err := c.operator.Status().Patch(ctx, app, client.MergeFromWithOptions(before, locked), owner); err != nil {
 		return fmt.Errorf("floor: %s to UnderReview: %w", r.key, err)
 	}
@@ -134,17 +136,17 @@ func (b *bench) floorOne(ctx context.Context, c *clients, r appRef) error {
 	if err != nil {
 		return fmt.Errorf("floor: approving %s: %w", r.key, err)
 	}
-	l := controllers.DesiredListing(app, nil, testenv.Scheme)
+	l := controllers.DesiredListing(app, nil, testenv.Scheme, time.Now())
 	if err := c.operator.Create(ctx, l, owner); err != nil {
 		return fmt.Errorf("floor: creating the listing of %s: %w", r.key, err)
 	}
 	lBefore := l.DeepCopy()
-	activate(l)
+	controllers.SetListingState(l, qualv1.ListingActive, qualv1.ReasonListingActive)
 	if err := c.operator.Status().Patch(ctx, l, client.MergeFrom(lBefore), owner); err != nil {
 		return fmt.Errorf("floor: activating the listing of %s: %w", r.key, err)
 	}
 	before = app.DeepCopy()
-	listedStatus(app, l)
+	controllers.ListedStatus(app, l, time.Now(), b.calendar)
 	if err := c.operator.Status().Patch(ctx, app, client.MergeFromWithOptions(before, locked), owner); err != nil {
 		return fmt.Errorf("floor: %s to Ready: %w", r.key, err)
 	}

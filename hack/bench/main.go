@@ -20,6 +20,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"net/netip"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -39,7 +40,8 @@ import (
 
 	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
 	"github.com/channelshop/category-operator/internal/calendar"
-	"github.com/channelshop/category-operator/internal/operator"
+	"github.com/channelshop/category-operator/internal/manager"
+	"github.com/channelshop/category-operator/internal/manager/managertest"
 	"github.com/channelshop/category-operator/internal/testenv"
 )
 
@@ -56,7 +58,7 @@ func main() {
 	var memoryN string
 	flag.IntVar(&o.n, "n", 2000, "Applications in the floor and operator runs (the ratio).")
 	flag.StringVar(&memoryN, "memory-n", "1000,10000", "Comma-separated numbers of applications to measure memory with.")
-	flag.IntVar(&o.concurrency, "concurrency", operator.DefaultOptions().MaxConcurrentReconciles,
+	flag.IntVar(&o.concurrency, "concurrency", manager.DefaultOptions().MaxConcurrentReconciles,
 		"Workers of every client pool, and the operator's MaxConcurrentReconciles.")
 	flag.StringVar(&o.out, "out", "", "Write the results here as Markdown (e.g. docs/benchmarks.md); empty: print only.")
 	flag.BoolVar(&o.skipMemory, "skip-memory", false, "Skip the memory runs.")
@@ -114,6 +116,8 @@ type bench struct {
 	secrets    []*unstructured.Unstructured
 	calendar   *calendar.Calendar
 	reviewDays int
+	// secretSums are the digests of the sample Secrets' values (name → key → sha256).
+	secretSums map[string]map[string]string
 	namespaces int // namespaces made so far
 	apps       int // applications named so far
 	live       []appRef
@@ -242,12 +246,15 @@ func (b *bench) startManager(ctx context.Context, s managerSpec) (*testenv.Opera
 	if s.count != nil {
 		e.OperatorConfig = s.count.config(b.operatorCfg)
 	}
-	o := e.OperatorOptions()
+	o := managertest.Options(&e)
 	o.SkipControllerNameValidation = true
 	o.MaxConcurrentReconciles = b.concurrency
 	o.WebhooksOnly = s.webhooksOnly
 	o.ReviewerSinkSecret = s.reviewerSink
-	op, err := e.StartOperator(ctx, o)
+	// The reviewers' sink is an httptest server: plain http on 127.0.0.1.
+	o.NotifyOptions.AllowInsecureHTTP = true
+	o.NotifyOptions.AllowedCIDRs = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
+	op, err := managertest.Start(ctx, &e, o)
 	if err != nil {
 		return nil, err
 	}

@@ -23,6 +23,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -45,11 +46,17 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	"sigs.k8s.io/yaml"
 
+	"github.com/channelshop/category-operator/internal/manager/managertest"
 	"github.com/channelshop/category-operator/internal/testenv"
 )
 
-// adminUser is the identity of bin/local/kubeconfig (and of kube-controller-manager).
+// adminUser is the identity of bin/local/kubeconfig.
 const adminUser = "local-admin"
+
+// controllerManagerUser is kube-controller-manager's identity, as in a cluster: the admission
+// policies and the listing webhook let the garbage collector, and only it, remove a listing's
+// owner reference (`kubectl delete --cascade=orphan`).
+const controllerManagerUser = "system:kube-controller-manager"
 
 // reviewerUser is the identity of bin/local/reviewer.kubeconfig, bound to the shipped
 // config/rbac/reviewer_role.yaml like a reviewer in a cluster.
@@ -127,6 +134,9 @@ type proc struct {
 }
 
 func (r *run) kubeconfigPath() string { return filepath.Join(r.dir, "kubeconfig") }
+func (r *run) kcmKubeconfigPath() string {
+	return filepath.Join(r.dir, "kube-controller-manager.kubeconfig")
+}
 
 // reviewerKubeconfigPath authenticates as reviewerUser: the admin created the sample
 // application, and nobody decides an application they created (D16).
@@ -181,6 +191,16 @@ func (r *run) main(ctx context.Context) error {
 	if err := r.writeReviewerKubeconfig(ctx); err != nil {
 		return err
 	}
+	kcm, err := env.AddUser(envtest.User{Name: controllerManagerUser, Groups: []string{"system:masters"}}, env.AdminConfig)
+	if err != nil {
+		return err
+	}
+	if kubeconfig, err = kcm.KubeConfig(); err != nil {
+		return err
+	}
+	if err := os.WriteFile(r.kcmKubeconfigPath(), kubeconfig, 0o600); err != nil {
+		return err
+	}
 
 	if err := r.startControllerManager(kcmBin); err != nil {
 		return err
@@ -207,7 +227,7 @@ func (r *run) main(ctx context.Context) error {
 	}
 	fmt.Printf(`
 ==> ready in %.1fs: local control plane at %s
-    CRDs, webhooks (served here), RBAC, calendar and %d default policies installed;
+    CRDs, webhooks (served here), admission policies, RBAC, calendar and %d default policies installed;
     kube-controller-manager collects garbage (log: %s).
     Admin kubeconfig: %s   Reviewer: %s   Ctrl-C stops everything.
 
@@ -276,6 +296,7 @@ func (r *run) cleanupStale() {
 	}
 	_ = os.Remove(r.kubeconfigPath())
 	_ = os.Remove(r.reviewerKubeconfigPath())
+	_ = os.Remove(r.kcmKubeconfigPath())
 	_ = os.Remove(r.statePath())
 }
 
@@ -406,7 +427,8 @@ func (r *run) saveState() {
 
 // startControllerManager runs kube-controller-manager with only the garbage collector and the
 // namespace controller (so deleting an owner deletes what it owns, and deleting a namespace
-// empties and removes it), as cluster admin, logging to bin/local/kube-controller-manager.log.
+// empties and removes it), as controllerManagerUser (in system:masters), logging to
+// bin/local/kube-controller-manager.log.
 func (r *run) startControllerManager(bin string) error {
 	logPath := filepath.Join(r.dir, "kube-controller-manager.log")
 	f, err := os.Create(logPath)
@@ -414,7 +436,7 @@ func (r *run) startControllerManager(bin string) error {
 		return err
 	}
 	r.kcmLog = f
-	kc := r.kubeconfigPath()
+	kc := r.kcmKubeconfigPath()
 	cmd := exec.Command(bin,
 		"--kubeconfig="+kc, "--authentication-kubeconfig="+kc, "--authorization-kubeconfig="+kc,
 		"--controllers=garbagecollector,namespace", "--leader-elect=false", "--secure-port=0",
@@ -456,10 +478,14 @@ func (r *run) installCalendar(ctx context.Context) error {
 // startManager runs the operator as its own user (bound to the generated manager-role), serving
 // the webhooks envtest installed, and waits until they answer through the API server.
 func (r *run) startManager(ctx context.Context) error {
-	o := r.env.OperatorOptions()
+	o := managertest.Options(r.env)
 	o.MetricsAddr, o.ProbeAddr = freeOr(r.metricsAddr), freeOr(r.probeAddr)
+	// A local run's sinks are test receivers on this machine: plain http to loopback, which a
+	// manager refuses by default (--sink-allow-insecure-http, --sink-allowed-cidrs).
+	o.NotifyOptions.AllowInsecureHTTP = true
+	o.NotifyOptions.AllowedCIDRs = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
 	say("manager starting as %s (metrics %s, probes %s, webhooks https://%s:%d)", testenv.OperatorUser, o.MetricsAddr, o.ProbeAddr, o.WebhookHost, o.WebhookPort)
-	op, err := r.env.StartOperator(ctx, o)
+	op, err := managertest.Start(ctx, r.env, o)
 	if err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()
@@ -550,6 +576,7 @@ func (r *run) stop() error {
 		}
 		_ = os.Remove(r.kubeconfigPath())
 		_ = os.Remove(r.reviewerKubeconfigPath())
+		_ = os.Remove(r.kcmKubeconfigPath())
 		_ = r.lock.Close()
 	}
 	return errors.Join(errs...)

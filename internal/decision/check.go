@@ -2,48 +2,131 @@ package decision
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
 )
 
-// Check is pure: it refuses, with what to do instead, a decision the server's webhook would
-// refuse (D14, D17, D29), so a reviewer learns it before writing. The webhook stays the
-// authority: it also checks permission and self-review, which need the server.
-func Check(app *qualv1.CategoryApplication, v qualv1.Verdict, seen int64) error {
-	gen := app.Generation
-	if seen != gen {
-		return fmt.Errorf("%s changed since you looked: generation %d → %d; describe it again (kubectl category describe %s)",
-			app.Name, seen, gen, app.Name)
+// Refusal says why a decision is not allowed, on which field of status.decision, and what to
+// do instead. The plugin prints Message; the webhook returns FieldError.
+type Refusal struct {
+	// Field is the child of status.decision concerned; empty for the decision as a whole.
+	Field     string
+	Value     any
+	Forbidden bool
+	Message   string
+}
+
+func (r *Refusal) Error() string { return r.Message }
+
+// FieldError renders the refusal under path (status.decision).
+func (r *Refusal) FieldError(path *field.Path) *field.Error {
+	if r.Field != "" {
+		path = path.Child(r.Field)
 	}
-	d := app.Status.Decision
-	decidedNow := d != nil && d.Generation == gen
-	if v == qualv1.VerdictWithdrawn {
+	if r.Forbidden {
+		return field.Forbidden(path, r.Message)
+	}
+	return field.Invalid(path, r.Value, r.Message)
+}
+
+// Allowed is pure and is the one home of which decisions the state of an application allows
+// (D13, D14, D17, D19, D29). The webhook enforces it and the plugin checks it before writing;
+// who may decide is Who's. d is the decision as the reviewer makes it: verdict, the generation
+// and the materials digest they looked at.
+func Allowed(app *qualv1.CategoryApplication, d qualv1.Decision) *Refusal {
+	gen := app.Generation
+	if d.Generation != gen {
+		return &Refusal{Field: "generation", Value: d.Generation, Message: fmt.Sprintf(
+			"%s changed since you looked: generation %d → %d; describe it again (kubectl category describe %s) (D17)",
+			app.Name, d.Generation, gen, app.Name)}
+	}
+	prev := app.Status.Decision
+	decidedNow := prev != nil && prev.Generation == gen
+	if d.Verdict == qualv1.VerdictWithdrawn {
 		switch {
-		case decidedNow && d.Verdict == qualv1.VerdictApproved:
+		case decidedNow && prev.Verdict == qualv1.VerdictApproved:
 			return nil
-		case decidedNow && d.Verdict == qualv1.VerdictWithdrawn:
-			return fmt.Errorf("generation %d of %s was already withdrawn%s", gen, app.Name, by(d))
+		case decidedNow && prev.Verdict == qualv1.VerdictWithdrawn:
+			return &Refusal{Forbidden: true, Message: fmt.Sprintf("generation %d of %s was already withdrawn%s", gen, app.Name, by(prev))}
+		case !decidedNow && Listed(app):
+			// The listing stands on an approval of an earlier generation: whatever the
+			// current round's state, a reviewer can always take it back.
+			return nil
 		}
-		return fmt.Errorf("%s is not approved (phase %s): only an approved application can be withdrawn (D29)", app.Name, phase(app))
+		return &Refusal{Field: "verdict", Forbidden: true, Message: fmt.Sprintf(
+			"%s is not approved (phase %s) and has no Active listing: only an approved application can be withdrawn (D29)", app.Name, phase(app))}
 	}
 	if decidedNow {
 		msg := fmt.Sprintf("generation %d of %s was already %s%s; a decision is final for its generation (D17)",
-			gen, app.Name, PastTense(d.Verdict), by(d))
-		if d.Verdict == qualv1.VerdictApproved {
+			gen, app.Name, PastTense(prev.Verdict), by(prev))
+		if prev.Verdict == qualv1.VerdictApproved {
 			msg += "; to take an approval back use `kubectl category withdraw`"
 		} else {
 			msg += "; the merchant starts a new round by changing the application"
 		}
-		return fmt.Errorf("%s", msg)
+		return &Refusal{Forbidden: true, Message: msg}
 	}
 	under := meta.FindStatusCondition(app.Status.Conditions, qualv1.ConditionUnderReview)
-	if app.Status.Phase == qualv1.PhaseUnderReview && under != nil && under.Status == metav1.ConditionTrue && under.ObservedGeneration == gen {
-		return nil
+	if under == nil || under.Status != metav1.ConditionTrue || under.ObservedGeneration != gen {
+		return &Refusal{Forbidden: true, Message: fmt.Sprintf("%s is not under review (phase %s)%s (D14)", app.Name, phase(app), whyNotUnderReview(app))}
 	}
-	return fmt.Errorf("%s is not under review (phase %s)%s", app.Name, phase(app), whyNotUnderReview(app))
+	return digestRefusal(app, d)
+}
+
+// digestRefusal binds a decision to the content of the Secret files under review (D17, D19):
+// an approval must name the round's digest; any decision that names one must name the
+// current one.
+func digestRefusal(app *qualv1.CategoryApplication, d qualv1.Decision) *Refusal {
+	want := app.Status.MaterialsDigest
+	switch {
+	case want == "" || d.MaterialsDigest == want:
+		return nil
+	case d.MaterialsDigest == "" && d.Verdict != qualv1.VerdictApproved:
+		return nil
+	case d.MaterialsDigest == "":
+		return &Refusal{Field: "materialsDigest", Value: "", Message: fmt.Sprintf(
+			"an approval names the materials digest of the round it approves (status.materialsDigest %s); `kubectl category approve` sends it (D17, D19)", want)}
+	}
+	return &Refusal{Field: "materialsDigest", Value: d.MaterialsDigest, Message: fmt.Sprintf(
+		"the materials of %s changed since you looked: the files in its Secrets now have digest %s, not %s; describe it again (kubectl category describe %s) (D17, D19)",
+		app.Name, want, d.MaterialsDigest, app.Name)}
+}
+
+// Who is pure: nobody decides an application they created or whose spec they changed since
+// the last decision (D16). Permission to decide a group is the API server's to say.
+func Who(app *qualv1.CategoryApplication, user string) *Refusal {
+	if creator := app.Annotations[qualv1.AnnotationCreatedBy]; creator != "" && creator == user {
+		return &Refusal{Forbidden: true, Message: fmt.Sprintf(
+			"user %q created this application and cannot decide it: nobody reviews their own application (D16)", user)}
+	}
+	if slices.Contains(Editors(app), user) {
+		return &Refusal{Forbidden: true, Message: fmt.Sprintf(
+			"user %q changed the spec of this application since its last decision (annotation %s) and cannot decide this round: nobody reviews their own application (D16)",
+			user, qualv1.AnnotationSpecEditors)}
+	}
+	return nil
+}
+
+// Editors are the users recorded as having changed the spec since the last decision.
+func Editors(app *qualv1.CategoryApplication) []string {
+	var out []string
+	for _, u := range strings.Split(app.Annotations[qualv1.AnnotationSpecEditors], ",") {
+		if u = strings.TrimSpace(u); u != "" {
+			out = append(out, u)
+		}
+	}
+	return out
+}
+
+// Listed reports that an Active listing stands on an approval (the operator's Listed condition).
+func Listed(app *qualv1.CategoryApplication) bool {
+	return meta.IsStatusConditionTrue(app.Status.Conditions, qualv1.ConditionListed)
 }
 
 func whyNotUnderReview(app *qualv1.CategoryApplication) string {

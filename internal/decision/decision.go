@@ -29,17 +29,20 @@ type Request struct {
 	// Generation is the generation the reviewer looked at; 0 means the one read just before
 	// writing.
 	Generation int64
+	// MaterialsDigest is the round's materials digest the reviewer looked at; empty means the
+	// one read just before writing (only when Generation is 0 too).
+	MaterialsDigest string
 	// BeforeWrite, if set, runs between reading the application and writing the decision:
 	// a seam for tests to change the application in that window.
 	BeforeWrite func(ctx context.Context) error
 }
 
-// Write reads the application, refuses locally what the server would refuse (Check), and
+// Write reads the application, refuses locally what the server would refuse (Allowed), and
 // patches the decision; on a conflict (someone wrote meanwhile) it reads again and re-checks.
 // It returns the application as last read or, on success, as stored, and the generation
 // decided. Server refusals are returned as they are: they are written for reviewers.
 func Write(ctx context.Context, c client.Client, r Request) (*qualv1.CategoryApplication, int64, error) {
-	seen := r.Generation
+	seen, seenDigest := r.Generation, r.MaterialsDigest
 	app := &qualv1.CategoryApplication{}
 	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
 		app = &qualv1.CategoryApplication{}
@@ -48,18 +51,20 @@ func Write(ctx context.Context, c client.Client, r Request) (*qualv1.CategoryApp
 		}
 		if seen == 0 {
 			seen = app.Generation
+			if seenDigest == "" {
+				seenDigest = app.Status.MaterialsDigest
+			}
 		}
-		if err := Check(app, r.Verdict, seen); err != nil {
-			return err
+		d := qualv1.Decision{Verdict: r.Verdict, Reason: r.Reason, Message: r.Message, Generation: seen, MaterialsDigest: seenDigest}
+		if refusal := Allowed(app, d); refusal != nil {
+			return refusal
 		}
 		if r.BeforeWrite != nil {
 			if err := r.BeforeWrite(ctx); err != nil {
 				return err
 			}
 		}
-		patch, err := Patch(app.ResourceVersion, qualv1.Decision{
-			Verdict: r.Verdict, Reason: r.Reason, Message: r.Message, Generation: seen,
-		})
+		patch, err := Patch(app.ResourceVersion, d)
 		if err != nil {
 			return err
 		}
@@ -83,12 +88,13 @@ func Patch(resourceVersion string, d qualv1.Decision) ([]byte, error) {
 	return json.Marshal(map[string]any{
 		"metadata": map[string]any{"resourceVersion": resourceVersion},
 		"status": map[string]any{"decision": map[string]any{
-			"verdict":    d.Verdict,
-			"reason":     orNull(d.Reason),
-			"message":    orNull(d.Message),
-			"generation": d.Generation,
-			"reviewer":   nil,
-			"decidedAt":  nil,
+			"verdict":         d.Verdict,
+			"reason":          orNull(d.Reason),
+			"message":         orNull(d.Message),
+			"generation":      d.Generation,
+			"materialsDigest": orNull(d.MaterialsDigest),
+			"reviewer":        nil,
+			"decidedAt":       nil,
 		}},
 	})
 }

@@ -34,7 +34,13 @@ func decided(gen int64, v qualv1.Verdict) *qualv1.CategoryApplication {
 	return app
 }
 
-func TestCheck(t *testing.T) {
+func listedUnderReview(gen int64) *qualv1.CategoryApplication {
+	app := underReview(gen)
+	app.Status.Conditions = append(app.Status.Conditions, metav1.Condition{Type: qualv1.ConditionListed, Status: metav1.ConditionTrue, ObservedGeneration: gen})
+	return app
+}
+
+func TestAllowed(t *testing.T) {
 	incomplete := underReview(2)
 	incomplete.Status.Phase = qualv1.PhaseIncomplete
 	incomplete.Status.Conditions[0].Status = metav1.ConditionFalse
@@ -43,35 +49,53 @@ func TestCheck(t *testing.T) {
 	unprocessed := underReview(3)
 	unprocessed.Status.ObservedGeneration = 2
 	unprocessed.Status.Conditions[1].ObservedGeneration = 2
+	// Approved at generation 1, then the merchant broke a Secret reference: the listing
+	// still stands on the old approval (the withdrawal dodge).
+	listedIncomplete := listedUnderReview(2)
+	listedIncomplete.Status.Phase = qualv1.PhaseIncomplete
+	listedIncomplete.Status.Conditions[0].Status = metav1.ConditionFalse
+	listedIncomplete.Status.Conditions[1].Status = metav1.ConditionFalse
+	pinned := underReview(2)
+	pinned.Status.MaterialsDigest = "sha256:aaaa"
 
 	for _, tc := range []struct {
 		name    string
 		app     *qualv1.CategoryApplication
 		verdict qualv1.Verdict
 		seen    int64
+		digest  string
 		want    string // "" = allowed
 	}{
-		{"approve under review", underReview(2), qualv1.VerdictApproved, 2, ""},
-		{"reject under review", underReview(2), qualv1.VerdictRejected, 2, ""},
-		{"changed since looked", underReview(3), qualv1.VerdictApproved, 2, "acme-gold changed since you looked: generation 2 → 3; describe it again"},
-		{"approve twice", decided(2, qualv1.VerdictApproved), qualv1.VerdictApproved, 2, "generation 2 of acme-gold was already approved by alice; a decision is final for its generation (D17); to take an approval back use `kubectl category withdraw`"},
-		{"reject an approval", decided(2, qualv1.VerdictApproved), qualv1.VerdictRejected, 2, "was already approved by alice"},
-		{"approve a rejection", decided(2, qualv1.VerdictRejected), qualv1.VerdictApproved, 2, "was already rejected by alice"},
-		{"requirements not met", incomplete, qualv1.VerdictApproved, 2, "acme-gold is not under review (phase Incomplete): its requirements are not met (1 finding(s))"},
-		{"not processed yet", unprocessed, qualv1.VerdictApproved, 3, "the operator has not processed generation 3 yet"},
-		{"withdraw approval", decided(2, qualv1.VerdictApproved), qualv1.VerdictWithdrawn, 2, ""},
-		{"withdraw under review", underReview(2), qualv1.VerdictWithdrawn, 2, "acme-gold is not approved (phase UnderReview): only an approved application can be withdrawn (D29)"},
-		{"withdraw rejection", decided(2, qualv1.VerdictRejected), qualv1.VerdictWithdrawn, 2, "only an approved application can be withdrawn"},
-		{"withdraw twice", decided(2, qualv1.VerdictWithdrawn), qualv1.VerdictWithdrawn, 2, "generation 2 of acme-gold was already withdrawn by alice"},
+		{"approve under review", underReview(2), qualv1.VerdictApproved, 2, "", ""},
+		{"reject under review", underReview(2), qualv1.VerdictRejected, 2, "", ""},
+		{"changed since looked", underReview(3), qualv1.VerdictApproved, 2, "", "acme-gold changed since you looked: generation 2 → 3; describe it again"},
+		{"approve twice", decided(2, qualv1.VerdictApproved), qualv1.VerdictApproved, 2, "", "generation 2 of acme-gold was already approved by alice; a decision is final for its generation (D17); to take an approval back use `kubectl category withdraw`"},
+		{"reject an approval", decided(2, qualv1.VerdictApproved), qualv1.VerdictRejected, 2, "", "was already approved by alice"},
+		{"approve a rejection", decided(2, qualv1.VerdictRejected), qualv1.VerdictApproved, 2, "", "was already rejected by alice"},
+		{"requirements not met", incomplete, qualv1.VerdictApproved, 2, "", "acme-gold is not under review (phase Incomplete): its requirements are not met (1 finding(s))"},
+		{"not processed yet", unprocessed, qualv1.VerdictApproved, 3, "", "the operator has not processed generation 3 yet"},
+		{"withdraw approval", decided(2, qualv1.VerdictApproved), qualv1.VerdictWithdrawn, 2, "", ""},
+		{"withdraw under review", underReview(2), qualv1.VerdictWithdrawn, 2, "", "acme-gold is not approved (phase UnderReview) and has no Active listing: only an approved application can be withdrawn (D29)"},
+		{"withdraw rejection", decided(2, qualv1.VerdictRejected), qualv1.VerdictWithdrawn, 2, "", "only an approved application can be withdrawn"},
+		{"withdraw twice", decided(2, qualv1.VerdictWithdrawn), qualv1.VerdictWithdrawn, 2, "", "generation 2 of acme-gold was already withdrawn by alice"},
+		{"withdraw a listing whose new round is incomplete", listedIncomplete, qualv1.VerdictWithdrawn, 2, "", ""},
+		{"withdraw a listing whose new round is under review", listedUnderReview(2), qualv1.VerdictWithdrawn, 2, "", ""},
+		{"withdraw a listing: still the current generation only", listedUnderReview(3), qualv1.VerdictWithdrawn, 2, "", "changed since you looked"},
+		{"approve the digest looked at", pinned, qualv1.VerdictApproved, 2, "sha256:aaaa", ""},
+		{"approve after the Secrets changed", pinned, qualv1.VerdictApproved, 2, "sha256:bbbb", "the materials of acme-gold changed since you looked: the files in its Secrets now have digest sha256:aaaa, not sha256:bbbb"},
+		{"approve without a digest", pinned, qualv1.VerdictApproved, 2, "", "an approval names the materials digest of the round it approves"},
+		{"reject without a digest", pinned, qualv1.VerdictRejected, 2, "", ""},
+		{"reject naming an old digest", pinned, qualv1.VerdictRejected, 2, "sha256:bbbb", "changed since you looked"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			g := NewWithT(t)
-			err := Check(tc.app, tc.verdict, tc.seen)
+			r := Allowed(tc.app, qualv1.Decision{Verdict: tc.verdict, Generation: tc.seen, MaterialsDigest: tc.digest})
 			if tc.want == "" {
-				g.Expect(err).NotTo(HaveOccurred())
+				g.Expect(r).To(BeNil())
 				return
 			}
-			g.Expect(err).To(MatchError(ContainSubstring(tc.want)))
+			g.Expect(r).NotTo(BeNil())
+			g.Expect(r.Message).To(ContainSubstring(tc.want))
 		})
 	}
 }
@@ -89,7 +113,31 @@ func TestPatch(t *testing.T) {
 		"metadata": map[string]any{"resourceVersion": "42"},
 		"status": map[string]any{"decision": map[string]any{
 			"verdict": "Approved", "generation": float64(2),
-			"reason": nil, "message": nil, "reviewer": nil, "decidedAt": nil,
+			"reason": nil, "message": nil, "reviewer": nil, "decidedAt": nil, "materialsDigest": nil,
 		}},
 	}))
+}
+
+func TestWho(t *testing.T) {
+	app := underReview(2)
+	app.Annotations = map[string]string{
+		qualv1.AnnotationCreatedBy:   "maria",
+		qualv1.AnnotationSpecEditors: "ed, rita",
+	}
+	for user, want := range map[string]string{
+		"maria": `user "maria" created this application and cannot decide it`,
+		"rita":  `user "rita" changed the spec of this application since its last decision (annotation qualification.channelshop.dev/spec-editors)`,
+		"ed":    `user "ed" changed the spec`,
+		"alice": "",
+	} {
+		t.Run(user, func(t *testing.T) {
+			g := NewWithT(t)
+			r := Who(app, user)
+			if want == "" {
+				g.Expect(r).To(BeNil())
+				return
+			}
+			g.Expect(r.Message).To(ContainSubstring(want))
+		})
+	}
 }

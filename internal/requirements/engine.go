@@ -1,5 +1,5 @@
 // Package requirements is the rule engine that checks a CategoryApplication against the
-// CategoryPolicy of its category group (domain rules D2..D28, see shared/docs/domain.md).
+// CategoryPolicy of its category group (domain rules D2..D28, see docs/rules.md).
 //
 // It is pure: it reads only its Input and never calls the API server, so the admission
 // webhook and the reconciler give the same answer for the same input. It never mutates the

@@ -9,20 +9,19 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-
-	"github.com/channelshop/category-operator/internal/operator"
 )
 
-// OperatorOptions are operator.DefaultOptions wired to this control plane: the operator's
-// namespace and the webhook server envtest installed. Metrics and probes are off ("0").
-func (e *Env) OperatorOptions() operator.Options {
-	o := operator.DefaultOptions()
+// Serving is where a manager must serve its webhooks for the configuration envtest installed.
+type Serving struct {
+	Host    string
+	Port    int
+	CertDir string
+}
+
+// WebhookServing returns the address and certificates envtest set up for the webhooks.
+func (e *Env) WebhookServing() Serving {
 	wh := e.WebhookInstallOptions
-	o.MetricsAddr, o.ProbeAddr = "0", "0"
-	o.Namespace = OperatorNamespace
-	o.OperatorUsername = OperatorUser
-	o.WebhookHost, o.WebhookPort, o.CertDir = wh.LocalServingHost, wh.LocalServingPort, wh.LocalServingCertDir
-	return o
+	return Serving{Host: wh.LocalServingHost, Port: wh.LocalServingPort, CertDir: wh.LocalServingCertDir}
 }
 
 // Operator is a manager running against the control plane as OperatorUser.
@@ -46,13 +45,9 @@ func (o *Operator) Done() <-chan struct{} { return o.done }
 // Err is the manager's result once Done is closed.
 func (o *Operator) Err() error { return o.err }
 
-// StartOperator builds and starts the operator with opts (see OperatorOptions) and returns
-// once its cache has synced and, when it serves webhooks, they answer through the API server.
-func (e *Env) StartOperator(ctx context.Context, opts operator.Options) (*Operator, error) {
-	mgr, err := operator.New(e.OperatorConfig, opts)
-	if err != nil {
-		return nil, fmt.Errorf("setting up the manager: %w", err)
-	}
+// StartManager starts mgr (built by the caller against OperatorConfig) and returns once its
+// cache has synced and, when it serves webhooks, they answer through the API server.
+func (e *Env) StartManager(ctx context.Context, mgr ctrl.Manager, webhooks bool) (*Operator, error) {
 	mctx, cancel := context.WithCancel(context.Background())
 	op := &Operator{Manager: mgr, cancel: cancel, done: make(chan struct{})}
 	go func() {
@@ -68,7 +63,7 @@ func (e *Env) StartOperator(ctx context.Context, opts operator.Options) (*Operat
 	if !mgr.GetCache().WaitForCacheSync(wctx) {
 		return fail(errors.Join(errors.New("the manager's cache did not sync"), ctx.Err()))
 	}
-	if !opts.Webhooks || e.WebhookInstallOptions.LocalServingCertDir == "" {
+	if !webhooks || e.WebhookInstallOptions.LocalServingCertDir == "" {
 		return op, nil
 	}
 	for {

@@ -1,6 +1,7 @@
 // Package testenv starts a real kube-apiserver and etcd (controller-runtime's envtest) with the
-// operator's CRDs, webhook configuration and RBAC installed, for tests, the benchmark and the
-// local run. The operator always runs as its own user bound to the generated ClusterRole, never
+// operator's CRDs, webhook configuration, RBAC and admission policies installed, for tests, the
+// benchmark and the local run. It knows nothing of the controllers: callers pass the manager they built (as
+// Cluster API's envtest takes its reconcilers), so white-box tests inside any package can use it. The operator always runs as its own user bound to the generated ClusterRole, never
 // as cluster admin, so a missing RBAC marker fails a test instead of a deployment.
 package testenv
 
@@ -21,18 +22,19 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
-	"github.com/channelshop/category-operator/internal/operator"
+	"github.com/channelshop/category-operator/internal/scheme"
 )
 
 // OperatorUser is the identity the manager runs as in tests: the same service account name a
-// cluster install uses, so the default --operator-username applies.
-const OperatorUser = operator.DefaultOperatorUser
+// cluster install uses, so the manager's default --operator-username applies (a test in
+// internal/manager keeps the two equal).
+const OperatorUser = "system:serviceaccount:category-operator-system:category-operator-controller-manager"
 
 // OperatorNamespace is the manager's namespace in tests.
 const OperatorNamespace = "category-operator-system"
 
 // Scheme has the built-in types and the operator's API.
-var Scheme = operator.Scheme
+var Scheme = scheme.Scheme
 
 // Env is a running control plane.
 type Env struct {
@@ -57,7 +59,8 @@ type Options struct {
 	Webhooks bool
 }
 
-// Start starts etcd and kube-apiserver from KUBEBUILDER_ASSETS and installs CRDs and RBAC.
+// Start starts etcd and kube-apiserver from KUBEBUILDER_ASSETS and installs CRDs, RBAC and
+// the admission policies (config/admission-policies).
 func Start(opts Options) (*Env, error) {
 	if os.Getenv("KUBEBUILDER_ASSETS") == "" {
 		return nil, fmt.Errorf("KUBEBUILDER_ASSETS is not set: run tests with `make test`, which builds kube-apiserver and etcd and sets it")
@@ -67,11 +70,6 @@ func Start(opts Options) (*Env, error) {
 		CRDDirectoryPaths:     []string{filepath.Join(root, "config", "crd", "bases")},
 		ErrorIfCRDPathMissing: true,
 		Scheme:                Scheme,
-	}
-	if opts.Webhooks {
-		te.WebhookInstallOptions = envtest.WebhookInstallOptions{
-			Paths: []string{filepath.Join(root, "config", "webhook", "manifests.yaml")},
-		}
 	}
 	cfg, err := te.Start()
 	if err != nil {
@@ -85,6 +83,20 @@ func Start(opts Options) (*Env, error) {
 	if err := e.installRBAC(context.Background()); err != nil {
 		_ = te.Stop()
 		return nil, err
+	}
+	// The policies first: their readiness is probed with requests no webhook may intercept.
+	if err := e.installAdmissionPolicies(context.Background()); err != nil {
+		_ = te.Stop()
+		return nil, err
+	}
+	if opts.Webhooks {
+		te.WebhookInstallOptions = envtest.WebhookInstallOptions{
+			Paths: []string{filepath.Join(root, "config", "webhook", "manifests.yaml")},
+		}
+		if err := te.WebhookInstallOptions.Install(cfg); err != nil {
+			_ = te.Stop()
+			return nil, fmt.Errorf("installing the webhook configurations: %w", err)
+		}
 	}
 	op, err := te.AddUser(envtest.User{Name: OperatorUser, Groups: []string{"system:serviceaccounts", "system:authenticated"}}, cfg)
 	if err != nil {

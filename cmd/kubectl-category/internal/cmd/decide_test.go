@@ -135,15 +135,19 @@ func TestStaleGeneration(t *testing.T) {
 		return admin.Update(ctx, app)
 	}}
 	err := o.Run(ctx)
-	g.Expect(err).To(MatchError("acme-gold changed since you looked: generation 1 → 2; describe it again (kubectl category describe acme-gold)"))
+	g.Expect(err).To(MatchError("acme-gold changed since you looked: generation 1 → 2; describe it again (kubectl category describe acme-gold) (D17)"))
 	g.Expect(changes).To(Equal(1), "the refusal comes from the re-read after the conflict")
 	g.Expect(getApp(t, "stale", "acme-gold").Status.Decision).To(BeNil())
 
 	// --generation names what the reviewer looked at in describe.
 	waitForPhase(t, "stale", "acme-gold", qualv1.PhaseUnderReview)
 	r := run(t, "alice", "approve", "acme-gold", "-n", "stale", "--generation", "1")
-	g.Expect(r.errOut).To(Equal("error: acme-gold changed since you looked: generation 1 → 2; describe it again (kubectl category describe acme-gold)\n"))
+	g.Expect(r.errOut).To(Equal("error: acme-gold changed since you looked: generation 1 → 2; describe it again (kubectl category describe acme-gold) (D17)\n"))
 	r = run(t, "alice", "approve", "acme-gold", "-n", "stale", "--generation", "2")
+	g.Expect(r.errOut).To(HavePrefix("error: an approval names the materials digest of the round it approves"),
+		"a pinned generation without the pinned content is refused: --materials-digest too")
+	digest := getApp(t, "stale", "acme-gold").Status.MaterialsDigest
+	r = run(t, "alice", "approve", "acme-gold", "-n", "stale", "--generation", "2", "--materials-digest", digest)
 	g.Expect(r.err).NotTo(HaveOccurred())
 	g.Expect(r.out).To(Equal(ref + " approved (generation 2)\n"))
 	app := waitForPhase(t, "stale", "acme-gold", qualv1.PhaseApproved)

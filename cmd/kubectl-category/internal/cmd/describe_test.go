@@ -33,19 +33,24 @@ func TestDescribe(t *testing.T) {
 	} {
 		g.Expect(r.out).To(MatchRegexp(`(?m)^`+regexp.QuoteMeta(f[0])+`: +`+regexp.QuoteMeta(f[1])+`$`), "field %s", f[0])
 	}
+	pin := ` sha256:[0-9a-f]{12}…` // the digest the round recorded for a Secret file (D19)
 	for _, want := range []string{
-		`  1. FilingLetter: subject "Acme Trading Co., Ltd.", sealed` + "\n    file: secret acme-gold-materials, key filing-letter.jpg\n",
-		"  2. BusinessLicense: subject \"Acme Trading Co., Ltd.\", valid until 2031-06-30\n" +
-			"    file: https://files.acme.example/qualification/business-license.pdf sha256:f5aabdd65a4d612eb5636d02b3667f4c78285d5e0ab259aea916f39091118385\n",
-		"  5. SellingReputation\n    file: secret acme-gold-materials, key selling-reputation.png\n    recording: secret acme-gold-materials, key selling-reputation.mp4\n",
-		"  7. PriorPlatform: Douyin, account acme_official\n",
-		"  8. StoreProof: store: Office\n",
+		regexp.QuoteMeta(`  1. FilingLetter: subject "Acme Trading Co., Ltd.", sealed`+"\n    file: secret acme-gold-materials, key filing-letter.jpg") + pin + "\n",
+		regexp.QuoteMeta("  2. BusinessLicense: subject \"Acme Trading Co., Ltd.\", valid until 2031-06-30\n" +
+			"    file: https://files.acme.example/qualification/business-license.pdf sha256:f5aabdd65a4d612eb5636d02b3667f4c78285d5e0ab259aea916f39091118385\n"),
+		regexp.QuoteMeta("  5. SellingReputation\n    file: secret acme-gold-materials, key selling-reputation.png") + pin +
+			regexp.QuoteMeta("\n    recording: secret acme-gold-materials, key selling-reputation.mp4") + pin + "\n",
+		regexp.QuoteMeta("  7. PriorPlatform: Douyin, account acme_official\n"),
+		regexp.QuoteMeta("  8. StoreProof: store: Office\n"),
 	} {
-		g.Expect(r.out).To(ContainSubstring(want))
+		g.Expect(r.out).To(MatchRegexp(want))
 	}
+	digest := getApp(t, "describe", "acme-gold").Status.MaterialsDigest
+	g.Expect(r.out).To(ContainSubstring("Materials digest:"))
+	g.Expect(r.out).To(ContainSubstring("kubectl category approve acme-gold -n describe --generation 1 --materials-digest " + digest))
 	// Declared figures next to the evidence that must show them (D12, D27).
 	g.Expect(r.out).To(MatchRegexp(`\n    DECLARED +EVIDENCE\n`))
-	g.Expect(r.out).To(MatchRegexp(`\n    sales, month -1 \(newest\): 1,280,000 CNY +file: secret acme-gold-materials, key douyin-account\.png\n`))
+	g.Expect(r.out).To(MatchRegexp(`\n    sales, month -1 \(newest\): 1,280,000 CNY +file: secret acme-gold-materials, key douyin-account\.png` + pin + `\n`))
 	g.Expect(r.out).To(ContainSubstring("    sales, month -6: 910,000 CNY\n"))
 	g.Expect(r.out).To(MatchRegexp(`\n    reputation score: 4\.8\n    quality score: 4\.9\n    service score: 4\.8\n`))
 	g.Expect(r.out).To(MatchRegexp(`Deadline: +\d{4}-\d\d-\d\d 24:00 CST \(\d\.\d working days left\)`))
@@ -80,6 +85,6 @@ func TestDescribeFindings(t *testing.T) {
 
 	r = run(t, "alice", "approve", "acme-gold", "-n", "describe-findings")
 	g.Expect(r.err).To(HaveOccurred())
-	g.Expect(r.errOut).To(Equal("error: acme-gold is not under review (phase Incomplete): its requirements are not met (1 finding(s)); see `kubectl category describe acme-gold`\n"))
+	g.Expect(r.errOut).To(Equal("error: acme-gold is not under review (phase Incomplete): its requirements are not met (1 finding(s)); see `kubectl category describe acme-gold` (D14)\n"))
 	g.Expect(getApp(t, "describe-findings", "acme-gold").Status.Decision).To(BeNil())
 }

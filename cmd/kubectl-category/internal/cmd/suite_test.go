@@ -14,6 +14,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
+	"github.com/channelshop/category-operator/internal/manager/managertest"
 	"github.com/channelshop/category-operator/internal/testenv"
 )
 
@@ -60,7 +61,7 @@ func setup() (stop func(), err error) {
 	if err := env.EnsureNamespace(ctx, testenv.OperatorNamespace); err != nil {
 		return nil, err
 	}
-	op, err := env.StartOperator(ctx, env.OperatorOptions())
+	op, err := managertest.Start(ctx, env, managertest.Options(env))
 	if err != nil {
 		return nil, err
 	}

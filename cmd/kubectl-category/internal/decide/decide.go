@@ -34,6 +34,9 @@ type Options struct {
 	// Generation is the generation the reviewer looked at (--generation); 0 means the one
 	// read just before writing.
 	Generation int64
+	// MaterialsDigest is the round's materials digest the reviewer looked at
+	// (--materials-digest); empty means the one read just before writing.
+	MaterialsDigest string
 	// BeforeWrite, if set, runs between reading the application and writing the decision:
 	// a seam for tests to change the application in that window.
 	BeforeWrite func(ctx context.Context) error
@@ -57,22 +60,27 @@ func newCmd(streams genericiooptions.IOStreams, f *factory.Factory, verdict qual
 		fl.Lookup("message").Usage = "Explanation for the merchant: what to fix (required)."
 	}
 	fl.Int64Var(&o.Generation, "generation", 0, "The generation you reviewed (shown by describe); refuse if the application changed since.")
+	fl.StringVar(&o.MaterialsDigest, "materials-digest", "", "The materials digest you reviewed (shown by describe); refuse if a file in a Secret changed since.")
 	return cmd
 }
 
 // candidate narrows name completion to applications the verb can apply to.
 func candidate(v qualv1.Verdict) func(*qualv1.CategoryApplication) bool {
-	want := qualv1.PhaseUnderReview
 	if v == qualv1.VerdictWithdrawn {
-		want = qualv1.PhaseApproved
+		return func(app *qualv1.CategoryApplication) bool {
+			return app.Status.Phase == qualv1.PhaseApproved || decision.Listed(app)
+		}
 	}
-	return func(app *qualv1.CategoryApplication) bool { return app.Status.Phase == want }
+	return func(app *qualv1.CategoryApplication) bool { return app.Status.Phase == qualv1.PhaseUnderReview }
 }
 
 // Validate checks the flags locally, before anything is read or written.
 func (o *Options) Validate() error {
 	if o.Generation < 0 {
 		return fmt.Errorf("--generation must be positive")
+	}
+	if o.MaterialsDigest != "" && o.Generation == 0 {
+		return fmt.Errorf("--materials-digest needs --generation: both come from what describe showed")
 	}
 	if o.Verdict == qualv1.VerdictApproved {
 		return validateMessage(o.Message, false)
@@ -97,7 +105,7 @@ func (o *Options) Run(ctx context.Context) error {
 	}
 	app, seen, err := decision.Write(ctx, c, decision.Request{
 		Key: client.ObjectKey{Namespace: ns, Name: o.Name}, Verdict: o.Verdict, Reason: o.Reason,
-		Message: strings.TrimSpace(o.Message), Generation: o.Generation, BeforeWrite: o.BeforeWrite,
+		Message: strings.TrimSpace(o.Message), Generation: o.Generation, MaterialsDigest: o.MaterialsDigest, BeforeWrite: o.BeforeWrite,
 	})
 	if err != nil {
 		return err // server refusals are returned as they are: they are written for reviewers

@@ -15,7 +15,61 @@ var needsRecording = map[qualv1.MaterialType]bool{
 	qualv1.MaterialQualificationProof: true, qualv1.MaterialSellingReputation: true, qualv1.MaterialSalesFlow: true,
 }
 
-func materials(w *writer, ms []qualv1.Material) {
+// pins are the Secret files' digests recorded for the current round and for the round of the
+// last decision, so a reviewer sees what changed since (D17, D19).
+type pins struct {
+	now, decided map[string]string
+	hasDecided   bool
+}
+
+func newPins(st *qualv1.CategoryApplicationStatus) pins {
+	index := func(fs []qualv1.SecretFileDigest) map[string]string {
+		m := make(map[string]string, len(fs))
+		for _, f := range fs {
+			m[f.Name+"\x00"+f.Key] = f.SHA256
+		}
+		return m
+	}
+	p := pins{now: index(st.SecretFiles)}
+	for _, r := range st.History {
+		if r.Decision != nil && r.SecretFiles != nil {
+			p.decided, p.hasDecided = index(r.SecretFiles), true
+			break
+		}
+	}
+	return p
+}
+
+// of renders the pin of a Secret file: its digest and whether it changed since the last decision.
+func (p pins) of(f qualv1.FileRef) string {
+	if f.SecretKeyRef == nil {
+		return ""
+	}
+	key := f.SecretKeyRef.Name + "\x00" + f.SecretKeyRef.Key
+	sum, ok := p.now[key]
+	if !ok {
+		return ""
+	}
+	out := " " + shortDigest(sum)
+	if p.hasDecided {
+		switch before, was := p.decided[key]; {
+		case !was:
+			out += " (new since the last decision)"
+		case before != sum:
+			out += " (CHANGED since the last decision)"
+		}
+	}
+	return out
+}
+
+func shortDigest(d string) string {
+	if len(d) > len("sha256:")+12 {
+		return d[:len("sha256:")+12] + "…"
+	}
+	return d
+}
+
+func materials(w *writer, ms []qualv1.Material, p pins) {
 	w.field(0, "Materials", "%d", len(ms))
 	for i, m := range ms {
 		if attrs := attributes(m); len(attrs) > 0 {
@@ -24,10 +78,10 @@ func materials(w *writer, ms []qualv1.Material) {
 			w.line(1, "%d. %s", i+1, m.Type)
 		}
 		if m.Type == qualv1.MaterialPriorPlatform {
-			priorPlatform(w, m)
+			priorPlatform(w, m, p)
 			continue
 		}
-		for _, e := range evidence(m) {
+		for _, e := range evidence(m, p) {
 			w.line(2, "%s", e)
 		}
 	}
@@ -71,13 +125,13 @@ func authorization(level int32) string {
 }
 
 // evidence lists the files and recordings, one per line.
-func evidence(m qualv1.Material) []string {
+func evidence(m qualv1.Material, p pins) []string {
 	var out []string
 	for _, f := range m.Files {
-		out = append(out, "file: "+FileRef(f))
+		out = append(out, "file: "+FileRef(f)+p.of(f))
 	}
 	for _, f := range m.Recordings {
-		out = append(out, "recording: "+FileRef(f))
+		out = append(out, "recording: "+FileRef(f)+p.of(f))
 	}
 	if len(m.Recordings) == 0 && needsRecording[m.Type] {
 		out = append(out, "recording: <none>")
@@ -87,7 +141,7 @@ func evidence(m qualv1.Material) []string {
 
 // priorPlatform puts the declared figures (D27) next to the screenshots and recordings that
 // must show them, so a reviewer compares them line by line.
-func priorPlatform(w *writer, m qualv1.Material) {
+func priorPlatform(w *writer, m qualv1.Material, p pins) {
 	var declared []string
 	for i, s := range m.MonthlySalesCNY {
 		label := fmt.Sprintf("sales, month -%d", i+1)
@@ -112,7 +166,7 @@ func priorPlatform(w *writer, m qualv1.Material) {
 	if len(declared) == 0 {
 		declared = []string{"<no figures declared>"}
 	}
-	proof := evidence(m)
+	proof := evidence(m, p)
 	w.line(2, "DECLARED\tEVIDENCE")
 	for i := 0; i < max(len(declared), len(proof)); i++ {
 		if i < len(proof) {

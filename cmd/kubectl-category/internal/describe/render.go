@@ -9,6 +9,7 @@ import (
 
 	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
 	"github.com/channelshop/category-operator/internal/calendar"
+	"github.com/channelshop/category-operator/internal/decision"
 )
 
 // View is what Render shows; building it is the only part that talks to the API server.
@@ -46,7 +47,10 @@ func Render(out io.Writer, v View) error {
 	}
 	w.field(0, "Deadline", "%s", v.deadline())
 	conditions(w, v)
-	materials(w, app.Spec.Materials)
+	materials(w, app.Spec.Materials, newPins(st))
+	if st.MaterialsDigest != "" {
+		w.field(0, "Materials digest", "%s (the files in Secrets, as recorded for this round)", st.MaterialsDigest)
+	}
 	findings(w, st.Findings)
 	w.field(0, "Decision", "%s", v.decision(st.Decision))
 	history(w, v)
@@ -56,7 +60,29 @@ func Render(out io.Writer, v View) error {
 	}
 	w.field(0, "Listing", "%s", listing)
 	notifications(w, st.Notifications)
+	if next := NextCommand(app); next != "" {
+		w.field(0, "To decide what is shown", "%s", next)
+	}
 	return w.tw.Flush()
+}
+
+// NextCommand is the exact command that decides what describe showed: the generation and the
+// materials digest it printed, so an edit or a Secret change made since is refused, not
+// approved unseen (D17, D19).
+func NextCommand(app *qualv1.CategoryApplication) string {
+	st := &app.Status
+	pin := fmt.Sprintf("%s -n %s --generation %d", app.Name, app.Namespace, app.Generation)
+	switch {
+	case st.Phase == qualv1.PhaseUnderReview && st.ObservedGeneration == app.Generation:
+		cmd := "kubectl category approve " + pin
+		if st.MaterialsDigest != "" {
+			cmd += " --materials-digest " + st.MaterialsDigest
+		}
+		return cmd + "   (or reject ... --reason R --message M)"
+	case decision.Listed(app) && (st.Decision == nil || st.Decision.Generation != app.Generation || st.Decision.Verdict == qualv1.VerdictApproved):
+		return "kubectl category withdraw " + pin + " --reason R --message M   (the listing is Active)"
+	}
+	return ""
 }
 
 // CategoryName renders group/level2[/level3] with the names merchants see, e.g.

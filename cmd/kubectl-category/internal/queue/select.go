@@ -87,7 +87,11 @@ func Select(apps []qualv1.CategoryApplication, f Filter, now time.Time, cal *cal
 // not re-checked since it began setting that condition, RequirementsMet=False says the same.
 func noncompliance(app *qualv1.CategoryApplication) *metav1.Condition {
 	d := app.Status.Decision
-	if d == nil || d.Verdict != qualv1.VerdictApproved || d.Generation != app.Generation {
+	approvedNow := d != nil && d.Verdict == qualv1.VerdictApproved && d.Generation == app.Generation
+	// Listed on an earlier approval while the current spec is incomplete or noncompliant
+	// (an edit after approval): a reviewer can withdraw it whatever the round's state (D29).
+	listedEarlier := !approvedNow && meta.IsStatusConditionTrue(app.Status.Conditions, qualv1.ConditionListed)
+	if !approvedNow && !listedEarlier {
 		return nil
 	}
 	if c := meta.FindStatusCondition(app.Status.Conditions, qualv1.ConditionPolicyCompliant); c != nil {

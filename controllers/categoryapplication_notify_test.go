@@ -1,0 +1,111 @@
+package controllers
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	. "github.com/onsi/gomega"
+
+	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
+	"github.com/channelshop/category-operator/internal/notify"
+)
+
+func TestRecordAttempt(t *testing.T) {
+	g := NewWithT(t)
+	now := time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC)
+	rec := &qualv1.NotificationRecord{Event: qualv1.EventApproved, State: qualv1.DeliveryPending}
+	boom := errors.New("503 Service Unavailable: " + strings.Repeat("x", 600))
+
+	recordAttempt(rec, boom, now)
+	g.Expect(rec.State).To(Equal(qualv1.DeliveryPending))
+	g.Expect(rec.Attempts).To(Equal(int32(1)))
+	g.Expect(rec.NextAttemptAt.Time).To(Equal(now.Add(notify.Backoff(1))))
+	g.Expect(rec.LastError).To(Equal("internal error"), "an error class, never the remote's words")
+	g.Expect(len(rec.LastError)).To(BeNumerically("<=", qualv1.MaxNotificationError), "bounded in status")
+
+	recordAttempt(rec, boom, now)
+	g.Expect(rec.State).To(Equal(qualv1.DeliveryPending))
+	recordAttempt(rec, boom, now)
+	g.Expect(rec.State).To(Equal(qualv1.DeliveryFailed), "failed after %d attempts", failedAfter)
+	g.Expect(rec.NextAttemptAt.Time).To(Equal(now.Add(notify.Backoff(3))), "and still retried")
+
+	later := now.Add(time.Hour)
+	recordAttempt(rec, nil, later)
+	g.Expect(rec.State).To(Equal(qualv1.DeliveryDelivered))
+	g.Expect(rec.DeliveredAt.Time).To(Equal(later))
+	g.Expect(rec.LastAttemptAt.Time).To(Equal(later))
+	g.Expect(rec.NextAttemptAt).To(BeNil())
+	g.Expect(rec.LastError).To(BeEmpty())
+	g.Expect(rec.Attempts).To(Equal(int32(4)))
+}
+
+func TestTrimLedger(t *testing.T) {
+	ledger := func(n int, delivered ...int) []qualv1.NotificationRecord {
+		out := make([]qualv1.NotificationRecord, n)
+		for i := range out {
+			out[i] = qualv1.NotificationRecord{Sink: fmt.Sprint(i), State: qualv1.DeliveryPending}
+		}
+		for _, i := range delivered {
+			out[i].State = qualv1.DeliveryDelivered
+		}
+		return out
+	}
+	sinks := func(recs []qualv1.NotificationRecord) []string {
+		var out []string
+		for _, r := range recs {
+			out = append(out, r.Sink)
+		}
+		return out
+	}
+	g := NewWithT(t)
+	g.Expect(trimLedger(ledger(MaxNotificationRecords, 3))).To(HaveLen(MaxNotificationRecords), "within bounds: untouched")
+
+	got := trimLedger(ledger(MaxNotificationRecords+2, 7, 50, 60))
+	g.Expect(got).To(HaveLen(MaxNotificationRecords))
+	g.Expect(sinks(got)).NotTo(ContainElements("7", "50"), "the oldest delivered go first")
+	g.Expect(sinks(got)).To(ContainElements("0", "60"), "undelivered ones stay")
+
+	got = trimLedger(ledger(MaxNotificationRecords + 1))
+	g.Expect(got).To(HaveLen(MaxNotificationRecords))
+	g.Expect(sinks(got)[0]).To(Equal("1"), "with nothing delivered, the oldest goes")
+}
+
+func TestMergeAttempts(t *testing.T) {
+	rec := func(e qualv1.NotificationEvent, attempts int32, state qualv1.DeliveryState) qualv1.NotificationRecord {
+		return qualv1.NotificationRecord{Event: e, Generation: 1, Sink: "secret/s", Attempts: attempts, State: state}
+	}
+	for _, c := range []struct {
+		name      string
+		live      []qualv1.NotificationRecord
+		attempted []qualv1.NotificationRecord
+		want      []qualv1.NotificationRecord
+		changed   bool
+	}{
+		{"the attempt replaces the stored record",
+			[]qualv1.NotificationRecord{rec(qualv1.EventSubmitted, 1, qualv1.DeliveryPending)},
+			[]qualv1.NotificationRecord{rec(qualv1.EventSubmitted, 2, qualv1.DeliveryDelivered)},
+			[]qualv1.NotificationRecord{rec(qualv1.EventSubmitted, 2, qualv1.DeliveryDelivered)}, true},
+		{"a record made and attempted in the lost reconcile is added",
+			nil,
+			[]qualv1.NotificationRecord{rec(qualv1.EventApproved, 1, qualv1.DeliveryPending)},
+			[]qualv1.NotificationRecord{rec(qualv1.EventApproved, 1, qualv1.DeliveryPending)}, true},
+		{"a later attempt stored by someone else wins",
+			[]qualv1.NotificationRecord{rec(qualv1.EventSubmitted, 3, qualv1.DeliveryPending)},
+			[]qualv1.NotificationRecord{rec(qualv1.EventSubmitted, 2, qualv1.DeliveryPending)},
+			[]qualv1.NotificationRecord{rec(qualv1.EventSubmitted, 3, qualv1.DeliveryPending)}, false},
+		{"a delivered record is never reopened",
+			[]qualv1.NotificationRecord{rec(qualv1.EventSubmitted, 1, qualv1.DeliveryDelivered)},
+			[]qualv1.NotificationRecord{rec(qualv1.EventSubmitted, 2, qualv1.DeliveryPending)},
+			[]qualv1.NotificationRecord{rec(qualv1.EventSubmitted, 1, qualv1.DeliveryDelivered)}, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			g := NewWithT(t)
+			got, changed := mergeAttempts(c.live, c.attempted)
+			g.Expect(changed).To(Equal(c.changed))
+			g.Expect(got).To(Equal(c.want))
+		})
+	}
+}

@@ -1,0 +1,71 @@
+// Package index names the field indexes on CategoryApplication and registers them, so the
+// controllers and the admission webhooks look applications up the same way without either
+// depending on the other.
+package index
+
+import (
+	"context"
+
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
+)
+
+// Field indexes on CategoryApplication, so lookups never List-and-filter everything.
+const (
+	// DuplicateKeyField is appID + category (D1).
+	DuplicateKeyField = "qualification.channelshop.dev/duplicate-key"
+	// PolicyField is spec.category.group: the applications a policy governs.
+	PolicyField = "qualification.channelshop.dev/policy"
+	// SecretField is namespace/name of every Secret an application references.
+	SecretField = "qualification.channelshop.dev/secret"
+)
+
+// DuplicateKey identifies (shop, category) for D1.
+func DuplicateKey(app *qualv1.CategoryApplication) string {
+	return app.Spec.Merchant.AppID + "|" + app.Spec.Category.String()
+}
+
+// ReferencedSecrets lists namespace/name of the Secrets an application names, materials and
+// notification sinks (D19: same namespace only), each once.
+func ReferencedSecrets(app *qualv1.CategoryApplication) []string {
+	seen := map[string]bool{}
+	var out []string
+	add := func(name string) {
+		key := app.Namespace + "/" + name
+		if !seen[key] {
+			seen[key] = true
+			out = append(out, key)
+		}
+	}
+	for _, m := range app.Spec.Materials {
+		for _, refs := range [][]qualv1.FileRef{m.Files, m.Recordings} {
+			for _, f := range refs {
+				if f.SecretKeyRef != nil {
+					add(f.SecretKeyRef.Name)
+				}
+			}
+		}
+	}
+	for _, n := range app.Spec.Notify {
+		add(n.SecretRef.Name)
+	}
+	return out
+}
+
+// Setup registers the indexes on a manager's field indexer.
+func Setup(ctx context.Context, idx client.FieldIndexer) error {
+	app := &qualv1.CategoryApplication{}
+	for name, fn := range map[string]func(*qualv1.CategoryApplication) []string{
+		DuplicateKeyField: func(a *qualv1.CategoryApplication) []string { return []string{DuplicateKey(a)} },
+		PolicyField:       func(a *qualv1.CategoryApplication) []string { return []string{a.Spec.Category.Group} },
+		SecretField:       ReferencedSecrets,
+	} {
+		if err := idx.IndexField(ctx, app, name, func(o client.Object) []string {
+			return fn(o.(*qualv1.CategoryApplication))
+		}); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,245 @@
+// Package manager is the composition root: it assembles the manager (cache settings, indexes,
+// controllers, webhooks and metrics) from the libraries below it. main.go, the tests, the
+// benchmark and `make run` all build it here, so what is tested is what runs.
+package manager
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/rest"
+	"k8s.io/utils/clock"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/config"
+	"sigs.k8s.io/controller-runtime/pkg/healthz"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+	"sigs.k8s.io/controller-runtime/pkg/webhook"
+	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
+
+	"github.com/channelshop/category-operator/controllers"
+	"github.com/channelshop/category-operator/internal/calendar"
+	"github.com/channelshop/category-operator/internal/celrules"
+	"github.com/channelshop/category-operator/internal/certs"
+	"github.com/channelshop/category-operator/internal/notify"
+	hooks "github.com/channelshop/category-operator/internal/webhook"
+)
+
+// Options configure the operator; main.go maps its flags onto them.
+type Options struct {
+	MetricsAddr      string
+	ProbeAddr        string
+	LeaderElection   bool
+	LeaderElectionID string
+	// Namespace is the manager's namespace: the calendar ConfigMap and reviewer sink live there.
+	Namespace string
+	// CalendarConfigMap names the working-day calendar ConfigMap.
+	CalendarConfigMap string
+	// ReviewerSinkSecret names the reviewers' notification Secret; empty disables it.
+	ReviewerSinkSecret string
+	// OperatorUsername is the operator's own identity, allowed to write status and listings.
+	OperatorUsername string
+	// Webhooks serves the admission webhooks on WebhookHost:WebhookPort with certs in CertDir.
+	Webhooks    bool
+	WebhookHost string
+	WebhookPort int
+	CertDir     string
+	// MaxConcurrentReconciles bounds parallel reconciles of applications.
+	MaxConcurrentReconciles int
+	// Clock is injectable for tests; nil: the real clock.
+	Clock clock.PassiveClock
+	// NotifyOptions tune delivery (timeouts).
+	NotifyOptions notify.Options
+	// SkipControllerNameValidation allows a second manager in one process (tests, benchmark).
+	SkipControllerNameValidation bool
+	// RequireNamespaceAppIDs refuses applications in a namespace without the Namespace
+	// annotation qualification.channelshop.dev/app-ids (D4): on in the shipped cluster install,
+	// where the platform team assigns every namespace its AppIDs.
+	RequireNamespaceAppIDs bool
+	// WebhooksOnly serves the admission webhooks without running controllers: the benchmark's
+	// floor, where a plain client makes the operator's writes.
+	WebhooksOnly bool
+	// Certs provisions and rotates the webhook serving certificate (see internal/certs).
+	Certs certs.Options
+}
+
+// DefaultOptions are the defaults main.go's flags start from.
+func DefaultOptions() Options {
+	return Options{
+		MetricsAddr: ":8080", ProbeAddr: ":8081", LeaderElectionID: "category-operator.qualification.channelshop.dev",
+		Namespace: "category-operator-system", CalendarConfigMap: "category-operator-calendar",
+		OperatorUsername: DefaultOperatorUser, Webhooks: true, WebhookPort: 9443, MaxConcurrentReconciles: 4,
+		Certs: certs.DefaultOptions(),
+	}
+}
+
+// Leader election records core events (group ""), besides the controllers' events.k8s.io ones.
+// +kubebuilder:rbac:groups="",resources=events,verbs=create;patch
+
+// New builds a manager with every controller and webhook registered.
+func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
+	if o.Clock == nil {
+		o.Clock = clock.RealClock{}
+	}
+	webhookServer := webhook.NewServer(webhook.Options{Host: o.WebhookHost, Port: o.WebhookPort, CertDir: o.CertDir})
+	certsReady := make(chan struct{})
+	if o.Webhooks && o.Certs.Enabled {
+		webhookServer = certs.ServeWhenReady(webhookServer, certsReady)
+	}
+	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
+		Scheme:                        Scheme,
+		Metrics:                       metricsserver.Options{BindAddress: o.MetricsAddr},
+		HealthProbeBindAddress:        o.ProbeAddr,
+		LeaderElection:                o.LeaderElection,
+		LeaderElectionID:              o.LeaderElectionID,
+		LeaderElectionNamespace:       o.Namespace,
+		LeaderElectionReleaseOnCancel: true,
+		WebhookServer:                 webhookServer,
+		Cache:                         cacheOptions(o),
+		Controller:                    config.Controller{SkipNameValidation: &o.SkipControllerNameValidation},
+	})
+	if err != nil {
+		return nil, err
+	}
+	if o.Webhooks && o.Certs.Enabled {
+		if err := certs.Add(mgr, o.Certs, o.Namespace, o.CertDir, certsReady); err != nil {
+			return nil, fmt.Errorf("setting up certificate rotation: %w", err)
+		}
+	}
+	if err := Setup(mgr, o); err != nil {
+		return nil, err
+	}
+	return mgr, nil
+}
+
+// cacheOptions keep the cache small: no managedFields and no kubectl last-applied copy on
+// anything (GitOps tools that apply client-side double every object with it; on a Secret it
+// holds the values too). Secrets are watched as metadata only: the reconciler reads the
+// referenced ones uncached when their resourceVersion changes, so no Secret value is cached.
+func cacheOptions(o Options) cache.Options {
+	return cache.Options{
+		DefaultTransform: stripForCache,
+		ByObject: map[client.Object]cache.ByObject{
+			&corev1.ConfigMap{}: {
+				Namespaces: map[string]cache.Config{o.Namespace: {}},
+				Field:      fields.OneTermEqualSelector("metadata.name", o.CalendarConfigMap),
+			},
+		},
+	}
+}
+
+// lastApplied is kubectl's client-side apply annotation: the whole object again, as JSON.
+const lastApplied = "kubectl.kubernetes.io/last-applied-configuration"
+
+func stripForCache(obj any) (any, error) {
+	if m, ok := obj.(metav1.Object); ok {
+		m.SetManagedFields(nil)
+		if a := m.GetAnnotations(); a[lastApplied] != "" {
+			delete(a, lastApplied)
+			m.SetAnnotations(a)
+		}
+	}
+	return obj, nil
+}
+
+// Setup registers indexes, controllers, webhooks, metrics and health checks on mgr. With
+// WebhooksOnly it keeps the indexes and the webhooks (which read them) and skips the rest.
+func Setup(mgr ctrl.Manager, o Options) error {
+	ctx := context.Background()
+	if o.Clock == nil {
+		o.Clock = clock.RealClock{}
+	}
+	if err := controllers.SetupIndexes(ctx, mgr); err != nil {
+		return fmt.Errorf("registering indexes: %w", err)
+	}
+	rules := &celrules.Cache{}
+	cal := calendarSource(mgr.GetCache(), types.NamespacedName{Namespace: o.Namespace, Name: o.CalendarConfigMap})
+	if !o.WebhooksOnly {
+		if err := setupControllers(mgr, o, cal, rules); err != nil {
+			return err
+		}
+	}
+	if o.Webhooks {
+		registerWebhooks(mgr, o, cal, rules)
+		if err := mgr.AddReadyzCheck("webhook", mgr.GetWebhookServer().StartedChecker()); err != nil {
+			return err
+		}
+	}
+	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
+		return err
+	}
+	return mgr.AddReadyzCheck("readyz", healthz.Ping)
+}
+
+// setupControllers registers the reconcilers and the metrics computed from their cache.
+func setupControllers(mgr ctrl.Manager, o Options, cal func(context.Context) *calendar.Calendar, rules *celrules.Cache) error {
+	var reviewer types.NamespacedName
+	if o.ReviewerSinkSecret != "" {
+		reviewer = types.NamespacedName{Namespace: o.Namespace, Name: o.ReviewerSinkSecret}
+	}
+	app := &controllers.ApplicationReconciler{
+		Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Recorder: mgr.GetEventRecorder(controllers.FieldManager),
+		Clock: o.Clock, Calendar: cal, Rules: rules, MaxConcurrentReconciles: o.MaxConcurrentReconciles,
+		Notifier: &controllers.Notifier{Sender: notify.NewSender(o.NotifyOptions), Reader: mgr.GetAPIReader(), ReviewerSecret: reviewer},
+	}
+	if err := app.SetupWithManager(mgr); err != nil {
+		return fmt.Errorf("setting up the application controller: %w", err)
+	}
+	if err := (&controllers.PolicyReconciler{Client: mgr.GetClient(), Rules: rules}).SetupWithManager(mgr); err != nil {
+		return fmt.Errorf("setting up the policy controller: %w", err)
+	}
+	return controllers.RegisterMetrics(mgr.GetCache())
+}
+
+func registerWebhooks(mgr ctrl.Manager, o Options, cal func(context.Context) *calendar.Calendar, rules *celrules.Cache) {
+	dec := admission.NewDecoder(mgr.GetScheme())
+	srv := mgr.GetWebhookServer()
+	appHook := &hooks.Application{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Decoder: dec, Clock: o.Clock, Calendar: cal, Rules: rules,
+		RequireNamespaceAppIDs: o.RequireNamespaceAppIDs}
+	review := &hooks.Review{Authorizer: hooks.SubjectAccessReviewer{Client: mgr.GetClient()}, Decoder: dec, Clock: o.Clock, Operator: o.OperatorUsername}
+	const prefix = "-qualification-channelshop-dev-v1alpha1-"
+	for path, h := range map[string]admission.HandlerFunc{
+		"/mutate" + prefix + "categoryapplication":          appHook.Mutate,
+		"/validate" + prefix + "categoryapplication":        appHook.Validate,
+		"/mutate" + prefix + "categoryapplication-status":   review.Mutate,
+		"/validate" + prefix + "categoryapplication-status": review.Validate,
+		"/validate" + prefix + "categorypolicy":             (&hooks.Policy{Decoder: dec}).Validate,
+		"/validate" + prefix + "showcaselisting":            (&hooks.Listing{Operator: o.OperatorUsername}).Validate,
+	} {
+		srv.Register(path, &webhook.Admission{Handler: h})
+	}
+}
+
+// calendarSource returns the calendar in force: the ConfigMap parsed once per resourceVersion,
+// or weekends-only when it is missing or invalid (the deadline must still be computable).
+func calendarSource(reader client.Reader, key types.NamespacedName) func(context.Context) *calendar.Calendar {
+	var (
+		mu     sync.Mutex
+		rv     string
+		parsed *calendar.Calendar
+	)
+	return func(ctx context.Context) *calendar.Calendar {
+		cm := &corev1.ConfigMap{}
+		if err := reader.Get(ctx, key, cm); err != nil {
+			return calendar.Default()
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if rv == cm.ResourceVersion && parsed != nil {
+			return parsed
+		}
+		c, err := calendar.Parse(cm.Data)
+		if err != nil {
+			ctrl.Log.WithName("calendar").Error(err, "invalid calendar ConfigMap; using weekends only", "configmap", key.String())
+			c = calendar.Default()
+		}
+		rv, parsed = cm.ResourceVersion, c
+		return c
+	}
+}

@@ -1,0 +1,91 @@
+package webhook
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	"k8s.io/utils/clock"
+	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
+
+	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
+	"github.com/channelshop/category-operator/internal/decision"
+)
+
+// +kubebuilder:webhook:path=/mutate-qualification-channelshop-dev-v1alpha1-categoryapplication-status,mutating=true,failurePolicy=fail,sideEffects=None,groups=qualification.channelshop.dev,resources=categoryapplications/status,verbs=update,versions=v1alpha1,name=mcategoryapplicationstatus.qualification.channelshop.dev,admissionReviewVersions=v1
+// +kubebuilder:webhook:path=/validate-qualification-channelshop-dev-v1alpha1-categoryapplication-status,mutating=false,failurePolicy=fail,sideEffects=None,groups=qualification.channelshop.dev,resources=categoryapplications/status,verbs=update,versions=v1alpha1,name=vcategoryapplicationstatus.qualification.channelshop.dev,admissionReviewVersions=v1
+
+// Review guards status writes, modelled on CSR and cert-manager approval. Its concerns live in
+// their own files: stamping who decided and when (review_stamp.go), which status fields a user
+// may write (review_fields.go), whether the reviewer may decide the group
+// (review_authorize.go); which decisions the application's state allows is internal/decision's.
+// The same invariants are enforced inside the API server by the admission policies in
+// config/admission-policies, so they hold even without this server; the webhook gives the
+// friendlier messages.
+type Review struct {
+	Authorizer Authorizer
+	Decoder    admission.Decoder
+	Clock      clock.PassiveClock
+	Operator   string // the operator's username
+}
+
+func (w *Review) decode(req admission.Request) (old, app *qualv1.CategoryApplication, err error) {
+	old, app = &qualv1.CategoryApplication{}, &qualv1.CategoryApplication{}
+	if err = w.Decoder.DecodeRaw(req.OldObject, old); err == nil {
+		err = w.Decoder.Decode(req, app)
+	}
+	return old, app, err
+}
+
+// Validate enforces D16, D17, D19, D29 and ownership of status fields, in that order: what the
+// user may write at all, then whether the decision is allowed, then who is deciding.
+func (w *Review) Validate(ctx context.Context, req admission.Request) admission.Response {
+	old, app, err := w.decode(req)
+	if err != nil {
+		return admission.Errored(http.StatusBadRequest, err)
+	}
+	path := field.NewPath("status", "decision")
+	oldD, newD := old.Status.Decision, app.Status.Decision
+	if req.UserInfo.Username == w.Operator {
+		if msg := operatorDecisionError(oldD, newD); msg != "" {
+			return forbidden(fmt.Sprintf("%s: %s", path, msg))
+		}
+		return admission.Allowed("")
+	}
+	if msg := statusFieldsError(old, app); msg != "" {
+		return forbidden(msg)
+	}
+	if sameDecision(oldD, newD) {
+		return admission.Allowed("")
+	}
+	if newD == nil {
+		return invalid("CategoryApplication", app.Name, field.ErrorList{field.Forbidden(path,
+			"a decision cannot be removed; a new round starts when the application's spec changes (D13)")})
+	}
+	if r := decision.Allowed(old, *newD); r != nil {
+		return invalid("CategoryApplication", app.Name, field.ErrorList{r.FieldError(path)})
+	}
+	if newD.Reviewer != req.UserInfo.Username {
+		return invalid("CategoryApplication", app.Name, field.ErrorList{field.Invalid(path.Child("reviewer"), newD.Reviewer,
+			"is recorded from the authenticated user and cannot be given by the client (D16)")})
+	}
+	if r := decision.Who(old, req.UserInfo.Username); r != nil {
+		return forbidden(r.Message)
+	}
+	return w.authorize(ctx, req, app)
+}
+
+// authorize asks the Authorizer whether the user may approve this category group (D16).
+func (w *Review) authorize(ctx context.Context, req admission.Request, app *qualv1.CategoryApplication) admission.Response {
+	group := app.Spec.Category.Group
+	ok, err := w.Authorizer.MayDecide(ctx, req.UserInfo, group)
+	if err != nil {
+		return admission.Errored(http.StatusInternalServerError, fmt.Errorf("checking the reviewer's permission: %w", err))
+	}
+	if !ok {
+		return forbidden(fmt.Sprintf("user %q may not decide %s applications: needs verb %q on categorypolicies.%s %q (D16)",
+			req.UserInfo.Username, group, ApproveVerb, qualv1.GroupVersion.Group, group))
+	}
+	return admission.Allowed("")
+}
