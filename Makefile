@@ -18,7 +18,9 @@ GO_TEST_FLAGS ?= -timeout 30m
 # (sources, and its time as SOURCE_DATE_EPOCH), VERSION and the Go toolchain; the plugin archives'
 # on the sources, VERSION and the toolchain (not the commit: hack/dist/archive.go says why).
 VERSION ?= v0.1.0
-IMG ?= ghcr.io/channelshop/category-operator:$(VERSION)
+# The chart's default image (dist/chart: repository category-operator, tag appVersion) and
+# config/manager use this name: load the tarball into the nodes' runtime, or push and override.
+IMG ?= category-operator:$(VERSION)
 ARCH ?= $(shell go env GOARCH)
 REVISION ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)$(shell git diff --quiet HEAD -- 2>/dev/null || echo -dirty)
 SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
