@@ -14,14 +14,16 @@ ENVTEST_ASSETS = $(if $(KUBEBUILDER_ASSETS),$(KUBEBUILDER_ASSETS),$(shell ./hack
 
 GO_TEST_FLAGS ?= -timeout 30m
 
-# Release identity. The image and the plugin archives are reproducible: their bytes depend only
-# on the commit (its sources and its time, SOURCE_DATE_EPOCH), VERSION and the Go toolchain.
+# Release identity. Both artifacts are reproducible: the image's bytes depend only on the commit
+# (sources, and its time as SOURCE_DATE_EPOCH), VERSION and the Go toolchain; the plugin archives'
+# on the sources, VERSION and the toolchain (not the commit: hack/dist/archive.go says why).
 VERSION ?= v0.1.0
-IMG ?= ghcr.io/channelshop/category-operator:$(VERSION)
+# The chart's default image (dist/chart: repository category-operator, tag appVersion) and
+# config/manager use this name: load the tarball into the nodes' runtime, or push and override.
+IMG ?= category-operator:$(VERSION)
 ARCH ?= $(shell go env GOARCH)
 REVISION ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)$(shell git diff --quiet HEAD -- 2>/dev/null || echo -dirty)
 SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
-export SOURCE_DATE_EPOCH
 # The archives' bytes depend on the Go release that builds them: pin it (the module proxy
 # serves it when the local go differs) so plugins/category.yaml matches on every machine.
 DIST_GOTOOLCHAIN ?= go1.26.8
@@ -112,7 +114,7 @@ build: ## Build the manager and the kubectl plugin into bin/.
 image: ## Build the manager image from Go (no Dockerfile, engine or base image): bin/image/oci (OCI layout) and bin/image/category-operator.tar (docker/podman load, ctr import).
 	@mkdir -p $(LOCALBIN)/image
 	CGO_ENABLED=0 GOOS=linux GOARCH=$(ARCH) go build -trimpath -buildvcs=false -ldflags "-s -w -X main.version=$(VERSION)" -o $(LOCALBIN)/image/manager-linux-$(ARCH) .
-	cd hack/image && go run . -binary $(LOCALBIN)/image/manager-linux-$(ARCH) -arch $(ARCH) -tag $(IMG) \
+	cd hack/image && SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH) go run . -binary $(LOCALBIN)/image/manager-linux-$(ARCH) -arch $(ARCH) -tag $(IMG) \
 		-version $(VERSION) -revision $(REVISION) -oci $(LOCALBIN)/image/oci -tar $(LOCALBIN)/image/category-operator.tar
 
 .PHONY: dist

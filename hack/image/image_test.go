@@ -183,7 +183,7 @@ func TestOutputsReadBackAndAreStable(t *testing.T) {
 	}
 	want, _ := img.Digest()
 	wantConfig, _ := img.ConfigName()
-	ref, err := name.NewTag("ghcr.io/channelshop/category-operator:v0.1.0")
+	ref, err := name.NewTag("category-operator:v0.1.0")
 	if err != nil {
 		t.Fatal(err)
 	}

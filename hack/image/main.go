@@ -13,6 +13,7 @@ import (
 	"os"
 	"runtime"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
@@ -22,7 +23,7 @@ func main() {
 	var (
 		binary  = flag.String("binary", "", "The manager binary (static, linux).")
 		arch    = flag.String("arch", runtime.GOARCH, "GOARCH the binary was built for.")
-		tag     = flag.String("tag", "", "Image reference with a tag, e.g. ghcr.io/channelshop/category-operator:v0.1.0.")
+		tag     = flag.String("tag", "", "Image name with its tag, e.g. category-operator:v0.1.0 (what the manifests and the chart run).")
 		version = flag.String("version", "", "org.opencontainers.image.version.")
 		rev     = flag.String("revision", "", "org.opencontainers.image.revision (git commit).")
 		source  = flag.String("source", "https://github.com/channelshop/category-operator", "org.opencontainers.image.source.")
@@ -41,9 +42,12 @@ func run(binary, arch, tag, version, rev, source, ociDir, tarPath string) error 
 	if err != nil {
 		return err
 	}
-	ref, err := name.NewTag(tag, name.StrictValidation)
+	ref, err := name.NewTag(tag)
 	if err != nil {
 		return fmt.Errorf("-tag %q: %w", tag, err)
+	}
+	if !strings.HasSuffix(tag, ":"+ref.TagStr()) {
+		return fmt.Errorf("-tag %q: name a tag explicitly (no implicit latest)", tag)
 	}
 	bin, err := os.ReadFile(binary)
 	if err != nil {
