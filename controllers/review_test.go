@@ -129,9 +129,11 @@ func TestWhoMayDecide(t *testing.T) {
 	}
 	// A reviewer may touch status.decision only.
 	rita := userClient(t, "rita", "reviewers")
+	// (Merge patches without a resourceVersion: the operator's own writes must not turn the
+	// refusal into a conflict.)
 	forged := app.DeepCopy()
 	forged.Status.Phase = qualv1.PhaseApproved
-	g.Expect(rita.Status().Update(ctx, forged)).To(MatchError(ContainSubstring("a reviewer may set status.decision only")))
+	g.Expect(rita.Status().Patch(ctx, forged, client.MergeFrom(app))).To(MatchError(ContainSubstring("a reviewer may set status.decision only")))
 
 	// jules, reviewer of jewelry only, may decide; then the decision is immutable.
 	jules := userClient(t, "jules")
@@ -139,9 +141,9 @@ func TestWhoMayDecide(t *testing.T) {
 	app = waitPhase(g, ns, "gold", qualv1.PhaseApproved)
 	err := decide(rita, app.DeepCopy(), qualv1.Decision{Verdict: qualv1.VerdictRejected, Reason: "Changed", Message: "m", Generation: app.Generation})
 	g.Expect(err).To(MatchError(ContainSubstring("a decision is final for its generation")))
-	removed := getApp(g, ns, "gold") // fresh: a stale resourceVersion would only get a conflict
+	removed := app.DeepCopy()
 	removed.Status.Decision = nil
-	g.Expect(rita.Status().Update(ctx, removed)).To(MatchError(ContainSubstring("a decision cannot be removed")))
+	g.Expect(rita.Status().Patch(ctx, removed, client.MergeFrom(app))).To(MatchError(ContainSubstring("a decision cannot be removed")))
 }
 
 // TestDecisionNeedsReview: no decision on an application whose requirements are unmet.
