@@ -62,38 +62,28 @@ func userClient(t *testing.T, name string, groups ...string) client.Client {
 	return c
 }
 
-// bindClusterRole applies a shipped ClusterRole from config/rbac and binds it to a user.
+// bindClusterRole binds a shipped ClusterRole of config/rbac to a user cluster-wide.
 func bindClusterRole(t *testing.T, file, user string) {
 	t.Helper()
-	ctx := context.Background()
-	role := &rbacv1.ClusterRole{}
-	objs := readObjects(t, repoPath("config", "rbac", file))
-	if err := runtimeConvert(objs[0].Object, role); err != nil {
-		t.Fatal(err)
-	}
-	if err := admin.Create(ctx, role); err != nil && !apierrors.IsAlreadyExists(err) {
-		t.Fatal(err)
-	}
-	b := &rbacv1.ClusterRoleBinding{
-		ObjectMeta: metav1.ObjectMeta{Name: role.Name + "-" + user},
-		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: role.Name},
-		Subjects:   []rbacv1.Subject{{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: user}},
-	}
-	if err := admin.Create(ctx, b); err != nil && !apierrors.IsAlreadyExists(err) {
+	if err := env.BindClusterRole(context.Background(), file, testenv.User(user)); err != nil {
 		t.Fatal(err)
 	}
 }
 
-// bindMerchant lets a user act as a merchant in one namespace.
+// shippedRole reads a ClusterRole of config/rbac, for a test that derives another from it.
+func shippedRole(t *testing.T, file string) *rbacv1.ClusterRole {
+	t.Helper()
+	role, err := testenv.ReadClusterRole(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return role
+}
+
+// bindMerchant lets a user act as a merchant in one namespace (config/rbac/merchant_role.yaml).
 func bindMerchant(t *testing.T, ns, user string) {
 	t.Helper()
-	bindClusterRole(t, "merchant_role.yaml", "nobody") // installs the ClusterRole
-	rb := &rbacv1.RoleBinding{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "merchant-" + user},
-		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: "category-merchant"},
-		Subjects:   []rbacv1.Subject{{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: user}},
-	}
-	if err := admin.Create(context.Background(), rb); err != nil && !apierrors.IsAlreadyExists(err) {
+	if err := env.BindRoleInNamespace(context.Background(), "merchant_role.yaml", ns, testenv.User(user)); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -151,19 +141,6 @@ var appSeq int
 func nextAppID() string {
 	appSeq++
 	return fmt.Sprintf("wx%016x", 0xabc000+appSeq)
-}
-
-// bindRole binds an existing ClusterRole to a user.
-func bindRole(t *testing.T, role, user string) {
-	t.Helper()
-	b := &rbacv1.ClusterRoleBinding{
-		ObjectMeta: metav1.ObjectMeta{Name: role + "-" + user},
-		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: role},
-		Subjects:   []rbacv1.Subject{{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: user}},
-	}
-	if err := admin.Create(context.Background(), b); err != nil && !apierrors.IsAlreadyExists(err) {
-		t.Fatal(err)
-	}
 }
 
 // jewelryCopy is the shipped jewelry policy under another name, edited, so a test may change

@@ -2,23 +2,19 @@ package controllers_test
 
 import (
 	"bufio"
-	"bytes"
 	"context"
-	"errors"
-	"io"
 	"os"
 	"strings"
 	"testing"
 	"time"
 
 	. "github.com/onsi/gomega"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
+	"github.com/channelshop/category-operator/internal/testenv"
 )
 
 const (
@@ -29,24 +25,11 @@ const (
 // readObjects decodes every document of a YAML file into unstructured objects.
 func readObjects(t *testing.T, path string) []*unstructured.Unstructured {
 	t.Helper()
-	data, err := os.ReadFile(path)
+	objs, err := testenv.ReadObjects(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	dec := yaml.NewYAMLOrJSONDecoder(bytes.NewReader(data), 4096)
-	var out []*unstructured.Unstructured
-	for {
-		u := &unstructured.Unstructured{}
-		if err := dec.Decode(&u.Object); err != nil {
-			if errors.Is(err, io.EOF) {
-				return out
-			}
-			t.Fatalf("%s: %v", path, err)
-		}
-		if len(u.Object) > 0 {
-			out = append(out, u)
-		}
-	}
+	return objs
 }
 
 // expectations reads the "# expect: <substring>" lines of an invalid sample.
@@ -67,38 +50,22 @@ func expectations(t *testing.T, path string) []string {
 	return out
 }
 
-// applyAll creates or updates every object of a file as the given client.
-func applyAll(t *testing.T, c client.Client, path string) {
+// applyAll creates or updates every object of a file as admin.
+func applyAll(t *testing.T, path string) {
 	t.Helper()
-	ctx := context.Background()
 	for _, u := range readObjects(t, path) {
-		err := c.Create(ctx, u)
-		if apierrors.IsAlreadyExists(err) {
-			cur := &unstructured.Unstructured{}
-			cur.SetGroupVersionKind(u.GroupVersionKind())
-			if err := c.Get(ctx, client.ObjectKeyFromObject(u), cur); err != nil {
-				t.Fatal(err)
-			}
-			u.SetResourceVersion(cur.GetResourceVersion())
-			err = c.Update(ctx, u)
-		}
-		if err != nil {
+		if err := env.Apply(context.Background(), u); err != nil {
 			t.Fatalf("applying %s %s from %s: %v", u.GetKind(), u.GetName(), path, err)
 		}
 	}
 }
 
-// ensurePolicies installs the shipped policies (config/policies) once.
+// ensurePolicies installs the shipped policies (config/policies/kustomization.yaml), or puts
+// back a shipped one that a test edited.
 func ensurePolicies(t *testing.T) {
 	t.Helper()
-	files, err := os.ReadDir(repoPath("config", "policies"))
-	if err != nil {
+	if _, err := env.InstallPolicies(context.Background()); err != nil {
 		t.Fatal(err)
-	}
-	for _, f := range files {
-		if strings.HasSuffix(f.Name(), ".yaml") && f.Name() != "kustomization.yaml" {
-			applyAll(t, admin, repoPath("config", "policies", f.Name()))
-		}
 	}
 }
 

@@ -31,7 +31,7 @@ type appRef struct {
 // its sink (hooks.acme.example) is unreachable here, and the floor sends no notifications.
 func (b *bench) loadTemplate() error {
 	samples := filepath.Join(testenv.RepoRoot(), "config", "samples")
-	objs, err := readObjects(filepath.Join(samples, "03-categoryapplication.yaml"))
+	objs, err := testenv.ReadObjects(filepath.Join(samples, "03-categoryapplication.yaml"))
 	if err != nil {
 		return err
 	}
@@ -49,7 +49,7 @@ func (b *bench) loadTemplate() error {
 	}
 	b.template.ObjectMeta = metav1.ObjectMeta{}
 	b.template.Spec.Notify = nil
-	b.secrets, err = readObjects(filepath.Join(samples, "02-secrets.yaml"))
+	b.secrets, err = testenv.ReadObjects(filepath.Join(samples, "02-secrets.yaml"))
 	return err
 }
 
