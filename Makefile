@@ -31,6 +31,7 @@ help: ## Show this help.
 .PHONY: manifests
 manifests: controller-gen ## Generate CRDs, RBAC and webhook configurations from markers.
 	$(CONTROLLER_GEN) rbac:roleName=manager-role crd webhook paths="./api/..." paths="./controllers/..." paths="./internal/..." output:crd:artifacts:config=config/crd/bases
+	./hack/chart-files.sh
 
 .PHONY: generate
 generate: controller-gen ## Generate DeepCopy methods.
@@ -54,8 +55,16 @@ envtest: ## Build (first time) and cache kube-apiserver, etcd and kube-controlle
 	@echo $(ENVTEST_ASSETS)
 
 .PHONY: test
-test: verify-generated fmt vet ## Regenerate (fail if stale), then run all tests against a real API server.
-	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" go test $(GO_TEST_FLAGS) ./...
+test: verify-generated fmt vet chart-lint promql-test ## Regenerate (fail if stale), lint the chart, then run all tests against a real API server.
+	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" HELM="$(HELM)" go test $(GO_TEST_FLAGS) ./...
+
+.PHONY: chart-lint
+chart-lint: helm ## helm lint and helm template the chart (dist/chart) in its main configurations.
+	./hack/chart-lint.sh "$(HELM)"
+
+.PHONY: promql-test
+promql-test: ## Parse every PromQL expression of config/prometheus with Prometheus' parser (own module).
+	cd hack/tools/promql && go test ./...
 
 .PHONY: bench
 bench: ## Benchmark the operator against a floor on a real API server; writes docs/benchmarks.md.
@@ -73,6 +82,12 @@ run: manifests ## Run the operator: against the current cluster, or a local cont
 	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" ./hack/run.sh
 
 ##@ Tools
+
+HELM ?= $(LOCALBIN)/helm
+
+.PHONY: helm
+helm: ## Build helm (pinned in hack/tools/helm) into bin/ once.
+	@LOCALBIN=$(LOCALBIN) ./hack/helm.sh >/dev/null
 
 .PHONY: controller-gen
 controller-gen: $(CONTROLLER_GEN) ## Install controller-gen into bin/.

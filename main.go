@@ -10,6 +10,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	"github.com/channelshop/category-operator/internal/manager"
+	"github.com/channelshop/category-operator/internal/notify"
 )
 
 func main() {
@@ -26,7 +27,15 @@ func main() {
 	flag.StringVar(&o.WebhookHost, "webhook-host", o.WebhookHost, "Address the webhook server binds to.")
 	flag.IntVar(&o.WebhookPort, "webhook-port", o.WebhookPort, "Port the webhook server listens on.")
 	flag.StringVar(&o.CertDir, "webhook-cert-dir", o.CertDir, "Folder with the webhook server's tls.crt and tls.key.")
+	flag.BoolVar(&o.RequireNamespaceAppIDs, "require-namespace-app-ids", o.RequireNamespaceAppIDs, "Refuse applications in namespaces without the annotation qualification.channelshop.dev/app-ids, which lists the AppIDs the platform team assigned them (D4).")
 	flag.IntVar(&o.MaxConcurrentReconciles, "max-concurrent-reconciles", o.MaxConcurrentReconciles, "How many applications are reconciled in parallel.")
+	o.Certs.BindFlags(flag.CommandLine)
+	flag.Func("sink-allowed-cidrs", "Comma-separated CIDRs (or IPs) notification sinks may connect to although they are loopback, private, link-local, CGNAT, multicast, reserved or unspecified, e.g. an in-cluster receiver's range. Default: none.", func(v string) error {
+		p, err := notify.ParseCIDRs(v)
+		o.NotifyOptions.AllowedCIDRs = append(o.NotifyOptions.AllowedCIDRs, p...)
+		return err
+	})
+	flag.BoolVar(&o.NotifyOptions.AllowInsecureHTTP, "sink-allow-insecure-http", false, "Let notification sinks use plain http (local runs and tests); default https only.")
 	zapOpts := zap.Options{Development: false}
 	zapOpts.BindFlags(flag.CommandLine)
 	flag.Parse()

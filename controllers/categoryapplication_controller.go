@@ -2,7 +2,6 @@ package controllers
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -10,8 +9,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/api/meta"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -78,6 +75,9 @@ type appState struct {
 	cal    *calendar.Calendar
 	// duplicate is set by the duplicates step (D1).
 	duplicate bool
+	// secrets are the referenced Secrets' keys and value digests (readSecrets); a nil entry:
+	// the Secret does not exist.
+	secrets map[string]map[string]string
 	// pins are the Secret files' digests as they are now (pinMaterials).
 	pins *pins
 	// notes are events the steps raise directly (a decision the controller does not honour).
@@ -87,50 +87,53 @@ type appState struct {
 	events []transition
 }
 
-// Reconcile runs the steps and patches status once, only if it changed.
-func (r *ApplicationReconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.Result, retErr error) {
+// Reconcile runs the steps, turns what they returned into status, events and a result
+// (outcome), patches status once if it changed, and only then emits events.
+func (r *ApplicationReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	app := &qualv1.CategoryApplication{}
 	if err := r.Get(ctx, req.NamespacedName, app); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	s := &appState{app: app, before: app.DeepCopy(), now: r.Clock.Now(), cal: r.Calendar(ctx)}
+	requeue, err := r.run(ctx, s)
+	res, err := outcome(s, requeue, err)
+	if perr := r.patchStatus(ctx, s); perr != nil {
+		if apierrors.IsConflict(perr) {
+			// Expected now and then (a reviewer's write, a stale cache): try again soon, quietly.
+			// The retry recomputes everything, including any error and its event.
+			return ctrl.Result{RequeueAfter: 100 * time.Millisecond}, nil
+		}
+		if err != nil {
+			// Wrap only the patch error: even after a terminal error the retry must come, since
+			// the status that says so was not stored.
+			perr = fmt.Errorf("%w (the reconcile had failed too: %s)", perr, err.Error())
+		}
+		return ctrl.Result{}, perr
+	}
+	r.emit(s)
+	return res, err
+}
 
-	defer func() {
-		if retErr != nil {
-			markReconciling(app, retErr)
-		}
-		if err := r.patchStatus(ctx, s); err != nil {
-			if retErr == nil && apierrors.IsConflict(err) {
-				// Expected now and then (a reviewer's write, a stale cache): try again soon, quietly.
-				res = ctrl.Result{RequeueAfter: 100 * time.Millisecond}
-				return
-			}
-			retErr = errors.Join(retErr, err)
-			return
-		}
-		if retErr == nil {
-			r.emit(s)
-		}
-	}()
-
+// run is the ordered list of steps, the summary and the notifications.
+func (r *ApplicationReconciler) run(ctx context.Context, s *appState) (time.Duration, error) {
 	var requeue time.Duration
-	for _, st := range []step{r.loadPolicy, r.requirements, r.duplicates, r.pinMaterials, r.review, r.listing} {
+	for _, st := range []step{r.loadPolicy, r.readSecrets, r.requirements, r.duplicates, r.pinMaterials, r.review, r.listing} {
 		out, err := st(ctx, s)
 		if err != nil {
-			return ctrl.Result{}, err
+			return 0, err
 		}
 		requeue = soonest(requeue, out.requeueAfter)
 		if out.stop {
 			break
 		}
 	}
-	summarize(app, s.duplicate)
-	s.events = append(transitions(&s.before.Status, &app.Status, app.Generation), s.notes...)
+	summarize(s.app, s.duplicate)
+	s.events = append(transitions(&s.before.Status, &s.app.Status, s.app.Generation), s.notes...)
 	out, err := r.notifications(ctx, s)
 	if err != nil {
-		return ctrl.Result{}, err
+		return 0, err
 	}
-	return ctrl.Result{RequeueAfter: soonest(requeue, out.requeueAfter)}, nil
+	return soonest(requeue, out.requeueAfter), nil
 }
 
 // patchStatus writes status with a merge patch that names only what changed, guarded by
@@ -166,14 +169,6 @@ func (r *ApplicationReconciler) loadPolicy(ctx context.Context, s *appState) (st
 	return stepResult{}, nil
 }
 
-// markReconciling records a transient failure; observedGeneration stays behind (kstatus).
-func markReconciling(app *qualv1.CategoryApplication, err error) {
-	meta.SetStatusCondition(&app.Status.Conditions, metav1.Condition{
-		Type: qualv1.ConditionReconciling, Status: metav1.ConditionTrue, Reason: qualv1.ReasonProgressing,
-		Message: "retrying after error: " + err.Error(), ObservedGeneration: app.Generation,
-	})
-}
-
 func soonest(a, b time.Duration) time.Duration {
 	if a <= 0 || (b > 0 && b < a) {
 		return b
@@ -190,7 +185,9 @@ func (r *ApplicationReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Owns(&qualv1.ShowcaseListing{}, builder.WithPredicates(listingChangedByOthers{})).
 		Watches(&qualv1.CategoryPolicy{}, handler.EnqueueRequestsFromMapFunc(r.appsOfPolicy),
 			builder.WithPredicates(predicate.GenerationChangedPredicate{})).
-		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.appsOfSecret)).
+		// Metadata only: the manager never holds Secret values in memory (readSecrets reads the
+		// referenced ones when their resourceVersion changes).
+		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.appsOfSecret), builder.OnlyMetadata).
 		Watches(&qualv1.CategoryApplication{}, handler.EnqueueRequestsFromMapFunc(r.duplicatesOf),
 			builder.WithPredicates(createOrDelete{})).
 		WithOptions(controller.Options{MaxConcurrentReconciles: r.MaxConcurrentReconciles}).

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"sort"
 
-	"k8s.io/apimachinery/pkg/api/meta"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
@@ -54,11 +52,8 @@ func markDuplicate(app *qualv1.CategoryApplication, original *qualv1.CategoryApp
 	msg := fmt.Sprintf("duplicate of %s/%s, which applies for the same shop (appID %s) and category %s: one application per shop and category (D1); delete this one or the other",
 		original.Namespace, original.Name, app.Spec.Merchant.AppID, app.Spec.Category.String())
 	app.Status.Phase = qualv1.PhaseDuplicate
-	for _, t := range []string{qualv1.ConditionUnderReview, qualv1.ConditionApproved, qualv1.ConditionRejected, qualv1.ConditionReviewOverdue, qualv1.ConditionListed, qualv1.ConditionPolicyCompliant} {
-		meta.RemoveStatusCondition(&app.Status.Conditions, t)
-	}
-	meta.SetStatusCondition(&app.Status.Conditions, metav1.Condition{Type: qualv1.ConditionStalled, Status: metav1.ConditionTrue,
-		Reason: qualv1.ReasonDuplicate, Message: msg, ObservedGeneration: app.Generation})
-	meta.SetStatusCondition(&app.Status.Conditions, metav1.Condition{Type: qualv1.ConditionReady, Status: metav1.ConditionFalse,
-		Reason: qualv1.ReasonDuplicate, Message: msg, ObservedGeneration: app.Generation})
+	// A duplicate takes no part in review: everything about rounds, decisions and listings goes.
+	removeConditions(app, qualv1.ConditionsIn(qualv1.ScopeRound, qualv1.ScopeDecision, qualv1.ScopeListing)...)
+	setCondition(app, qualv1.ConditionStalled, true, qualv1.ReasonDuplicate, msg)
+	setCondition(app, qualv1.ConditionReady, false, qualv1.ReasonDuplicate, msg)
 }

@@ -2,6 +2,8 @@ package controllers
 
 import (
 	corev1 "k8s.io/api/core/v1"
+
+	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
 )
 
 // emit records a Kubernetes event per transition, after the status patch succeeded, so an
@@ -17,6 +19,6 @@ func (r *ApplicationReconciler) emit(s *appState) {
 			typ = corev1.EventTypeWarning
 		}
 		// The events API limits a note to 1024 characters.
-		r.Recorder.Eventf(s.app, nil, typ, string(t.event), "Reconcile", "%s", truncate(t.message, 1000))
+		r.Recorder.Eventf(s.app, nil, typ, string(t.event), "Reconcile", "%s", qualv1.Truncate(t.message, 1000))
 	}
 }

@@ -47,7 +47,7 @@ func (r *ApplicationReconciler) listing(ctx context.Context, s *appState) (stepR
 
 	desired := current
 	if approved {
-		desired = DesiredListing(app, current, r.Scheme())
+		desired = DesiredListing(app, current, r.Scheme(), s.now)
 		if current == nil {
 			if err := r.Create(ctx, desired, client.FieldOwner(FieldManager)); err != nil {
 				// AlreadyExists: the cache was behind; the next reconcile adopts or reports it.
@@ -62,27 +62,38 @@ func (r *ApplicationReconciler) listing(ctx context.Context, s *appState) (stepR
 	state, reason, requeue := listingState(app, desired, s.now, s.cal)
 	if desired.Status.State != state || desired.Status.Reason != reason || desired.Status.ObservedGeneration != desired.Generation {
 		before := desired.DeepCopy()
-		desired.Status.State, desired.Status.Reason, desired.Status.ObservedGeneration = state, reason, desired.Generation
-		meta.SetStatusCondition(&desired.Status.Conditions, metav1.Condition{Type: qualv1.ConditionReady,
-			Status: boolStatus(state == qualv1.ListingActive), Reason: reason, ObservedGeneration: desired.Generation,
-			Message: fmt.Sprintf("listing is %s", state)})
+		SetListingState(desired, state, reason)
 		if err := r.Status().Patch(ctx, desired, client.MergeFrom(before), client.FieldOwner(FieldManager)); err != nil {
 			return stepResult{}, err
 		}
 	}
-	app.Status.ListingRef = &qualv1.LocalObjectReference{Name: desired.Name}
-	msg := fmt.Sprintf("ShowcaseListing %s is %s", desired.Name, state)
-	if desired.Spec.ValidUntil != nil {
-		msg += fmt.Sprintf(" (valid until %s)", *desired.Spec.ValidUntil)
-	}
-	setCondition(app, qualv1.ConditionListed, state == qualv1.ListingActive, reason, msg)
+	setListedCondition(app, desired)
 	return stepResult{requeueAfter: requeue}, nil
+}
+
+// SetListingState is pure: a listing's status for a state. Exported, like DesiredListing,
+// for the benchmark's floor.
+func SetListingState(l *qualv1.ShowcaseListing, state qualv1.ListingState, reason string) {
+	l.Status.State, l.Status.Reason, l.Status.ObservedGeneration = state, reason, l.Generation
+	meta.SetStatusCondition(&l.Status.Conditions, metav1.Condition{Type: qualv1.ConditionReady,
+		Status: boolStatus(state == qualv1.ListingActive), Reason: reason, ObservedGeneration: l.Generation,
+		Message: fmt.Sprintf("listing is %s", state)})
+}
+
+// setListedCondition is pure: the application's Listed condition from its listing's state.
+func setListedCondition(app *qualv1.CategoryApplication, l *qualv1.ShowcaseListing) {
+	app.Status.ListingRef = &qualv1.LocalObjectReference{Name: l.Name}
+	msg := fmt.Sprintf("ShowcaseListing %s is %s", l.Name, l.Status.State)
+	if l.Spec.ValidUntil != nil {
+		msg += fmt.Sprintf(" (valid until %s)", *l.Spec.ValidUntil)
+	}
+	setCondition(app, qualv1.ConditionListed, l.Status.State == qualv1.ListingActive, l.Status.Reason, msg)
 }
 
 // DesiredListing is the listing of the approved generation; it keeps the object identity of
 // an existing one (adoption) and only replaces its spec. Exported for the benchmark's floor,
 // which must write the very listing the operator writes.
-func DesiredListing(app *qualv1.CategoryApplication, current *qualv1.ShowcaseListing, scheme *runtime.Scheme) *qualv1.ShowcaseListing {
+func DesiredListing(app *qualv1.CategoryApplication, current *qualv1.ShowcaseListing, scheme *runtime.Scheme, now time.Time) *qualv1.ShowcaseListing {
 	l := &qualv1.ShowcaseListing{}
 	if current != nil {
 		l = current.DeepCopy()
@@ -97,10 +108,15 @@ func DesiredListing(app *qualv1.CategoryApplication, current *qualv1.ShowcaseLis
 		Category: app.Spec.Category, Channel: app.Spec.Channel,
 		ApprovedGeneration: d.Generation, ValidUntil: requirements.EarliestValidUntil(app),
 	}
-	if d.DecidedAt != nil {
+	switch {
+	case d.DecidedAt != nil:
 		l.Spec.ApprovedAt = *d.DecidedAt
-	} else if current != nil {
+	case current != nil:
 		l.Spec.ApprovedAt = current.Spec.ApprovedAt
+	default:
+		// Only the webhook stamps decidedAt; a decision the admission policies let through
+		// without one (the webhook server down) is dated when the operator acts on it.
+		l.Spec.ApprovedAt = metav1.Time{Time: now}
 	}
 	return l
 }

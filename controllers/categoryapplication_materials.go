@@ -10,10 +10,12 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
+	"github.com/channelshop/category-operator/internal/index"
 )
 
 // pins are the digests of an application's material files kept in Secrets, as they are now:
@@ -27,30 +29,41 @@ type pins struct {
 // step reports it, and a key that appears later is a change of content.
 const missingFile = "missing"
 
-// pinMaterials computes the pins of the application's Secret files. Values are read from the
-// API server (the cache holds none) only when a Secret's resourceVersion changed since the
-// last read; only their digests are kept, in memory and in status.
-func (r *ApplicationReconciler) pinMaterials(ctx context.Context, s *appState) (stepResult, error) {
-	refs := secretFileRefs(s.app)
-	files := make([]qualv1.SecretFileDigest, 0, len(refs))
-	sums := map[string]map[string]string{}
-	for _, ref := range refs {
-		byKey, ok := sums[ref.Name]
-		if !ok {
-			var err error
-			if byKey, err = r.digests().of(ctx, r.Client, r.APIReader, types.NamespacedName{Namespace: s.app.Namespace, Name: ref.Name}); err != nil {
-				return stepResult{}, err
-			}
-			sums[ref.Name] = byKey
+// readSecrets reads, for every Secret the application references, its keys and the digests of
+// their values: the requirements step checks the keys (D19) and pinMaterials the digests. The
+// manager caches only Secrets' metadata (it never holds their values); a Secret is read from the
+// API server once per resourceVersion. A failed read is an error to retry, never "not found".
+func (r *ApplicationReconciler) readSecrets(ctx context.Context, s *appState) (stepResult, error) {
+	s.secrets = map[string]map[string]string{}
+	for _, nsName := range index.ReferencedSecrets(s.app) { // materials and notification sinks
+		key := types.NamespacedName{Namespace: s.app.Namespace, Name: nsName[len(s.app.Namespace)+1:]}
+		sums, err := r.digests().of(ctx, r.Client, r.APIReader, key)
+		if err != nil {
+			return stepResult{}, err
 		}
-		sum, ok := byKey[ref.Key]
+		s.secrets[key.Name] = sums // nil: not found
+	}
+	return stepResult{}, nil
+}
+
+// pinMaterials computes the pins of the application's Secret files from what readSecrets read.
+func (r *ApplicationReconciler) pinMaterials(_ context.Context, s *appState) (stepResult, error) {
+	s.pins = pinsOf(s.app, s.secrets)
+	return stepResult{}, nil
+}
+
+// pinsOf is pure: the digest of every referenced Secret key, "missing" where there is none.
+func pinsOf(app *qualv1.CategoryApplication, secrets map[string]map[string]string) *pins {
+	refs := secretFileRefs(app)
+	files := make([]qualv1.SecretFileDigest, 0, len(refs))
+	for _, ref := range refs {
+		sum, ok := secrets[ref.Name][ref.Key]
 		if !ok {
 			sum = missingFile
 		}
 		files = append(files, qualv1.SecretFileDigest{Name: ref.Name, Key: ref.Key, SHA256: sum})
 	}
-	s.pins = &pins{files: files, digest: materialsDigest(files)}
-	return stepResult{}, nil
+	return &pins{files: files, digest: materialsDigest(files)}
 }
 
 // secretFileRefs are the distinct Secret keys the materials name, sorted.
@@ -102,22 +115,25 @@ func (r *ApplicationReconciler) digests() *digestCache {
 	return r.digestCache
 }
 
-// of returns key → "sha256:<hex>" for a Secret; nil when it does not exist.
+// of returns key → "sha256:<hex>" for a Secret; nil when it does not exist. cached holds the
+// Secrets' metadata only.
 func (c *digestCache) of(ctx context.Context, cached, live client.Reader, key types.NamespacedName) (map[string]string, error) {
-	meta := &corev1.Secret{}
-	if err := cached.Get(ctx, key, meta); apierrors.IsNotFound(err) {
-		return nil, nil
-	} else if err != nil {
+	meta := &metav1.PartialObjectMetadata{}
+	meta.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("Secret"))
+	err := cached.Get(ctx, key, meta)
+	if err != nil && !apierrors.IsNotFound(err) {
 		return nil, err
 	}
+	// Not in the cache may be a cache that has not seen a new Secret yet: the API server says.
 	c.mu.Lock()
 	e, ok := c.entries[key]
 	c.mu.Unlock()
-	if ok && e.resourceVersion == meta.ResourceVersion {
+	if err == nil && ok && e.resourceVersion == meta.ResourceVersion {
 		return e.sums, nil
 	}
 	sec := &corev1.Secret{}
 	if err := live.Get(ctx, key, sec); apierrors.IsNotFound(err) {
+		c.forget(key)
 		return nil, nil
 	} else if err != nil {
 		return nil, fmt.Errorf("reading Secret %s to pin its files: %w", key, err)
@@ -131,4 +147,10 @@ func (c *digestCache) of(ctx context.Context, cached, live client.Reader, key ty
 	c.entries[key] = digestEntry{resourceVersion: sec.ResourceVersion, sums: sums}
 	c.mu.Unlock()
 	return sums, nil
+}
+
+func (c *digestCache) forget(key types.NamespacedName) {
+	c.mu.Lock()
+	delete(c.entries, key)
+	c.mu.Unlock()
 }

@@ -9,6 +9,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/log"
 
 	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
 	"github.com/channelshop/category-operator/internal/notify"
@@ -61,7 +62,7 @@ func (r *ApplicationReconciler) notifications(ctx context.Context, s *appState) 
 			if findRecord(st.Notifications, t.event, s.app.Generation, st.MaterialsDigest, sink) == nil {
 				st.Notifications = append(st.Notifications, qualv1.NotificationRecord{
 					Event: t.event, Generation: s.app.Generation, MaterialsDigest: st.MaterialsDigest, Sink: sink, State: qualv1.DeliveryPending,
-					Reason: t.reason, Message: t.message, CreatedAt: &metav1.Time{Time: s.now},
+					Reason: qualv1.Truncate(t.reason, 1024), Message: qualv1.Truncate(t.message, qualv1.MaxNotificationMessage), CreatedAt: &metav1.Time{Time: s.now},
 				})
 			}
 		}
@@ -99,6 +100,12 @@ func (r *ApplicationReconciler) notifications(ctx context.Context, s *appState) 
 		sends++
 		err := r.deliver(ctx, s, rec)
 		recordAttempt(rec, err, s.now)
+		if err != nil {
+			// Status gets the error's class only; the details (the receiver's body, the address
+			// a name resolved to) are for the platform's operators, not the merchant.
+			log.FromContext(ctx).Info("notification not delivered", "event", rec.Event, "sink", rec.Sink,
+				"attempts", rec.Attempts, "class", rec.LastError, "detail", err.Error())
+		}
 		notificationsTotal.WithLabelValues(string(rec.Event), deliveryResult(err)).Inc()
 		if err != nil {
 			res.requeueAfter = soonest(res.requeueAfter, rec.NextAttemptAt.Sub(s.now))
@@ -186,7 +193,7 @@ func recordAttempt(rec *qualv1.NotificationRecord, err error, now time.Time) {
 		rec.State, rec.DeliveredAt, rec.NextAttemptAt, rec.LastError = qualv1.DeliveryDelivered, &metav1.Time{Time: now}, nil, ""
 		return
 	}
-	rec.LastError = truncate(err.Error(), 512)
+	rec.LastError = qualv1.Truncate(string(notify.ErrorClass(err)), qualv1.MaxNotificationError)
 	rec.NextAttemptAt = &metav1.Time{Time: now.Add(notify.Backoff(rec.Attempts))}
 	rec.State = qualv1.DeliveryPending
 	if rec.Attempts >= failedAfter {
@@ -224,13 +231,6 @@ func deliveryResult(err error) string {
 		return "failure"
 	}
 	return "success"
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "..."
 }
 
 // idempotencyKey is notify.IdempotencyKey for the record; a record of a round pinned to a

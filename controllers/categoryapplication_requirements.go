@@ -5,11 +5,9 @@ import (
 	"fmt"
 	"strings"
 
-	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/sets"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
 	"github.com/channelshop/category-operator/internal/findings"
@@ -22,7 +20,7 @@ import (
 func (r *ApplicationReconciler) requirements(ctx context.Context, s *appState) (stepResult, error) {
 	in := requirements.Input{
 		App: s.app, Policy: s.policy, Now: s.now, Location: s.cal.Location(),
-		Secrets: r.secretKeys(ctx, s.app.Namespace),
+		Secrets: secretKeys(s.secrets),
 	}
 	found := findings.Of(in, r.Rules)
 	s.app.Status.Findings = found
@@ -59,20 +57,20 @@ func summarizeFindings(findings []qualv1.Finding) string {
 		if i > 0 {
 			b.WriteString("; ")
 		}
-		fmt.Fprintf(&b, "%s: %s", f.Field, f.Message)
+		fmt.Fprintf(&b, "%s: %s", f.Field, qualv1.Truncate(f.Message, qualv1.MaxConditionMessage/maxShown-64))
 	}
-	return b.String()
+	return qualv1.Truncate(b.String(), qualv1.MaxConditionMessage)
 }
 
-// secretKeys looks Secrets up in the cache, which holds their keys but not their values.
-func (r *ApplicationReconciler) secretKeys(ctx context.Context, namespace string) requirements.SecretLookup {
+// secretKeys answers the engine's Secret lookups from what readSecrets read: keys only.
+func secretKeys(secrets map[string]map[string]string) requirements.SecretLookup {
 	return func(name string) (sets.Set[string], bool) {
-		sec := &corev1.Secret{}
-		if err := r.Get(ctx, client.ObjectKey{Namespace: namespace, Name: name}, sec); err != nil {
+		sums, ok := secrets[name]
+		if !ok || sums == nil {
 			return nil, false
 		}
 		keys := sets.New[string]()
-		for k := range sec.Data {
+		for k := range sums {
 			keys.Insert(k)
 		}
 		return keys, true

@@ -94,14 +94,10 @@ func reviewRound(app *qualv1.CategoryApplication, now time.Time, cal *calendar.C
 		decided(app)
 		return stepResult{}
 	}
-	for _, t := range []string{qualv1.ConditionApproved, qualv1.ConditionRejected} {
-		meta.RemoveStatusCondition(&st.Conditions, t)
-	}
-	setListedCompliance(app)
+	removeConditions(app, qualv1.ConditionsIn(qualv1.ScopeDecision)...) // no decision about this generation
+	setListedCompliance(app)                                            // unless a listing stands on an earlier approval
 	if !meta.IsStatusConditionTrue(st.Conditions, qualv1.ConditionRequirementsMet) {
-		setCondition(app, qualv1.ConditionUnderReview, false, qualv1.ReasonRequirementsNotMet,
-			"not under review until every requirement is met (see status.findings)")
-		meta.RemoveStatusCondition(&st.Conditions, qualv1.ConditionReviewOverdue)
+		endRound(app, qualv1.ReasonRequirementsNotMet, "not under review until every requirement is met (see status.findings)")
 		return stepResult{}
 	}
 	if st.SubmittedGeneration != gen {
@@ -127,7 +123,6 @@ func reviewRound(app *qualv1.CategoryApplication, now time.Time, cal *calendar.C
 // decided reflects a decision about the current generation.
 func decided(app *qualv1.CategoryApplication) {
 	d := app.Status.Decision
-	meta.RemoveStatusCondition(&app.Status.Conditions, qualv1.ConditionReviewOverdue)
 	msg := fmt.Sprintf("%s by %s", d.Verdict, d.Reviewer)
 	if d.Reason != "" {
 		msg += ": " + d.Reason
@@ -144,15 +139,33 @@ func decided(app *qualv1.CategoryApplication) {
 	case qualv1.VerdictApproved:
 		setCondition(app, qualv1.ConditionApproved, true, qualv1.ReasonApproved, msg)
 		setCondition(app, qualv1.ConditionRejected, false, qualv1.ReasonApproved, msg)
-		setCondition(app, qualv1.ConditionUnderReview, false, qualv1.ReasonApproved, msg)
+		endRound(app, qualv1.ReasonApproved, msg)
 	case qualv1.VerdictRejected:
 		setCondition(app, qualv1.ConditionRejected, true, d.Reason, msg)
 		setCondition(app, qualv1.ConditionApproved, false, qualv1.ReasonRejected, msg)
-		setCondition(app, qualv1.ConditionUnderReview, false, qualv1.ReasonRejected, msg)
+		endRound(app, qualv1.ReasonRejected, msg)
 	case qualv1.VerdictWithdrawn:
 		setCondition(app, qualv1.ConditionApproved, false, qualv1.ReasonWithdrawn, msg)
 		setCondition(app, qualv1.ConditionRejected, false, qualv1.ReasonWithdrawn, msg)
-		setCondition(app, qualv1.ConditionUnderReview, false, qualv1.ReasonWithdrawn, msg)
+		endRound(app, qualv1.ReasonWithdrawn, msg)
+	}
+}
+
+// endRound: no round is open for the current generation; UnderReview says why, and the
+// round's other conditions (ReviewOverdue) go.
+func endRound(app *qualv1.CategoryApplication, reason, msg string) {
+	for _, t := range qualv1.ConditionsIn(qualv1.ScopeRound) {
+		if t != qualv1.ConditionUnderReview {
+			meta.RemoveStatusCondition(&app.Status.Conditions, t)
+		}
+	}
+	setCondition(app, qualv1.ConditionUnderReview, false, reason, msg)
+}
+
+// removeConditions drops conditions, typically all those of a scope (api/v1alpha1 conditions table).
+func removeConditions(app *qualv1.CategoryApplication, types ...string) {
+	for _, t := range types {
+		meta.RemoveStatusCondition(&app.Status.Conditions, t)
 	}
 }
 
@@ -193,7 +206,7 @@ func setCondition(app *qualv1.CategoryApplication, t string, status bool, reason
 		s = metav1.ConditionTrue
 	}
 	meta.SetStatusCondition(&app.Status.Conditions, metav1.Condition{Type: t, Status: s, Reason: reason,
-		Message: msg, ObservedGeneration: app.Generation})
+		Message: qualv1.Truncate(msg, qualv1.MaxConditionMessage), ObservedGeneration: app.Generation})
 }
 
 // setPolicyCompliantCondition: an approved application is re-checked whenever its policy

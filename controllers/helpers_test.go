@@ -69,10 +69,11 @@ func ensurePolicies(t *testing.T) {
 	}
 }
 
-// getApp fetches an application.
+// getApp fetches an application and checks its status against kstatus and the README.
 func getApp(g Gomega, ns, name string) *qualv1.CategoryApplication {
 	app := &qualv1.CategoryApplication{}
 	g.Expect(admin.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: name}, app)).To(Succeed())
+	checkHealth(g, app) // every object a test reads: kstatus' rules and the README's health table
 	return app
 }
 

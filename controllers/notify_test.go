@@ -151,7 +151,7 @@ func TestNotificationsSurviveOutageAndRestart(t *testing.T) {
 		g.Expect(rec.Attempts).To(BeNumerically(">=", 1))
 	}).Should(Succeed())
 	g.Expect(rec.State).To(Equal(qualv1.DeliveryPending))
-	g.Expect(rec.LastError).To(ContainSubstring("500"))
+	g.Expect(rec.LastError).To(Equal("HTTP 500"), "status gets the class, not the receiver's body")
 	g.Expect(rec.NextAttemptAt.Sub(rec.LastAttemptAt.Time)).To(Equal(5*time.Second), "exponential backoff starts at 5s")
 
 	// Restart the manager while the delivery is pending.

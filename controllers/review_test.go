@@ -32,7 +32,10 @@ func TestReviewCycle(t *testing.T) {
 	g.Expect(app.Status.SubmittedAt.Time).To(BeTemporally("==", clock.Now().Truncate(time.Second)))
 	// Monday 18:00 in Shanghai + 5 working days = end of next Monday, Shanghai (D5).
 	g.Expect(app.Status.ReviewDeadline.Time).To(BeTemporally("==", time.Date(2026, 11, 30, 16, 0, 0, 0, time.UTC)))
-	g.Expect(condition(app, qualv1.ConditionReady).Reason).To(Equal(qualv1.ReasonAwaitingReview))
+	// A reviewer decides next: UnderReview says so, and there is no Ready, which kstatus would read
+	// as "in progress" when False (README, "Conditions and GitOps health").
+	g.Expect(condition(app, qualv1.ConditionUnderReview).Reason).To(Equal(qualv1.ReasonAwaitingReview))
+	g.Expect(condition(app, qualv1.ConditionReady).Status).To(Equal(metav1.ConditionStatus("Absent")))
 
 	// A forged reviewer name is replaced by the authenticated user (D16).
 	g.Expect(decide(alice, app, qualv1.Decision{Verdict: qualv1.VerdictApproved, Message: "ok", Generation: app.Generation, Reviewer: "mallory"})).To(Succeed())

@@ -3,6 +3,7 @@ package controllers_test
 import (
 	"context"
 	"fmt"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"sync"
@@ -57,7 +58,8 @@ func TestMain(m *testing.M) {
 			return 1
 		}
 		defer func() { stopManager() }()
-		return m.Run()
+		code := m.Run()
+		return max(code, reportHealthViolations())
 	}()
 	if err := env.Stop(); err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -81,6 +83,9 @@ func managerOptions() manager.Options {
 	o.SkipControllerNameValidation = true
 	o.ReviewerSinkSecret = reviewerSinkSecret
 	o.NotifyOptions.Timeout = 2 * time.Second
+	// The test sinks are plain http servers on 127.0.0.1, which a manager refuses by default.
+	o.NotifyOptions.AllowedCIDRs = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
+	o.NotifyOptions.AllowInsecureHTTP = true
 	return o
 }
 

@@ -14,8 +14,9 @@
 #   its service account's RBAC. Ctrl-C stops the manager; what was applied stays in the cluster.
 #
 # - Otherwise: "local" mode, hack/local (a Go program). It starts etcd and kube-apiserver (the
-#   same harness as the tests, internal/testenv: CRDs, webhook configuration, RBAC) and
-#   kube-controller-manager (garbage collector and namespace controller only) from the cached
+#   same harness as the tests, internal/testenv: CRDs, webhook configuration, RBAC, admission
+#   policies) and kube-controller-manager (garbage collector and namespace controller only, as
+#   user system:kube-controller-manager) from the cached
 #   binaries in KUBEBUILDER_ASSETS, writes an admin kubeconfig to bin/local/kubeconfig, installs
 #   the calendar and the default policies, and runs the manager as its own user, serving the
 #   webhooks. It prints the kubectl line to use next. Ctrl-C (SIGINT) or SIGTERM stops the
@@ -56,10 +57,22 @@ run_cluster() {
   kubectl get namespace "$namespace" >/dev/null 2>&1 || kubectl create namespace "$namespace"
   kubectl apply -n "$namespace" -k config/calendar
   kubectl apply -k config/policies
+  apply_admission_policies
   mkdir -p bin
   go build -o bin/manager .
-  echo "==> running the manager against $ctx (webhooks disabled); Ctrl-C stops it"
-  exec bin/manager --enable-webhooks=false --namespace="$namespace" "$@"
+  echo "==> running the manager against $ctx as $operator (webhooks disabled); Ctrl-C stops it"
+  # Sinks of a development run may be receivers on this machine: plain http to loopback.
+  exec bin/manager --enable-webhooks=false --namespace="$namespace" --operator-username="$operator" \
+    --sink-allow-insecure-http --sink-allowed-cidrs=127.0.0.0/8,::1 "$@"
+}
+
+# apply_admission_policies installs config/admission-policies, which let only the operator write
+# status and listings. Here the manager acts as the kubeconfig's user, so that user is named the
+# operator in the policies (and with --operator-username): decide with another identity.
+apply_admission_policies() {
+  operator=$(kubectl auth whoami -o jsonpath='{.status.userInfo.username}')
+  local default=system:serviceaccount:category-operator-system:category-operator-controller-manager
+  kubectl kustomize config/admission-policies | sed "s|'$default'|'$operator'|g" | kubectl apply -f -
 }
 
 run_local() {

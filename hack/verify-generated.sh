@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Regenerates CRDs, RBAC, webhook configuration and deepcopy, and fails if that changed any
+# Regenerates CRDs, RBAC, webhook configuration, deepcopy and the chart's copies of them, and fails if that changed any
 # file: generated files are committed and must match the markers they come from.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 make=${1:-make}
-paths=(config/crd/bases config/rbac/role.yaml config/webhook/manifests.yaml api/v1alpha1/zz_generated.deepcopy.go)
+paths=(config/crd/bases config/rbac/role.yaml config/webhook/manifests.yaml api/v1alpha1/zz_generated.deepcopy.go dist/chart/files)
 snapshot() { find "${paths[@]}" -type f 2>/dev/null | sort | xargs -r sha256sum; }
 before=$(snapshot)
 $make --no-print-directory manifests generate >/dev/null

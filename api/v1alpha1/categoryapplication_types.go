@@ -350,8 +350,10 @@ type NotificationRecord struct {
 	State DeliveryState `json:"state"`
 	// reason and message are the content, frozen when the event happened.
 	// +optional
+	// +kubebuilder:validation:MaxLength=1024
 	Reason string `json:"reason,omitempty"`
 	// +optional
+	// +kubebuilder:validation:MaxLength=4096
 	Message string `json:"message,omitempty"`
 	// attempts made so far.
 	// +optional
@@ -368,8 +370,11 @@ type NotificationRecord struct {
 	// deliveredAt is when the sink acknowledged it.
 	// +optional
 	DeliveredAt *metav1.Time `json:"deliveredAt,omitempty"`
-	// lastError of the last failed attempt, with secrets masked.
+	// lastError is the class of the last failed attempt's error, such as "timeout", "HTTP 503"
+	// or "address not allowed": never the receiver's answer nor the address it resolved to
+	// (the manager's log has those details).
 	// +optional
+	// +kubebuilder:validation:MaxLength=512
 	LastError string `json:"lastError,omitempty"`
 }
 
@@ -390,9 +395,11 @@ type CategoryApplicationStatus struct {
 	// +listMapKey=type
 	Conditions []metav1.Condition `json:"conditions,omitempty"`
 
-	// findings say why requirements are not met: one entry per broken rule.
+	// findings say why requirements are not met: one entry per broken rule (bounded; the last
+	// says how many more).
 	// +optional
 	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=50
 	Findings []Finding `json:"findings,omitempty"`
 
 	// submittedAt is when the current review round started.

@@ -160,12 +160,15 @@ type FileRef struct {
 type Finding struct {
 	// rule is the domain rule (D1..D29) or the id of a policy's custom rule.
 	// +required
+	// +kubebuilder:validation:MaxLength=128
 	Rule string `json:"rule"`
 	// field is the path of the offending field, e.g. spec.materials[2].recordings.
 	// +required
+	// +kubebuilder:validation:MaxLength=512
 	Field string `json:"field"`
 	// message says what is wrong and how to fix it.
 	// +required
+	// +kubebuilder:validation:MaxLength=2048
 	Message string `json:"message"`
 }
 

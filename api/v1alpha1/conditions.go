@@ -16,11 +16,15 @@ const (
 	ConditionListed = "Listed"
 	// PolicyCompliant: an approved application still meets its policy after the policy changed (D29).
 	ConditionPolicyCompliant = "PolicyCompliant"
-	// Ready summarises for humans and GitOps tools (kstatus).
+	// Ready: approved and listed, the shop may sell the category (`kubectl wait
+	// --for=condition=Ready`). It is False when something is wrong or still being worked on, and
+	// absent while a reviewer decides: kstatus reads a False Ready as "in progress", and an
+	// application under review is as far as GitOps can take it (see the README).
 	ConditionReady = "Ready"
-	// Reconciling: the controller has not finished processing the current generation (kstatus).
+	// Reconciling: a reconcile failed and is being retried (kstatus, abnormal-true).
 	ConditionReconciling = "Reconciling"
-	// Stalled: progress needs someone to act (kstatus): fix the spec, or it is a duplicate.
+	// Stalled: progress needs someone to act (kstatus, abnormal-true): the merchant must fix the
+	// application, or a reviewer rejected or withdrew it, or it is a duplicate.
 	ConditionStalled = "Stalled"
 )
 
@@ -28,7 +32,6 @@ const (
 const (
 	ReasonRequirementsMet    = "RequirementsMet"
 	ReasonRequirementsNotMet = "RequirementsNotMet"
-	ReasonPolicyNotFound     = "PolicyNotFound"
 	ReasonDuplicate          = "Duplicate"
 	ReasonAwaitingReview     = "AwaitingReview"
 	ReasonDeadlinePassed     = "DeadlinePassed"
@@ -36,7 +39,6 @@ const (
 	ReasonApproved           = "Approved"
 	ReasonRejected           = "Rejected"
 	ReasonWithdrawn          = "Withdrawn"
-	ReasonNotDecided         = "NotDecided"
 	ReasonListingActive      = "ListingActive"
 	ReasonListingSuspended   = "ListingSuspended"
 	ReasonListingExpired     = "ListingExpired"
@@ -44,11 +46,88 @@ const (
 	ReasonListingConflict    = "ListingConflict"
 	ReasonCompliant          = "Compliant"
 	ReasonNoncompliant       = "Noncompliant"
-	ReasonProgressing        = "Progressing"
-	ReasonReconciled         = "Reconciled"
-	ReasonPolicyValid        = "PolicyValid"
-	ReasonPolicyInvalid      = "PolicyInvalid"
+	// ReasonReconcileError: a reconcile failed and is retried with backoff (Reconciling=True).
+	ReasonReconcileError = "ReconcileError"
+	// ReasonRequestRefused: the API server refused, as invalid, an object the operator derived
+	// from the application; the same request cannot succeed until the application changes.
+	ReasonRequestRefused = "RequestRefused"
+	ReasonPolicyValid    = "PolicyValid"
+	ReasonPolicyInvalid  = "PolicyInvalid"
 )
+
+// Polarity says which status of a condition reports a problem.
+type Polarity string
+
+const (
+	// NormalTrue: True is the normal state; the condition is always present once computed.
+	NormalTrue Polarity = "NormalTrue"
+	// AbnormalTrue: True reports a problem (kstatus's Reconciling and Stalled, Rejected,
+	// ReviewOverdue). None of them may be True while Ready is True.
+	AbnormalTrue Polarity = "AbnormalTrue"
+)
+
+// Scope says what a condition describes, and so when it goes away.
+type Scope string
+
+const (
+	// ScopeRequirements: the application against its policy; always present.
+	ScopeRequirements Scope = "Requirements"
+	// ScopeRound: the current review round; it ends when the generation changes.
+	ScopeRound Scope = "Round"
+	// ScopeDecision: a reviewer's decision about the current generation; absent without one.
+	ScopeDecision Scope = "Decision"
+	// ScopeListing: the approval's ShowcaseListing; absent when there is none.
+	ScopeListing Scope = "Listing"
+	// ScopeSummary: computed last from all the others, for humans and GitOps tools (kstatus).
+	ScopeSummary Scope = "Summary"
+)
+
+// ConditionSpec describes one condition type a CategoryApplication carries.
+// +kubebuilder:object:generate=false
+type ConditionSpec struct {
+	Type     string
+	Polarity Polarity
+	Scope    Scope
+}
+
+// ApplicationConditions are the condition types the operator owns on a CategoryApplication,
+// in the order a reconcile computes them. Code that clears conditions derives what to clear
+// from this table (by scope), and tests check every object against its polarities.
+var ApplicationConditions = []ConditionSpec{
+	{ConditionRequirementsMet, NormalTrue, ScopeRequirements},
+	{ConditionUnderReview, NormalTrue, ScopeRound},
+	{ConditionReviewOverdue, AbnormalTrue, ScopeRound},
+	{ConditionApproved, NormalTrue, ScopeDecision},
+	{ConditionRejected, AbnormalTrue, ScopeDecision},
+	{ConditionPolicyCompliant, NormalTrue, ScopeDecision},
+	{ConditionListed, NormalTrue, ScopeListing},
+	{ConditionReady, NormalTrue, ScopeSummary},
+	{ConditionReconciling, AbnormalTrue, ScopeSummary},
+	{ConditionStalled, AbnormalTrue, ScopeSummary},
+}
+
+// ConditionsIn returns the owned condition types of the given scopes, in table order.
+func ConditionsIn(scopes ...Scope) []string {
+	var out []string
+	for _, c := range ApplicationConditions {
+		for _, s := range scopes {
+			if c.Scope == s {
+				out = append(out, c.Type)
+			}
+		}
+	}
+	return out
+}
+
+// ConditionPolarity returns the polarity of an owned condition type; ok is false for others.
+func ConditionPolarity(t string) (p Polarity, ok bool) {
+	for _, c := range ApplicationConditions {
+		if c.Type == t {
+			return c.Polarity, true
+		}
+	}
+	return "", false
+}
 
 // Annotations the operator owns.
 const (

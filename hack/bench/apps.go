@@ -2,7 +2,10 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"path/filepath"
 	"sync/atomic"
 	"time"
@@ -49,8 +52,21 @@ func (b *bench) loadTemplate() error {
 	}
 	b.template.ObjectMeta = metav1.ObjectMeta{}
 	b.template.Spec.Notify = nil
-	b.secrets, err = testenv.ReadObjects(filepath.Join(samples, "02-secrets.yaml"))
-	return err
+	if b.secrets, err = testenv.ReadObjects(filepath.Join(samples, "02-secrets.yaml")); err != nil {
+		return err
+	}
+	// The digests the operator records for the Secret files (the floor writes the same status).
+	b.secretSums = map[string]map[string]string{}
+	for _, u := range b.secrets {
+		sums := map[string]string{}
+		data, _, _ := unstructured.NestedStringMap(u.Object, "stringData")
+		for k, v := range data {
+			sum := sha256.Sum256([]byte(v))
+			sums[k] = "sha256:" + hex.EncodeToString(sum[:])
+		}
+		b.secretSums[u.GetName()] = sums
+	}
+	return nil
 }
 
 func (b *bench) newApp(r appRef) *qualv1.CategoryApplication {

@@ -128,7 +128,7 @@ func (b *bench) floorOne(ctx context.Context, c *clients, r appRef) error {
 		return fmt.Errorf("floor: creating %s: %w", r.key, err)
 	}
 	before := app.DeepCopy()
-	b.underReviewStatus(app, time.Now())
+	controllers.SubmittedStatus(app, b.secretSums, time.Now(), b.calendar, int32(b.reviewDays))
 	if err := c.operator.Status().Patch(ctx, app, client.MergeFromWithOptions(before, locked), owner); err != nil {
 		return fmt.Errorf("floor: %s to UnderReview: %w", r.key, err)
 	}
@@ -136,17 +136,17 @@ func (b *bench) floorOne(ctx context.Context, c *clients, r appRef) error {
 	if err != nil {
 		return fmt.Errorf("floor: approving %s: %w", r.key, err)
 	}
-	l := controllers.DesiredListing(app, nil, testenv.Scheme)
+	l := controllers.DesiredListing(app, nil, testenv.Scheme, time.Now())
 	if err := c.operator.Create(ctx, l, owner); err != nil {
 		return fmt.Errorf("floor: creating the listing of %s: %w", r.key, err)
 	}
 	lBefore := l.DeepCopy()
-	activate(l)
+	controllers.SetListingState(l, qualv1.ListingActive, qualv1.ReasonListingActive)
 	if err := c.operator.Status().Patch(ctx, l, client.MergeFrom(lBefore), owner); err != nil {
 		return fmt.Errorf("floor: activating the listing of %s: %w", r.key, err)
 	}
 	before = app.DeepCopy()
-	listedStatus(app, l)
+	controllers.ListedStatus(app, l, time.Now(), b.calendar)
 	if err := c.operator.Status().Patch(ctx, app, client.MergeFromWithOptions(before, locked), owner); err != nil {
 		return fmt.Errorf("floor: %s to Ready: %w", r.key, err)
 	}

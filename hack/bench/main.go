@@ -20,6 +20,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"net/netip"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -115,6 +116,8 @@ type bench struct {
 	secrets    []*unstructured.Unstructured
 	calendar   *calendar.Calendar
 	reviewDays int
+	// secretSums are the digests of the sample Secrets' values (name → key → sha256).
+	secretSums map[string]map[string]string
 	namespaces int // namespaces made so far
 	apps       int // applications named so far
 	live       []appRef
@@ -248,6 +251,9 @@ func (b *bench) startManager(ctx context.Context, s managerSpec) (*testenv.Opera
 	o.MaxConcurrentReconciles = b.concurrency
 	o.WebhooksOnly = s.webhooksOnly
 	o.ReviewerSinkSecret = s.reviewerSink
+	// The reviewers' sink is an httptest server: plain http on 127.0.0.1.
+	o.NotifyOptions.AllowInsecureHTTP = true
+	o.NotifyOptions.AllowedCIDRs = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
 	op, err := managertest.Start(ctx, &e, o)
 	if err != nil {
 		return nil, err

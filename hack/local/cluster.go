@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,10 +14,14 @@ import (
 	"github.com/channelshop/category-operator/internal/testenv"
 )
 
-// writeKubeconfigs writes the admin's kubeconfig and the reviewer's, whose user is bound to the
-// shipped config/rbac/reviewer_role.yaml as a reviewer in a cluster would be.
+// writeKubeconfigs writes the kubeconfigs of the admin, of kube-controller-manager and of the
+// reviewer, whose user is bound to the shipped config/rbac/reviewer_role.yaml as a reviewer in
+// a cluster would be.
 func (r *run) writeKubeconfigs(ctx context.Context) error {
 	if err := r.writeKubeconfig(envtest.User{Name: adminUser, Groups: []string{"system:masters"}}, r.kubeconfigPath()); err != nil {
+		return err
+	}
+	if err := r.writeKubeconfig(envtest.User{Name: controllerManagerUser, Groups: []string{"system:masters"}}, r.kcmKubeconfigPath()); err != nil {
 		return err
 	}
 	if err := r.env.BindClusterRole(ctx, "reviewer_role.yaml", testenv.User(reviewerUser)); err != nil {
@@ -42,6 +47,10 @@ func (r *run) writeKubeconfig(u envtest.User, path string) error {
 func (r *run) startManager(ctx context.Context) error {
 	o := managertest.Options(r.env)
 	o.MetricsAddr, o.ProbeAddr = freeOr(r.metricsAddr), freeOr(r.probeAddr)
+	// A local run's sinks are test receivers on this machine: plain http to loopback, which a
+	// manager refuses by default (--sink-allow-insecure-http, --sink-allowed-cidrs).
+	o.NotifyOptions.AllowInsecureHTTP = true
+	o.NotifyOptions.AllowedCIDRs = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
 	say("manager starting as %s (metrics %s, probes %s, webhooks https://%s:%d)", testenv.OperatorUser, o.MetricsAddr, o.ProbeAddr, o.WebhookHost, o.WebhookPort)
 	op, err := managertest.Start(ctx, r.env, o)
 	if err != nil {

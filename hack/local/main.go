@@ -32,8 +32,13 @@ import (
 	"github.com/channelshop/category-operator/internal/testenv"
 )
 
-// adminUser is the identity of bin/local/kubeconfig (and of kube-controller-manager).
+// adminUser is the identity of bin/local/kubeconfig.
 const adminUser = "local-admin"
+
+// controllerManagerUser is kube-controller-manager's identity, as in a cluster: the admission
+// policies and the listing webhook let the garbage collector, and only it, remove a listing's
+// owner reference (`kubectl delete --cascade=orphan`).
+const controllerManagerUser = "system:kube-controller-manager"
 
 // reviewerUser is the identity of bin/local/reviewer.kubeconfig, bound to the shipped
 // config/rbac/reviewer_role.yaml like a reviewer in a cluster.
@@ -95,6 +100,9 @@ type run struct {
 }
 
 func (r *run) kubeconfigPath() string { return filepath.Join(r.dir, "kubeconfig") }
+func (r *run) kcmKubeconfigPath() string {
+	return filepath.Join(r.dir, "kube-controller-manager.kubeconfig")
+}
 
 // reviewerKubeconfigPath authenticates as reviewerUser: the admin created the sample
 // application, and nobody decides an application they created (D16).
@@ -157,7 +165,7 @@ func (r *run) main(ctx context.Context) error {
 	kubeconfig := r.relative(r.kubeconfigPath())
 	fmt.Printf(`
 ==> ready in %.1fs: local control plane at %s
-    CRDs, webhooks (served here), RBAC, calendar and %d default policies installed;
+    CRDs, webhooks (served here), admission policies, RBAC, calendar and %d default policies installed;
     kube-controller-manager collects garbage (log: %s).
     Admin kubeconfig: %s   Reviewer: %s   Ctrl-C stops everything.
 
@@ -212,6 +220,7 @@ func (r *run) stop() error {
 		}
 		_ = os.Remove(r.kubeconfigPath())
 		_ = os.Remove(r.reviewerKubeconfigPath())
+		_ = os.Remove(r.kcmKubeconfigPath())
 		_ = r.lock.Close()
 	}
 	return errors.Join(errs...)

@@ -68,6 +68,7 @@ func (r *run) cleanupStale() {
 	}
 	_ = os.Remove(r.kubeconfigPath())
 	_ = os.Remove(r.reviewerKubeconfigPath())
+	_ = os.Remove(r.kcmKubeconfigPath())
 	_ = os.Remove(r.statePath())
 }
 
@@ -177,7 +178,8 @@ func alive(pid int) bool {
 
 // startControllerManager runs kube-controller-manager with only the garbage collector and the
 // namespace controller (so deleting an owner deletes what it owns, and deleting a namespace
-// empties and removes it), as cluster admin, logging to bin/local/kube-controller-manager.log.
+// empties and removes it), as controllerManagerUser (in system:masters), logging to
+// bin/local/kube-controller-manager.log.
 func (r *run) startControllerManager(bin string) error {
 	logPath := filepath.Join(r.dir, "kube-controller-manager.log")
 	f, err := os.Create(logPath)
@@ -185,7 +187,7 @@ func (r *run) startControllerManager(bin string) error {
 		return err
 	}
 	r.kcmLog = f
-	kc := r.kubeconfigPath()
+	kc := r.kcmKubeconfigPath()
 	cmd := exec.Command(bin,
 		"--kubeconfig="+kc, "--authentication-kubeconfig="+kc, "--authorization-kubeconfig="+kc,
 		"--controllers=garbagecollector,namespace", "--leader-elect=false", "--secure-port=0",

@@ -13,6 +13,7 @@ package celrules
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/google/cel-go/cel"
 	"github.com/google/cel-go/common/types"
@@ -218,12 +219,12 @@ func (p *Program) EvaluateContext(ctx context.Context, app *v1alpha1.CategoryApp
 	return findings
 }
 
-// eval runs one rule. A panic in a CEL library (none is known) is turned into an error so one
-// bad rule cannot take down the controller.
+// eval runs one rule. A panic in a CEL library is turned into an error so one bad rule cannot
+// take down the controller.
 func (r compiledRule) eval(ctx context.Context, activation map[string]any) (ok bool, cost uint64, err error) {
 	defer func() {
 		if v := recover(); v != nil {
-			ok, err = false, fmt.Errorf("internal error: %v", v)
+			ok, err = false, fmt.Errorf("a CEL library panicked: %v", v)
 		}
 	}()
 	out, details, err := r.program.ContextEval(ctx, activation)
@@ -231,6 +232,13 @@ func (r compiledRule) eval(ctx context.Context, activation map[string]any) (ok b
 		cost = *details.ActualCost()
 	}
 	if err != nil {
+		if strings.HasPrefix(err.Error(), "internal error:") {
+			// cel-go recovered a panic of one of its functions. Found by fuzzing: list functions
+			// such as distinct() panic when given a field that is absent (e.g.
+			// object.spec.notify.map(n, n.secretRef.name).distinct() without notify) instead of
+			// passing the "no such key" error on. Say what the rule's author can do about it.
+			err = fmt.Errorf("the CEL runtime failed on this application (%v); if the rule reads an optional field, guard it with has()", err)
+		}
 		return false, cost, err
 	}
 	b, isBool := out.(types.Bool)

@@ -109,6 +109,25 @@ func TestEvaluateRuntimeErrorIsAFindingNamingTheRule(t *testing.T) {
 	g.Expect(findings[3]).To(Equal(v1alpha1.Finding{Rule: "false-after", Field: "spec", Message: "rule false-after is not met"}))
 }
 
+// Found by fuzzing: cel-go's distinct() panics (and cel-go recovers it as an "internal error")
+// when its list is an absent field, where other functions report "no such key". The finding
+// then tells the rule's author what to do instead of quoting a Go type assertion.
+func TestEvaluateListFunctionOfAnAbsentField(t *testing.T) {
+	g := NewWithT(t)
+	p := mustCompile(g,
+		rule("distinct-notify", "object.spec.notify.map(n, n.secretRef.name).distinct().size() == object.spec.notify.size()"),
+		rule("guarded", "!has(object.spec.notify) || object.spec.notify.map(n, n.secretRef.name).distinct().size() == object.spec.notify.size()"),
+	)
+	app := newApp()
+	app.Spec.Notify = nil
+	var findings []v1alpha1.Finding
+	g.Expect(func() { findings = p.Evaluate(app) }).NotTo(Panic())
+	g.Expect(findings).To(HaveLen(1))
+	g.Expect(findings[0].Rule).To(Equal("distinct-notify"))
+	g.Expect(findings[0].Message).To(HavePrefix("custom rule distinct-notify could not be evaluated: the CEL runtime failed on this application"))
+	g.Expect(findings[0].Message).To(HaveSuffix("guard it with has()"))
+}
+
 // An application the API server would refuse (far over maxItems) can make an accepted rule run
 // past the per-call limit: that is a finding, not a hang.
 func TestEvaluateRuntimeCostLimitIsAFinding(t *testing.T) {

@@ -16,7 +16,8 @@ import (
 const RulePolicyInvalid = "PolicyInvalid"
 
 // Of evaluates in against the engine and the custom rules of in.Policy; nil when nothing is
-// broken.
+// broken. The list and its messages are bounded (qualv1.BoundFindings), so status can always
+// be written and an admission answer stays small.
 func Of(in requirements.Input, rules *celrules.Cache) []qualv1.Finding {
 	out := requirements.Evaluate(in)
 	if in.Policy != nil && len(in.Policy.Spec.Rules) > 0 {
@@ -32,5 +33,5 @@ func Of(in requirements.Input, rules *celrules.Cache) []qualv1.Finding {
 	if len(out) == 0 {
 		return nil
 	}
-	return out
+	return qualv1.BoundFindings(out)
 }

@@ -26,6 +26,7 @@ import (
 	"github.com/channelshop/category-operator/controllers"
 	"github.com/channelshop/category-operator/internal/calendar"
 	"github.com/channelshop/category-operator/internal/celrules"
+	"github.com/channelshop/category-operator/internal/certs"
 	"github.com/channelshop/category-operator/internal/notify"
 	hooks "github.com/channelshop/category-operator/internal/webhook"
 )
@@ -57,9 +58,15 @@ type Options struct {
 	NotifyOptions notify.Options
 	// SkipControllerNameValidation allows a second manager in one process (tests, benchmark).
 	SkipControllerNameValidation bool
+	// RequireNamespaceAppIDs refuses applications in a namespace without the Namespace
+	// annotation qualification.channelshop.dev/app-ids (D4): on in the shipped cluster install,
+	// where the platform team assigns every namespace its AppIDs.
+	RequireNamespaceAppIDs bool
 	// WebhooksOnly serves the admission webhooks without running controllers: the benchmark's
 	// floor, where a plain client makes the operator's writes.
 	WebhooksOnly bool
+	// Certs provisions and rotates the webhook serving certificate (see internal/certs).
+	Certs certs.Options
 }
 
 // DefaultOptions are the defaults main.go's flags start from.
@@ -68,13 +75,22 @@ func DefaultOptions() Options {
 		MetricsAddr: ":8080", ProbeAddr: ":8081", LeaderElectionID: "category-operator.qualification.channelshop.dev",
 		Namespace: "category-operator-system", CalendarConfigMap: "category-operator-calendar",
 		OperatorUsername: DefaultOperatorUser, Webhooks: true, WebhookPort: 9443, MaxConcurrentReconciles: 4,
+		Certs: certs.DefaultOptions(),
 	}
 }
+
+// Leader election records core events (group ""), besides the controllers' events.k8s.io ones.
+// +kubebuilder:rbac:groups="",resources=events,verbs=create;patch
 
 // New builds a manager with every controller and webhook registered.
 func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 	if o.Clock == nil {
 		o.Clock = clock.RealClock{}
+	}
+	webhookServer := webhook.NewServer(webhook.Options{Host: o.WebhookHost, Port: o.WebhookPort, CertDir: o.CertDir})
+	certsReady := make(chan struct{})
+	if o.Webhooks && o.Certs.Enabled {
+		webhookServer = certs.ServeWhenReady(webhookServer, certsReady)
 	}
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:                        Scheme,
@@ -84,12 +100,17 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 		LeaderElectionID:              o.LeaderElectionID,
 		LeaderElectionNamespace:       o.Namespace,
 		LeaderElectionReleaseOnCancel: true,
-		WebhookServer:                 webhook.NewServer(webhook.Options{Host: o.WebhookHost, Port: o.WebhookPort, CertDir: o.CertDir}),
+		WebhookServer:                 webhookServer,
 		Cache:                         cacheOptions(o),
 		Controller:                    config.Controller{SkipNameValidation: &o.SkipControllerNameValidation},
 	})
 	if err != nil {
 		return nil, err
+	}
+	if o.Webhooks && o.Certs.Enabled {
+		if err := certs.Add(mgr, o.Certs, o.Namespace, o.CertDir, certsReady); err != nil {
+			return nil, fmt.Errorf("setting up certificate rotation: %w", err)
+		}
 	}
 	if err := Setup(mgr, o); err != nil {
 		return nil, err
@@ -98,13 +119,13 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 }
 
 // cacheOptions keep the cache small: no managedFields and no kubectl last-applied copy on
-// anything (GitOps tools that apply client-side double every object with it), Secrets without
-// their values (the operator needs only their keys; sink values are read uncached when sending).
+// anything (GitOps tools that apply client-side double every object with it; on a Secret it
+// holds the values too). Secrets are watched as metadata only: the reconciler reads the
+// referenced ones uncached when their resourceVersion changes, so no Secret value is cached.
 func cacheOptions(o Options) cache.Options {
 	return cache.Options{
 		DefaultTransform: stripForCache,
 		ByObject: map[client.Object]cache.ByObject{
-			&corev1.Secret{}: {Transform: stripSecretValues},
 			&corev1.ConfigMap{}: {
 				Namespaces: map[string]cache.Config{o.Namespace: {}},
 				Field:      fields.OneTermEqualSelector("metadata.name", o.CalendarConfigMap),
@@ -125,21 +146,6 @@ func stripForCache(obj any) (any, error) {
 		}
 	}
 	return obj, nil
-}
-
-func stripSecretValues(obj any) (any, error) {
-	s, ok := obj.(*corev1.Secret)
-	if !ok {
-		return obj, nil
-	}
-	s.ManagedFields = nil
-	s.Annotations = nil // kubectl's last-applied-configuration holds the values too
-	keys := make(map[string][]byte, len(s.Data))
-	for k := range s.Data {
-		keys[k] = nil
-	}
-	s.Data, s.StringData = keys, nil
-	return s, nil
 }
 
 // Setup registers indexes, controllers, webhooks, metrics and health checks on mgr. With
@@ -194,7 +200,8 @@ func setupControllers(mgr ctrl.Manager, o Options, cal func(context.Context) *ca
 func registerWebhooks(mgr ctrl.Manager, o Options, cal func(context.Context) *calendar.Calendar, rules *celrules.Cache) {
 	dec := admission.NewDecoder(mgr.GetScheme())
 	srv := mgr.GetWebhookServer()
-	appHook := &hooks.Application{Client: mgr.GetClient(), Decoder: dec, Clock: o.Clock, Calendar: cal, Rules: rules}
+	appHook := &hooks.Application{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Decoder: dec, Clock: o.Clock, Calendar: cal, Rules: rules,
+		RequireNamespaceAppIDs: o.RequireNamespaceAppIDs}
 	review := &hooks.Review{Authorizer: hooks.SubjectAccessReviewer{Client: mgr.GetClient()}, Decoder: dec, Clock: o.Clock, Operator: o.OperatorUsername}
 	const prefix = "-qualification-channelshop-dev-v1alpha1-"
 	for path, h := range map[string]admission.HandlerFunc{

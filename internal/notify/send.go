@@ -12,8 +12,10 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -23,25 +25,31 @@ const (
 	DefaultTimeout          = 15 * time.Second
 	DefaultMaxResponseBytes = 64 << 10
 
-	// maxRedirects are followed, all to the first request's scheme and host.
-	maxRedirects = 3
-	// maxBodyInError and maxErrorBytes bound what an error, and so status.lastError, carries.
+	// maxBodyInError and maxErrorBytes bound the details an error carries for the log.
 	maxBodyInError = 256
 	maxErrorBytes  = 1024
 
 	userAgent = "category-operator"
 )
 
-// Options configure a Sender. Zero values take the defaults.
+// Options configure a Sender. Zero values take the defaults, which are the safe ones: https
+// only, and no connection to loopback, private, link-local, CGNAT, multicast, reserved or
+// unspecified addresses.
 type Options struct {
 	// ConnectTimeout bounds the TCP connect and the TLS handshake. Default 5s.
 	ConnectTimeout time.Duration
-	// Timeout bounds a whole Send: connect, redirects, and reading the response. Default 15s.
+	// Timeout bounds a whole Send: connect, and reading the response. Default 15s.
 	Timeout time.Duration
 	// MaxResponseBytes is the most of a response body that is read. Default 64KiB.
 	MaxResponseBytes int64
-	// Transport replaces the HTTP transport, for tests; ConnectTimeout then does not apply.
-	Transport http.RoundTripper
+	// AllowedCIDRs are otherwise refused addresses sinks may connect to (--sink-allowed-cidrs),
+	// e.g. 127.0.0.0/8 for tests, or an in-cluster receiver's range.
+	AllowedCIDRs []netip.Prefix
+	// AllowInsecureHTTP lets sinks use plain http (--sink-allow-insecure-http): local runs and
+	// tests. Default false: https only.
+	AllowInsecureHTTP bool
+	// Resolver resolves sink host names; nil: net.DefaultResolver. Tests inject one.
+	Resolver *net.Resolver
 }
 
 // Sender posts notifications. It is safe for concurrent use and reuses connections, so make
@@ -50,6 +58,8 @@ type Sender struct {
 	client           *http.Client
 	timeout          time.Duration
 	maxResponseBytes int64
+	allowHTTP        bool
+	policy           *addressPolicy
 }
 
 // NewSender returns a Sender with o's defaults filled in.
@@ -63,52 +73,45 @@ func NewSender(o Options) *Sender {
 	if o.MaxResponseBytes <= 0 {
 		o.MaxResponseBytes = DefaultMaxResponseBytes
 	}
-	rt := o.Transport
-	if rt == nil {
-		// A clone keeps the default's proxy-from-environment, HTTP/2 and idle-connection settings.
-		t := http.DefaultTransport.(*http.Transport).Clone()
-		t.DialContext = (&net.Dialer{Timeout: o.ConnectTimeout, KeepAlive: 30 * time.Second}).DialContext
-		t.TLSHandshakeTimeout = o.ConnectTimeout
-		rt = t
+	policy := &addressPolicy{allowed: append([]netip.Prefix(nil), o.AllowedCIDRs...)}
+	dialer := &net.Dialer{
+		Timeout: o.ConnectTimeout, KeepAlive: 30 * time.Second, Resolver: o.Resolver,
+		// Through the pointer, so that tests can set policy.beforeConnect after NewSender.
+		ControlContext: func(ctx context.Context, network, address string, c syscall.RawConn) error {
+			return policy.control(ctx, network, address, c)
+		},
 	}
+	// A clone keeps the default's HTTP/2 and idle-connection settings.
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	// No proxy: through a proxy the dial check would see the proxy's address, not the sink's,
+	// and HTTP(S)_PROXY from the environment would let any sink through. Every connection is a
+	// direct one from this dialer, so the check applies to the connection that carries the post.
+	t.Proxy = nil
+	t.DialContext = dialer.DialContext
+	t.TLSHandshakeTimeout = o.ConnectTimeout
 	return &Sender{
-		client:           &http.Client{Transport: rt, CheckRedirect: checkRedirect},
+		client:           &http.Client{Transport: t, CheckRedirect: noRedirects},
 		timeout:          o.Timeout,
 		maxResponseBytes: o.MaxResponseBytes,
+		allowHTTP:        o.AllowInsecureHTTP,
+		policy:           policy,
 	}
 }
 
-// checkRedirect follows at most maxRedirects redirects, each to the scheme and host of the
-// first request, and only those that keep the method (307, 308): a 301/302/303 turns the POST
-// into a bodiless GET, whose 2xx would be taken for a delivery that never happened.
-func checkRedirect(req *http.Request, via []*http.Request) error {
-	first := via[0]
-	switch {
-	case len(via) > maxRedirects:
-		return fmt.Errorf("stopped after %d redirects", maxRedirects)
-	case req.URL.Scheme != first.URL.Scheme || hostKey(req.URL) != hostKey(first.URL):
-		return fmt.Errorf("redirect to another host (%s) not followed", redactedAddress(req.URL))
-	case req.Method != first.Method:
-		return fmt.Errorf("redirect that turns %s into %s not followed (only 307 and 308 keep the body)", first.Method, req.Method)
-	}
-	return nil
-}
+// noRedirects hands every 3xx back to Send, which fails it as ClassRedirect: a redirect's target
+// would need the address checks again, and a 301/302/303 turns the POST into a bodiless GET
+// whose 2xx would be taken for a delivery. Receivers are webhooks: they answer where they are.
+func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
-// hostKey is host:port with the scheme's default port made explicit, lower case.
-func hostKey(u *url.URL) string {
-	port := u.Port()
-	if port == "" {
-		port = map[string]string{"http": "80", "https": "443"}[u.Scheme]
-	}
-	return net.JoinHostPort(strings.ToLower(u.Hostname()), port)
-}
-
-// deliveryError is what Send returns: a message that is safe to store in status, and for
-// timeouts and cancellations the context error, so that errors.Is(err, context.DeadlineExceeded)
-// works. It wraps nothing else, so no unmasked text can be reached through errors.Unwrap.
+// deliveryError is what Send and SinkFromSecret return. Its class is what status shows
+// (ErrorClass); its message is for the manager's log: masked of the sink's secrets, but with
+// the details (receiver's body excerpt, resolved address). For timeouts and cancellations it
+// wraps the context error, so that errors.Is(err, context.DeadlineExceeded) works; it wraps
+// nothing else, so no unmasked text can be reached through errors.Unwrap.
 type deliveryError struct {
-	msg  string
-	kind error
+	class Class
+	msg   string
+	kind  error
 }
 
 func (e *deliveryError) Error() string { return e.msg }
@@ -116,20 +119,30 @@ func (e *deliveryError) Unwrap() error { return e.kind }
 
 // fail builds a deliveryError. detail comes from the network or the receiver and is masked;
 // the prefix is built from redacted parts only.
-func (s *Sender) fail(sink Sink, kind error, format string, a ...any) error {
+func (s *Sender) fail(sink Sink, class Class, kind error, format string, a ...any) error {
 	detail := Mask(fmt.Sprintf(format, a...), sink.secrets()...)
-	msg := fmt.Sprintf("notify sink %q (POST %s): %s", sink.Name, redactedAddress(sink.Address), detail)
-	return &deliveryError{msg: truncate(msg, maxErrorBytes), kind: kind}
+	msg := fmt.Sprintf("notify sink %q (POST %s): %s: %s", sink.Name, redactedAddress(sink.Address), class, detail)
+	return &deliveryError{class: class, msg: truncate(msg, maxErrorBytes), kind: kind}
 }
 
 // Send posts one notification to sink and returns nil only if the receiver accepted it: a 2xx,
 // and for wecom a JSON body with errcode 0. key is the Idempotency-Key header; empty means
 // IdempotencyKey(n.Application.UID, n.Generation, n.Event, sink.Name). Send sets n's APIVersion
-// and Kind. Errors never contain the token, nor the address's query, userinfo or path; timeouts
-// satisfy errors.Is(err, context.DeadlineExceeded).
+// and Kind. Failures map to a Class (ErrorClass); their messages never contain the token, nor
+// the address's query, userinfo or path; timeouts satisfy
+// errors.Is(err, context.DeadlineExceeded).
 func (s *Sender) Send(ctx context.Context, sink Sink, n Notification, key string) error {
 	if sink.Address == nil {
-		return s.fail(sink, nil, "no address")
+		return s.fail(sink, ClassInvalidSink, nil, "no address")
+	}
+	switch sink.Address.Scheme {
+	case "https":
+	case "http":
+		if !s.allowHTTP {
+			return s.fail(sink, ClassInsecureHTTP, nil, "plain http needs --sink-allow-insecure-http")
+		}
+	default:
+		return s.fail(sink, ClassInvalidSink, nil, "scheme %q is not https", truncate(sink.Address.Scheme, 16))
 	}
 	n.APIVersion, n.Kind = APIVersion, Kind
 	if key == "" {
@@ -143,10 +156,10 @@ func (s *Sender) Send(ctx context.Context, sink Sink, n Notification, key string
 	case FormatWeCom:
 		body, err = weComBody(n)
 	default:
-		return s.fail(sink, nil, "format %q is not one of %q, %q", truncate(string(sink.Format), 32), FormatGeneric, FormatWeCom)
+		return s.fail(sink, ClassInvalidSink, nil, "format %q is not one of %q, %q", truncate(string(sink.Format), 32), FormatGeneric, FormatWeCom)
 	}
 	if err != nil {
-		return s.fail(sink, nil, "encoding the body: %v", err)
+		return s.fail(sink, ClassInternal, nil, "encoding the body: %v", err)
 	}
 
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
@@ -155,7 +168,7 @@ func (s *Sender) Send(ctx context.Context, sink Sink, n Notification, key string
 	target.Fragment, target.RawFragment = "", ""
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target.String(), bytes.NewReader(body))
 	if err != nil {
-		return s.fail(sink, nil, "building the request failed") // its error quotes the URL
+		return s.fail(sink, ClassInvalidSink, nil, "building the request failed") // its error quotes the URL
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", userAgent)
@@ -173,40 +186,60 @@ func (s *Sender) Send(ctx context.Context, sink Sink, n Notification, key string
 		if errors.As(err, &uerr) {
 			err = uerr.Err
 		}
-		switch kind := timeoutKind(ctx, err); kind {
-		case context.DeadlineExceeded:
-			return s.fail(sink, kind, "no answer within the time limit (%s): %v", s.timeout, err)
-		case context.Canceled:
-			return s.fail(sink, kind, "canceled: %v", err)
+		class := networkClass(err)
+		switch class {
+		case ClassTimeout:
+			return s.fail(sink, class, context.DeadlineExceeded, "no answer within the time limit (%s): %v", s.timeout, err)
+		case ClassCanceled:
+			return s.fail(sink, class, context.Canceled, "%v", err)
+		case "":
+			class = ClassConnectionFailed // it failed between dialing and the response
 		}
-		return s.fail(sink, nil, "%v", err)
+		return s.fail(sink, class, nil, "%v", err)
 	}
 	// Read at most maxResponseBytes; Close then drops a connection with unread bytes rather than
 	// draining an unbounded body.
 	defer func() { _ = resp.Body.Close() }()
 	data, readErr := io.ReadAll(io.LimitReader(resp.Body, s.maxResponseBytes))
 
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+	switch code := resp.StatusCode; {
+	case code >= 300 && code <= 399:
+		return s.fail(sink, ClassRedirect, nil, "HTTP %d %s to %s", code, http.StatusText(code), redirectTarget(req.URL, resp.Header.Get("Location")))
+	case code < 200 || code > 299:
 		// The status text is the standard one, not the receiver's reason phrase.
-		return s.fail(sink, nil, "HTTP %d %s: %s", resp.StatusCode, http.StatusText(resp.StatusCode), snippet(sink, data))
+		return s.fail(sink, httpClass(code), nil, "%s: %s", http.StatusText(code), snippet(sink, data))
 	}
 	if sink.format() != FormatWeCom {
 		return nil // accepted; a failure to read the rest of the body does not undo that
 	}
 	if readErr != nil {
-		return s.fail(sink, timeoutKind(ctx, readErr), "wecom: reading the response: %v", readErr)
+		class := networkClass(readErr)
+		if class == "" {
+			class = ClassConnectionFailed
+		}
+		return s.fail(sink, class, timeoutKind(ctx, readErr), "wecom: reading the response: %v", readErr)
 	}
 	var r struct {
 		ErrCode *int   `json:"errcode"`
 		ErrMsg  string `json:"errmsg"`
 	}
 	if err := json.Unmarshal(data, &r); err != nil || r.ErrCode == nil {
-		return s.fail(sink, nil, "wecom: HTTP %d but the body is not {\"errcode\":...}: %s", resp.StatusCode, snippet(sink, data))
+		return s.fail(sink, ClassInvalidResponse, nil, "wecom: HTTP %d but the body is not {\"errcode\":...}: %s", resp.StatusCode, snippet(sink, data))
 	}
 	if *r.ErrCode != 0 {
-		return s.fail(sink, nil, "wecom errcode %d: %s", *r.ErrCode, snippet(sink, []byte(r.ErrMsg)))
+		return s.fail(sink, weComClass(*r.ErrCode), nil, "%s", snippet(sink, []byte(r.ErrMsg)))
 	}
 	return nil
+}
+
+// redirectTarget is scheme://host of a Location header, resolved against the request: for the
+// log, without its path and query.
+func redirectTarget(base *url.URL, location string) string {
+	u, err := base.Parse(location)
+	if err != nil || location == "" {
+		return "an unparsable Location"
+	}
+	return redactedAddress(u)
 }
 
 // timeoutKind says whether err is a timeout or a cancellation, as the context error.

@@ -9,9 +9,7 @@ package notify
 
 import (
 	"encoding/base64"
-	"errors"
 	"fmt"
-	"net"
 	"net/url"
 	"sort"
 	"strings"
@@ -41,7 +39,7 @@ const (
 type Sink struct {
 	// Name identifies the sink in the ledger and the idempotency key: "secret/<name>" or "reviewers".
 	Name string
-	// Address is the webhook URL: https, or http to a loopback host.
+	// Address is the webhook URL: https, or http where the Sender allows it.
 	Address *url.URL
 	// Token is the HMAC-SHA256 key for X-Signature (generic format only); may be empty.
 	Token []byte
@@ -121,8 +119,9 @@ func Mask(msg string, secrets ...string) string {
 	return msg
 }
 
-// loopbackRule is quoted in errors so that a user knows what to fix.
-const loopbackRule = "must be an https URL, or an http URL to a loopback host (127.0.0.0/8, ::1, localhost)"
+// addressRule is quoted in errors so that a user knows what to fix. Where an address may
+// connect to is checked when sending, on the resolved address (see egress.go).
+const addressRule = "must be an https URL (plain http only where the manager allows it)"
 
 // SinkFromSecret reads and validates a sink Secret: address (required), token (optional) and
 // format (optional, default generic). name becomes Sink.Name. Values are taken from data, with
@@ -132,10 +131,10 @@ const loopbackRule = "must be an https URL, or an http URL to a loopback host (1
 // userinfo.
 func SinkFromSecret(name string, s *corev1.Secret) (Sink, error) {
 	if name == "" {
-		return Sink{}, errors.New("notify sink: name is empty")
+		return Sink{}, &deliveryError{class: ClassInvalidSink, msg: "notify sink: name is empty"}
 	}
 	if s == nil {
-		return Sink{}, fmt.Errorf("notify sink %q: no Secret", name)
+		return Sink{}, &deliveryError{class: ClassInvalidSink, msg: fmt.Sprintf("notify sink %q: no Secret", name)}
 	}
 	get := func(key string) ([]byte, bool) {
 		if v, ok := s.StringData[key]; ok {
@@ -145,27 +144,24 @@ func SinkFromSecret(name string, s *corev1.Secret) (Sink, error) {
 		return v, ok
 	}
 	fail := func(format string, a ...any) (Sink, error) {
-		return Sink{}, fmt.Errorf("notify sink %q (Secret %s/%s): %s", name, s.Namespace, s.Name, fmt.Sprintf(format, a...))
+		msg := fmt.Sprintf("notify sink %q (Secret %s/%s): %s: %s", name, s.Namespace, s.Name, ClassInvalidSink, fmt.Sprintf(format, a...))
+		return Sink{}, &deliveryError{class: ClassInvalidSink, msg: msg}
 	}
 
 	raw, _ := get(SecretKeyAddress)
 	address := strings.TrimSpace(string(raw))
 	if address == "" {
-		return fail("key %q is missing or empty: it %s", SecretKeyAddress, loopbackRule)
+		return fail("key %q is missing or empty: it %s", SecretKeyAddress, addressRule)
 	}
 	// url.Parse errors quote the input, query and all: never wrap them.
 	u, err := url.Parse(address)
 	if err != nil || u.Opaque != "" || u.Host == "" || u.Hostname() == "" {
-		return fail("key %q is not an absolute URL with a host: it %s", SecretKeyAddress, loopbackRule)
+		return fail("key %q is not an absolute URL with a host: it %s", SecretKeyAddress, addressRule)
 	}
 	switch u.Scheme {
-	case "https":
-	case "http":
-		if !isLoopback(u.Hostname()) {
-			return fail("key %q: host %q is not loopback: the address %s", SecretKeyAddress, u.Hostname(), loopbackRule)
-		}
+	case "https", "http":
 	default:
-		return fail("key %q: scheme %q is not allowed: the address %s", SecretKeyAddress, truncate(u.Scheme, 16), loopbackRule)
+		return fail("key %q: scheme %q is not allowed: the address %s", SecretKeyAddress, truncate(u.Scheme, 16), addressRule)
 	}
 	u.Fragment, u.RawFragment = "", "" // never sent; keep it out of the request
 
@@ -184,14 +180,4 @@ func SinkFromSecret(name string, s *corev1.Secret) (Sink, error) {
 			SecretKeyFormat, truncate(string(f), 32), FormatGeneric, FormatWeCom, FormatGeneric)
 	}
 	return sink, nil
-}
-
-// isLoopback accepts "localhost" and loopback IP literals only: names such as
-// "localhost.example.com" or "127.0.0.1.nip.io" resolve wherever their owner wants.
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }

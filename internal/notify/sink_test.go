@@ -33,6 +33,10 @@ func TestSinkFromSecretAccepts(t *testing.T) {
 		{"http to elsewhere in 127/8", map[string]string{"address": "http://127.1.2.3/hook"}, "127.1.2.3", FormatGeneric, ""},
 		{"http to ::1", map[string]string{"address": "http://[::1]:9000/"}, "[::1]:9000", FormatGeneric, ""},
 		{"http to localhost", map[string]string{"address": "http://LocalHost:9000/"}, "LocalHost:9000", FormatGeneric, ""},
+		// Plain http and internal addresses parse: the Sender refuses them when sending (its
+		// flags, and the address a name resolves to at connect time, decide).
+		{"http to a public host", map[string]string{"address": "http://example.com/hook"}, "example.com", FormatGeneric, ""},
+		{"https to a private IP", map[string]string{"address": "https://10.0.0.1/hook"}, "10.0.0.1", FormatGeneric, ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -64,10 +68,6 @@ func TestSinkFromSecretRefuses(t *testing.T) {
 		data map[string]string
 		want []string // substrings of the error
 	}{
-		{"plain http to a public host", map[string]string{"address": "http://example.com/hook?key=QUERYSECRET"}, []string{`"address"`, "https", "loopback", "example.com"}},
-		{"plain http to a private IP", map[string]string{"address": "http://10.0.0.1/hook"}, []string{`"address"`, "loopback"}},
-		{"http to a name that only looks local", map[string]string{"address": "http://localhost.evil.example/"}, []string{`"address"`, "loopback"}},
-		{"http to a loopback-looking DNS name", map[string]string{"address": "http://127.0.0.1.nip.io/"}, []string{`"address"`, "loopback"}},
 		{"another scheme", map[string]string{"address": "ftp://files.example.com/x"}, []string{`"address"`, `"ftp"`, "https"}},
 		{"missing address", map[string]string{}, []string{`"address"`, "missing"}},
 		{"empty address", map[string]string{"address": "  \n"}, []string{`"address"`, "missing"}},
@@ -85,6 +85,7 @@ func TestSinkFromSecretRefuses(t *testing.T) {
 			}
 			_, err := SinkFromSecret("secret/acme-notify", secret(data))
 			g.Expect(err).To(HaveOccurred())
+			g.Expect(ErrorClass(err)).To(Equal(ClassInvalidSink))
 			for _, w := range c.want {
 				g.Expect(err.Error()).To(ContainSubstring(w))
 			}

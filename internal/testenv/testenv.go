@@ -1,7 +1,8 @@
 // Package testenv starts a real kube-apiserver and etcd (controller-runtime's envtest) with the
-// operator's CRDs, webhook configuration and RBAC installed, for tests, the benchmark and the
-// local run. The operator always runs as its own user bound to the generated ClusterRole, never
-// as cluster admin, so a missing RBAC marker fails a test instead of a deployment.
+// operator's CRDs, webhook configuration, RBAC and admission policies installed, for tests, the
+// benchmark and the local run. The operator always runs as its own user bound to the generated
+// ClusterRole, never as cluster admin, so a missing RBAC marker fails a test instead of a
+// deployment.
 //
 // It is also the one place that sets a cluster up the way the shipped manifests say: the
 // working-day calendar (InstallCalendar), the default policies of config/policies'
@@ -60,7 +61,8 @@ type Options struct {
 	Webhooks bool
 }
 
-// Start starts etcd and kube-apiserver from KUBEBUILDER_ASSETS and installs CRDs and RBAC.
+// Start starts etcd and kube-apiserver from KUBEBUILDER_ASSETS and installs CRDs, RBAC and
+// the admission policies (config/admission-policies).
 func Start(opts Options) (*Env, error) {
 	if os.Getenv("KUBEBUILDER_ASSETS") == "" {
 		return nil, fmt.Errorf("KUBEBUILDER_ASSETS is not set: run tests with `make test`, which builds kube-apiserver and etcd and sets it")
@@ -70,11 +72,6 @@ func Start(opts Options) (*Env, error) {
 		CRDDirectoryPaths:     []string{filepath.Join(root, "config", "crd", "bases")},
 		ErrorIfCRDPathMissing: true,
 		Scheme:                Scheme,
-	}
-	if opts.Webhooks {
-		te.WebhookInstallOptions = envtest.WebhookInstallOptions{
-			Paths: []string{filepath.Join(root, "config", "webhook", "manifests.yaml")},
-		}
 	}
 	cfg, err := te.Start()
 	if err != nil {
@@ -88,6 +85,20 @@ func Start(opts Options) (*Env, error) {
 	if err := e.installRBAC(context.Background()); err != nil {
 		_ = te.Stop()
 		return nil, err
+	}
+	// The policies first: their readiness is probed with requests no webhook may intercept.
+	if err := e.installAdmissionPolicies(context.Background()); err != nil {
+		_ = te.Stop()
+		return nil, err
+	}
+	if opts.Webhooks {
+		te.WebhookInstallOptions = envtest.WebhookInstallOptions{
+			Paths: []string{filepath.Join(root, "config", "webhook", "manifests.yaml")},
+		}
+		if err := te.WebhookInstallOptions.Install(cfg); err != nil {
+			_ = te.Stop()
+			return nil, fmt.Errorf("installing the webhook configurations: %w", err)
+		}
 	}
 	op, err := te.AddUser(envtest.User{Name: OperatorUser, Groups: []string{"system:serviceaccounts", "system:authenticated"}}, cfg)
 	if err != nil {

@@ -22,6 +22,7 @@ import (
 )
 
 // +kubebuilder:webhook:path=/mutate-qualification-channelshop-dev-v1alpha1-categoryapplication,mutating=true,failurePolicy=fail,sideEffects=None,groups=qualification.channelshop.dev,resources=categoryapplications,verbs=create;update,versions=v1alpha1,name=mcategoryapplication.qualification.channelshop.dev,admissionReviewVersions=v1
+// +kubebuilder:rbac:groups="",resources=namespaces,verbs=get;list;watch
 // +kubebuilder:webhook:path=/validate-qualification-channelshop-dev-v1alpha1-categoryapplication,mutating=false,failurePolicy=fail,sideEffects=None,groups=qualification.channelshop.dev,resources=categoryapplications,verbs=create;update,versions=v1alpha1,name=vcategoryapplication.qualification.channelshop.dev,admissionReviewVersions=v1
 
 // Application admits CategoryApplications: it records the creator (D16) and refuses what the
@@ -33,33 +34,45 @@ type Application struct {
 	Clock    clock.PassiveClock
 	Calendar func(ctx context.Context) *calendar.Calendar
 	Rules    *celrules.Cache
+	// APIReader reads a Namespace the cache does not hold yet (just created).
+	APIReader client.Reader
+	// RequireNamespaceAppIDs refuses applications in namespaces without the AppIDs annotation.
+	RequireNamespaceAppIDs bool
 }
 
-// Mutate stamps the creator annotation on create and keeps it on update: no user can set it.
+// Mutate records the creator on create and the spec editors on spec updates, from the
+// request's user and the old object, overwriting whatever the client sent: no user sets them.
 func (w *Application) Mutate(_ context.Context, req admission.Request) admission.Response {
 	app := &qualv1.CategoryApplication{}
 	if err := w.Decoder.Decode(req, app); err != nil {
 		return admission.Errored(http.StatusBadRequest, err)
 	}
-	want := req.UserInfo.Username
-	if req.Operation == admissionv1.Update {
-		old := &qualv1.CategoryApplication{}
-		if err := w.Decoder.DecodeRaw(req.OldObject, old); err != nil {
-			return admission.Errored(http.StatusBadRequest, err)
-		}
-		want = old.Annotations[qualv1.AnnotationCreatedBy]
+	want, err := w.wantRecord(req)
+	if err != nil {
+		return admission.Errored(http.StatusBadRequest, err)
 	}
-	if app.Annotations[qualv1.AnnotationCreatedBy] == want {
+	if app.Annotations[qualv1.AnnotationCreatedBy] == want.CreatedBy && app.Annotations[qualv1.AnnotationSpecEditors] == want.Editors {
 		return admission.Allowed("")
 	}
 	return patchRaw(req.Object.Raw, func(obj map[string]any) {
-		ann := child(child(obj, "metadata"), "annotations")
-		if want == "" {
-			delete(ann, qualv1.AnnotationCreatedBy)
-		} else {
-			ann[qualv1.AnnotationCreatedBy] = want
-		}
+		setAnnotation(obj, qualv1.AnnotationCreatedBy, want.CreatedBy)
+		setAnnotation(obj, qualv1.AnnotationSpecEditors, want.Editors)
 	})
+}
+
+// wantRecord decodes what wantRecord needs from the request.
+func (w *Application) wantRecord(req admission.Request) (record, error) {
+	old := &qualv1.CategoryApplication{}
+	if req.Operation == admissionv1.Update {
+		if err := w.Decoder.DecodeRaw(req.OldObject, old); err != nil {
+			return record{}, err
+		}
+	}
+	changed, err := specChanged(req)
+	if err != nil {
+		return record{}, err
+	}
+	return wantRecord(req.Operation, req.UserInfo.Username, old, changed), nil
 }
 
 // Validate refuses an application that breaks its policy, with every finding at once.
@@ -68,15 +81,16 @@ func (w *Application) Validate(ctx context.Context, req admission.Request) admis
 	if err := w.Decoder.Decode(req, app); err != nil {
 		return admission.Errored(http.StatusBadRequest, err)
 	}
+	if errs, err := w.recordErrors(req, app); err != nil {
+		return admission.Errored(http.StatusBadRequest, err)
+	} else if len(errs) > 0 {
+		return invalid("CategoryApplication", app.Name, errs)
+	}
 	var old *qualv1.CategoryApplication
 	if req.Operation == admissionv1.Update {
 		old = &qualv1.CategoryApplication{}
 		if err := w.Decoder.DecodeRaw(req.OldObject, old); err != nil {
 			return admission.Errored(http.StatusBadRequest, err)
-		}
-		if old.Annotations[qualv1.AnnotationCreatedBy] != app.Annotations[qualv1.AnnotationCreatedBy] {
-			return invalid("CategoryApplication", app.Name, field.ErrorList{field.Forbidden(
-				field.NewPath("metadata", "annotations").Key(qualv1.AnnotationCreatedBy), "is set by the operator and cannot be changed (D16)")})
 		}
 		// Only a spec change is judged: metadata-only updates (labels, finalizers, deletion)
 		// must never be blocked by a policy that changed since.
@@ -92,6 +106,11 @@ func (w *Application) Validate(ctx context.Context, req admission.Request) admis
 		findings = ratchet(findings, w.mustFindings(ctx, old))
 	}
 	errs := findingErrors(findings)
+	ids, err := w.appIDErrors(ctx, app)
+	if err != nil {
+		return admission.Errored(http.StatusInternalServerError, err)
+	}
+	errs = append(errs, ids...)
 	if req.Operation == admissionv1.Create {
 		dup, err := w.duplicate(ctx, app)
 		if err != nil {
@@ -138,7 +157,9 @@ func ratchet(findings, old []qualv1.Finding) []qualv1.Finding {
 	return out
 }
 
-// duplicate refuses a second application for the same shop and category (D1).
+// duplicate refuses a second application for the same shop and category (D1). It names the
+// other application only when it is in the same namespace: another tenant's applications are
+// none of this one's business (D4), and AppIDs are settled by the platform team.
 func (w *Application) duplicate(ctx context.Context, app *qualv1.CategoryApplication) (field.ErrorList, error) {
 	var list qualv1.CategoryApplicationList
 	if err := w.Client.List(ctx, &list, client.MatchingFields{index.DuplicateKeyField: index.DuplicateKey(app)}); err != nil {
@@ -148,9 +169,14 @@ func (w *Application) duplicate(ctx context.Context, app *qualv1.CategoryApplica
 		if other.Namespace == app.Namespace && other.Name == app.Name {
 			continue
 		}
-		return field.ErrorList{&field.Error{Type: field.ErrorTypeDuplicate, Field: "spec.category", BadValue: app.Spec.Category.String(),
-			Detail: fmt.Sprintf("%s/%s already applies for shop %s and this category: one application per shop and category (D1); update that application instead",
-				other.Namespace, other.Name, app.Spec.Merchant.AppID)}}, nil
+		detail := fmt.Sprintf("%s/%s already applies for shop %s and this category: one application per shop and category (D1); update that application instead",
+			other.Namespace, other.Name, app.Spec.Merchant.AppID)
+		if other.Namespace != app.Namespace {
+			detail = fmt.Sprintf("another namespace already applies for shop %s and this category: one application per shop and category (D1); "+
+				"if AppID %s is yours, ask the platform team, who assign AppIDs to namespaces (Namespace annotation %s)",
+				app.Spec.Merchant.AppID, app.Spec.Merchant.AppID, qualv1.AnnotationAppIDs)
+		}
+		return field.ErrorList{&field.Error{Type: field.ErrorTypeDuplicate, Field: "spec.category", BadValue: app.Spec.Category.String(), Detail: detail}}, nil
 	}
 	return nil, nil
 }

@@ -1,0 +1,55 @@
+package webhook_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	. "github.com/onsi/gomega"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	"sigs.k8s.io/yaml"
+
+	"github.com/channelshop/category-operator/internal/manager"
+	"github.com/channelshop/category-operator/internal/testenv"
+	hooks "github.com/channelshop/category-operator/internal/webhook"
+)
+
+// The admission policies repeat what Go code knows; these keep the copies equal.
+
+func policy(t *testing.T, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), "config", "admission-policies", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// TestStatusPolicyComparesEveryStatusField: a status field added to the API must be added to
+// the policy's list of fields only the operator writes, or reviewers could write it.
+func TestStatusPolicyComparesEveryStatusField(t *testing.T) {
+	g := NewWithT(t)
+	b, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), "config", "crd", "bases", "qualification.channelshop.dev_categoryapplications.yaml"))
+	g.Expect(err).NotTo(HaveOccurred())
+	crd := &apiextensionsv1.CustomResourceDefinition{}
+	g.Expect(yaml.Unmarshal(b, crd)).To(Succeed())
+	status := crd.Spec.Versions[0].Schema.OpenAPIV3Schema.Properties["status"]
+	g.Expect(status.Properties).NotTo(BeEmpty())
+	p := policy(t, "application-status.yaml")
+	for name := range status.Properties {
+		if name == "decision" {
+			continue // the reviewer's field
+		}
+		g.Expect(p).To(ContainSubstring("object.?status.?"+name+" == oldObject.?status.?"+name), "status.%s", name)
+	}
+}
+
+func TestPoliciesNameTheOperatorAndTheGarbageCollector(t *testing.T) {
+	g := NewWithT(t)
+	operator := "'" + manager.DefaultOperatorUser + "'"
+	for _, f := range []string{"application-status.yaml", "listings.yaml"} {
+		g.Expect(policy(t, f)).To(ContainSubstring(operator), f)
+	}
+	g.Expect(policy(t, "listings.yaml")).To(ContainSubstring("['" + strings.Join(hooks.GarbageCollectors, "', '") + "']"))
+}
