@@ -82,6 +82,9 @@ type appState struct {
 	pins *pins
 	// notes are events the steps raise directly (a decision the controller does not honour).
 	notes []transition
+	// attempted are the ledger records this reconcile tried to deliver, as they stand after
+	// the attempt: a side effect that happened, to be stored even if the status patch conflicts.
+	attempted []qualv1.NotificationRecord
 	// events are transitions found by the steps, turned into Kubernetes events and
 	// notifications only after the status patch succeeded.
 	events []transition
@@ -100,7 +103,11 @@ func (r *ApplicationReconciler) Reconcile(ctx context.Context, req ctrl.Request)
 	if perr := r.patchStatus(ctx, s); perr != nil {
 		if apierrors.IsConflict(perr) {
 			// Expected now and then (a reviewer's write, a stale cache): try again soon, quietly.
-			// The retry recomputes everything, including any error and its event.
+			// The retry recomputes everything, including any error and its event; only the
+			// attempts made cannot be recomputed, so they are stored first.
+			if serr := r.saveAttempts(ctx, s); serr != nil {
+				return ctrl.Result{}, serr
+			}
 			return ctrl.Result{RequeueAfter: 100 * time.Millisecond}, nil
 		}
 		if err != nil {

@@ -8,6 +8,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 
@@ -100,6 +101,7 @@ func (r *ApplicationReconciler) notifications(ctx context.Context, s *appState) 
 		sends++
 		err := r.deliver(ctx, s, rec)
 		recordAttempt(rec, err, s.now)
+		s.attempted = append(s.attempted, *rec)
 		if err != nil {
 			// Status gets the error's class only; the details (the receiver's body, the address
 			// a name resolved to) are for the platform's operators, not the merchant.
@@ -242,4 +244,46 @@ func idempotencyKey(app *qualv1.CategoryApplication, rec *qualv1.NotificationRec
 		sink += "\x00" + rec.MaterialsDigest
 	}
 	return notify.IdempotencyKey(app.UID, rec.Generation, rec.Event, sink)
+}
+
+// saveAttempts stores the delivery attempts of this reconcile when its status patch lost a
+// race (someone wrote the application meanwhile): on the live object, with the same optimistic
+// lock, replacing only those records. Without it a delivery that happened would be forgotten
+// and sent again with its attempt count reset.
+func (r *ApplicationReconciler) saveAttempts(ctx context.Context, s *appState) error {
+	if len(s.attempted) == 0 {
+		return nil
+	}
+	return retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		live := &qualv1.CategoryApplication{}
+		if err := r.APIReader.Get(ctx, client.ObjectKeyFromObject(s.app), live); err != nil {
+			return client.IgnoreNotFound(err)
+		}
+		before := live.DeepCopy()
+		var changed bool
+		if live.Status.Notifications, changed = mergeAttempts(live.Status.Notifications, s.attempted); !changed {
+			return nil
+		}
+		return r.Status().Patch(ctx, live, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{}), client.FieldOwner(FieldManager))
+	})
+}
+
+// mergeAttempts is pure: it overwrites, in recs, each record attempted (same event,
+// generation, round and sink) unless recs already has a later attempt of it, and adds those
+// it lacks; it reports whether anything changed.
+func mergeAttempts(recs []qualv1.NotificationRecord, attempted []qualv1.NotificationRecord) ([]qualv1.NotificationRecord, bool) {
+	changed := false
+	for _, a := range attempted {
+		cur := findRecord(recs, a.Event, a.Generation, a.MaterialsDigest, a.Sink)
+		switch {
+		case cur == nil: // recorded and attempted in the same reconcile
+			recs = append(recs, a)
+		case cur.State == qualv1.DeliveryDelivered || cur.Attempts >= a.Attempts:
+			continue
+		default:
+			*cur = a
+		}
+		changed = true
+	}
+	return trimLedger(recs), changed
 }

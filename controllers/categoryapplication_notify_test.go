@@ -23,7 +23,7 @@ func TestRecordAttempt(t *testing.T) {
 	g.Expect(rec.State).To(Equal(qualv1.DeliveryPending))
 	g.Expect(rec.Attempts).To(Equal(int32(1)))
 	g.Expect(rec.NextAttemptAt.Time).To(Equal(now.Add(notify.Backoff(1))))
-	g.Expect(rec.LastError).To(HavePrefix("503 Service Unavailable"))
+	g.Expect(rec.LastError).To(Equal("internal error"), "an error class, never the remote's words")
 	g.Expect(len(rec.LastError)).To(BeNumerically("<=", qualv1.MaxNotificationError), "bounded in status")
 
 	recordAttempt(rec, boom, now)
@@ -71,4 +71,41 @@ func TestTrimLedger(t *testing.T) {
 	got = trimLedger(ledger(MaxNotificationRecords + 1))
 	g.Expect(got).To(HaveLen(MaxNotificationRecords))
 	g.Expect(sinks(got)[0]).To(Equal("1"), "with nothing delivered, the oldest goes")
+}
+
+func TestMergeAttempts(t *testing.T) {
+	rec := func(e qualv1.NotificationEvent, attempts int32, state qualv1.DeliveryState) qualv1.NotificationRecord {
+		return qualv1.NotificationRecord{Event: e, Generation: 1, Sink: "secret/s", Attempts: attempts, State: state}
+	}
+	for _, c := range []struct {
+		name      string
+		live      []qualv1.NotificationRecord
+		attempted []qualv1.NotificationRecord
+		want      []qualv1.NotificationRecord
+		changed   bool
+	}{
+		{"the attempt replaces the stored record",
+			[]qualv1.NotificationRecord{rec(qualv1.EventSubmitted, 1, qualv1.DeliveryPending)},
+			[]qualv1.NotificationRecord{rec(qualv1.EventSubmitted, 2, qualv1.DeliveryDelivered)},
+			[]qualv1.NotificationRecord{rec(qualv1.EventSubmitted, 2, qualv1.DeliveryDelivered)}, true},
+		{"a record made and attempted in the lost reconcile is added",
+			nil,
+			[]qualv1.NotificationRecord{rec(qualv1.EventApproved, 1, qualv1.DeliveryPending)},
+			[]qualv1.NotificationRecord{rec(qualv1.EventApproved, 1, qualv1.DeliveryPending)}, true},
+		{"a later attempt stored by someone else wins",
+			[]qualv1.NotificationRecord{rec(qualv1.EventSubmitted, 3, qualv1.DeliveryPending)},
+			[]qualv1.NotificationRecord{rec(qualv1.EventSubmitted, 2, qualv1.DeliveryPending)},
+			[]qualv1.NotificationRecord{rec(qualv1.EventSubmitted, 3, qualv1.DeliveryPending)}, false},
+		{"a delivered record is never reopened",
+			[]qualv1.NotificationRecord{rec(qualv1.EventSubmitted, 1, qualv1.DeliveryDelivered)},
+			[]qualv1.NotificationRecord{rec(qualv1.EventSubmitted, 2, qualv1.DeliveryPending)},
+			[]qualv1.NotificationRecord{rec(qualv1.EventSubmitted, 1, qualv1.DeliveryDelivered)}, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			g := NewWithT(t)
+			got, changed := mergeAttempts(c.live, c.attempted)
+			g.Expect(changed).To(Equal(c.changed))
+			g.Expect(got).To(Equal(c.want))
+		})
+	}
 }

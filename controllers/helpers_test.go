@@ -3,6 +3,7 @@ package controllers_test
 import (
 	"bufio"
 	"context"
+	"net"
 	"os"
 	"strings"
 	"testing"
@@ -17,10 +18,20 @@ import (
 	"github.com/channelshop/category-operator/internal/testenv"
 )
 
-const (
-	metricsAddr        = "127.0.0.1:18089"
-	reviewerSinkSecret = "reviewer-sink"
-)
+const reviewerSinkSecret = "reviewer-sink"
+
+// metricsAddr is where the test manager serves metrics: a port free when the suite starts, so
+// parallel runs on one machine do not collide (every restarted manager reuses it).
+var metricsAddr = freeAddr()
+
+func freeAddr() string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
 
 // readObjects decodes every document of a YAML file into unstructured objects.
 func readObjects(t *testing.T, path string) []*unstructured.Unstructured {

@@ -91,12 +91,12 @@ func TestWhoMayDecideWithoutWebhooks(t *testing.T) {
 			d := as("rita", qualv1.VerdictApproved)(cur)
 			d.Generation++
 			return d
-		}, "a decision applies only to the generation the reviewer looked at"},
+		}, "gold changed since you looked: generation 2 → 1"},
 		{"wrong materials digest", rita, func(cur *qualv1.CategoryApplication) *qualv1.Decision {
 			d := as("rita", qualv1.VerdictApproved)(cur)
 			d.MaterialsDigest = "sha256:" + strings.Repeat("0", 64)
 			return d
-		}, "an approval covers only the files the reviewer looked at"},
+		}, "the materials of gold changed since you looked"},
 		{"withdrawing what was not approved", rita, as("rita", qualv1.VerdictWithdrawn), "only an approved application can be withdrawn (D29)"},
 	}
 	for _, c := range cases {
@@ -144,7 +144,7 @@ func TestWhoMayDecideWithoutWebhooks(t *testing.T) {
 
 	// The decision is immutable for its generation, and cannot be removed.
 	err := fx.Decide(rita, app, as("rita", qualv1.VerdictRejected))
-	g.Expect(err).To(MatchError(ContainSubstring("generation 1 was already Approved by jules; a decision is immutable for its generation (D17)")))
+	g.Expect(err).To(MatchError(ContainSubstring("generation 1 of gold was already approved by jules; a decision is final for its generation (D17)")))
 	err = fx.Decide(rita, app, func(*qualv1.CategoryApplication) *qualv1.Decision { return nil })
 	g.Expect(err).To(MatchError(ContainSubstring("a decision cannot be removed")))
 }
@@ -180,7 +180,7 @@ func TestSpecEditorCannotDecide(t *testing.T) {
 	app = fx.WaitPhase(g, app.Namespace, app.Name, qualv1.PhaseUnderReview)
 	g.Expect(app.Generation).To(BeNumerically("==", 2))
 	err := fx.Decide(eddie, app, as("eddie", qualv1.VerdictApproved))
-	g.Expect(err).To(MatchError(ContainSubstring(`user "eddie" changed the spec of this application in this round and cannot decide it`)))
+	g.Expect(err).To(MatchError(ContainSubstring(`user "eddie" changed the spec of this application since its last decision`)))
 
 	rosa := fx.Client(t, "rosa")
 	err = fx.Decide(rosa, app, func(cur *qualv1.CategoryApplication) *qualv1.Decision {
@@ -188,7 +188,7 @@ func TestSpecEditorCannotDecide(t *testing.T) {
 		d.Generation = 1
 		return d
 	})
-	g.Expect(err).To(MatchError(ContainSubstring("the application is at generation 2: a decision applies only to the generation the reviewer looked at")))
+	g.Expect(err).To(MatchError(ContainSubstring("changed since you looked: generation 1 → 2")))
 
 	// Rejected, then edited: the list restarts with the new round's editor.
 	g.Expect(fx.Decide(rosa, app, as("rosa", qualv1.VerdictRejected))).To(Succeed())
@@ -212,7 +212,7 @@ func TestNotUnderReview(t *testing.T) {
 	g.Expect(env.Admin.Create(ctx, app)).To(Succeed())
 	app = fx.WaitPhase(g, ns, "gold", qualv1.PhaseIncomplete)
 	err := fx.Decide(fx.Client(t, "rhea"), app, as("rhea", qualv1.VerdictApproved))
-	g.Expect(err).To(MatchError(ContainSubstring("the application is not under review: its requirements are not met (see status.findings) (D14)")))
+	g.Expect(err).To(MatchError(ContainSubstring("is not under review (phase Incomplete): its requirements are not met")))
 }
 
 // TestAppIDsOfNamespace: in a namespace the platform team assigned AppIDs, an application for

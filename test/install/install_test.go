@@ -66,6 +66,8 @@ func TestInstall(t *testing.T) {
 	t.Cleanup(sink.Close)
 
 	objs := renderChart(t, "policies.enabled=true", "reviewerSink.secretName=reviewer-sink",
+		// The reviewers' sink is an httptest server: plain http on loopback.
+		"sinks.allowInsecureHTTP=true", "sinks.allowedCIDRs={127.0.0.0/8}",
 		// A serving certificate valid 45s, replaced 30s before it expires: a new one every ~15s.
 		"certRotation.serverValidity=45s", "certRotation.renewBefore=30s", "certRotation.checkInterval=2s")
 	bin := buildManager(t)
