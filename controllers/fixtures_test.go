@@ -7,8 +7,6 @@ import (
 
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
-	rbacv1 "k8s.io/api/rbac/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -16,23 +14,13 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
-	"github.com/channelshop/category-operator/internal/testenv"
+	"github.com/channelshop/category-operator/test/fixture"
 )
 
 // sampleApp returns the valid jewelry application of config/samples, in ns, for appID.
 func sampleApp(t *testing.T, ns, name, appID, level2 string) *qualv1.CategoryApplication {
 	t.Helper()
-	objs := readObjects(t, repoPath("config", "samples", "03-categoryapplication.yaml"))
-	app := &qualv1.CategoryApplication{}
-	for _, u := range objs {
-		if u.GetKind() == "CategoryApplication" {
-			if err := runtimeConvert(u.Object, app); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	app.ObjectMeta = metav1.ObjectMeta{Namespace: ns, Name: name}
-	app.Spec.Merchant.AppID = appID
+	app := fixture.SampleApp(t, ns, name, appID)
 	app.Spec.Category.Level2 = level2
 	return app
 }
@@ -40,53 +28,29 @@ func sampleApp(t *testing.T, ns, name, appID, level2 string) *qualv1.CategoryApp
 // sampleSecrets creates the sample's Secrets in ns.
 func sampleSecrets(t *testing.T, ns string) {
 	t.Helper()
-	for _, u := range readObjects(t, repoPath("config", "samples", "02-secrets.yaml")) {
-		u.SetNamespace(ns)
-		if err := admin.Create(context.Background(), u); err != nil && !apierrors.IsAlreadyExists(err) {
-			t.Fatal(err)
-		}
-	}
+	shared().Secrets(t, ns)
 }
 
 // userClient returns a client authenticating as a new user.
 func userClient(t *testing.T, name string, groups ...string) client.Client {
 	t.Helper()
-	cfg, err := env.UserConfig(name, groups...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := client.New(cfg, client.Options{Scheme: testenv.Scheme})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
+	return shared().Client(t, name, groups...)
 }
+
+// The shipped roles and policies are installed as the admission suites install them
+// (test/fixture over internal/testenv), so every suite meets what an administrator binds.
+
+// shared is test/fixture on this suite's control plane.
+func shared() *fixture.Fixture { return &fixture.Fixture{Env: env} }
 
 // bindClusterRole binds a shipped ClusterRole of config/rbac to a user cluster-wide.
-func bindClusterRole(t *testing.T, file, user string) {
-	t.Helper()
-	if err := env.BindClusterRole(context.Background(), file, testenv.User(user)); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// shippedRole reads a ClusterRole of config/rbac, for a test that derives another from it.
-func shippedRole(t *testing.T, file string) *rbacv1.ClusterRole {
-	t.Helper()
-	role, err := testenv.ReadClusterRole(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return role
-}
+func bindClusterRole(t *testing.T, file, user string) { shared().ClusterRole(t, file, user) }
 
 // bindMerchant lets a user act as a merchant in one namespace (config/rbac/merchant_role.yaml).
-func bindMerchant(t *testing.T, ns, user string) {
-	t.Helper()
-	if err := env.BindRoleInNamespace(context.Background(), "merchant_role.yaml", ns, testenv.User(user)); err != nil {
-		t.Fatal(err)
-	}
-}
+func bindMerchant(t *testing.T, ns, user string) { shared().Merchant(t, ns, user) }
+
+// shippedRole reads a ClusterRole of config/rbac, for a test that derives another from it.
+var shippedRole = fixture.ShippedRole
 
 // decide writes status.decision as the given client, the way `kubectl category` does.
 // A conflict means the operator wrote status meanwhile: re-read and retry, as the plugin does.

@@ -10,12 +10,10 @@ import (
 	"time"
 
 	. "github.com/onsi/gomega"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
-	"github.com/channelshop/category-operator/internal/testenv"
+	"github.com/channelshop/category-operator/test/fixture"
 )
 
 const reviewerSinkSecret = "reviewer-sink"
@@ -34,14 +32,7 @@ func freeAddr() string {
 }
 
 // readObjects decodes every document of a YAML file into unstructured objects.
-func readObjects(t *testing.T, path string) []*unstructured.Unstructured {
-	t.Helper()
-	objs, err := testenv.ReadObjects(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return objs
-}
+var readObjects = fixture.ReadObjects
 
 // expectations reads the "# expect: <substring>" lines of an invalid sample.
 func expectations(t *testing.T, path string) []string {
@@ -73,12 +64,7 @@ func applyAll(t *testing.T, path string) {
 
 // ensurePolicies installs the shipped policies (config/policies/kustomization.yaml), or puts
 // back a shipped one that a test edited.
-func ensurePolicies(t *testing.T) {
-	t.Helper()
-	if _, err := env.InstallPolicies(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-}
+func ensurePolicies(t *testing.T) { shared().Policies(t) }
 
 // getApp fetches an application and checks its status against kstatus and the README.
 func getApp(g Gomega, ns, name string) *qualv1.CategoryApplication {
@@ -100,8 +86,4 @@ func newNamespace(t *testing.T, name string) string {
 		t.Fatal(err)
 	}
 	return name
-}
-
-func runtimeConvert(in map[string]any, out any) error {
-	return runtime.DefaultUnstructuredConverter.FromUnstructured(in, out)
 }
