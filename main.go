@@ -9,9 +9,17 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
+	// CA roots compiled in, used when the system has none (the image has no /etc/ssl): the
+	// manager calls notification sinks over https. Copying the build host's roots instead would
+	// make the image depend on the host.
+	_ "golang.org/x/crypto/x509roots/fallback"
+
 	"github.com/channelshop/category-operator/internal/manager"
 	"github.com/channelshop/category-operator/internal/notify"
 )
+
+// version is stamped by `make image` (-ldflags -X main.version=...).
+var version = "dev"
 
 func main() {
 	o := manager.DefaultOptions()
@@ -29,6 +37,8 @@ func main() {
 	flag.StringVar(&o.CertDir, "webhook-cert-dir", o.CertDir, "Folder with the webhook server's tls.crt and tls.key.")
 	flag.BoolVar(&o.RequireNamespaceAppIDs, "require-namespace-app-ids", o.RequireNamespaceAppIDs, "Refuse applications in namespaces without the annotation qualification.channelshop.dev/app-ids, which lists the AppIDs the platform team assigned them (D4).")
 	flag.IntVar(&o.MaxConcurrentReconciles, "max-concurrent-reconciles", o.MaxConcurrentReconciles, "How many applications are reconciled in parallel.")
+	flag.IntVar(&o.DeliveryWorkers, "delivery-workers", o.DeliveryWorkers, "How many notifications are sent at once, in all (apart from the status workers).")
+	flag.IntVar(&o.DeliveriesPerSink, "deliveries-per-sink", o.DeliveriesPerSink, "How many notifications are sent at once to one sink address.")
 	o.Certs.BindFlags(flag.CommandLine)
 	flag.Func("sink-allowed-cidrs", "Comma-separated CIDRs (or IPs) notification sinks may connect to although they are loopback, private, link-local, CGNAT, multicast, reserved or unspecified, e.g. an in-cluster receiver's range. Default: none.", func(v string) error {
 		p, err := notify.ParseCIDRs(v)
@@ -47,7 +57,7 @@ func main() {
 		log.Error(err, "unable to set up the manager")
 		os.Exit(1)
 	}
-	log.Info("starting manager", "namespace", o.Namespace, "webhooks", o.Webhooks)
+	log.Info("starting manager", "version", version, "namespace", o.Namespace, "webhooks", o.Webhooks)
 	if err := mgr.Start(ctrl.SetupSignalHandler()); err != nil {
 		log.Error(err, "manager stopped with an error")
 		os.Exit(1)

@@ -47,7 +47,7 @@ type ApplicationReconciler struct {
 	Calendar func(ctx context.Context) *calendar.Calendar
 	// Rules compiles policies' custom CEL rules once per policy generation.
 	Rules *celrules.Cache
-	// Notifier delivers notifications; nil disables delivery (records stay Pending).
+	// Notifier names the reviewers' sink for the ledger; delivery is the DeliveryReconciler's.
 	Notifier *Notifier
 	// MaxConcurrentReconciles bounds parallel reconciles.
 	MaxConcurrentReconciles int
@@ -82,9 +82,6 @@ type appState struct {
 	pins *pins
 	// notes are events the steps raise directly (a decision the controller does not honour).
 	notes []transition
-	// attempted are the ledger records this reconcile tried to deliver, as they stand after
-	// the attempt: a side effect that happened, to be stored even if the status patch conflicts.
-	attempted []qualv1.NotificationRecord
 	// events are transitions found by the steps, turned into Kubernetes events and
 	// notifications only after the status patch succeeded.
 	events []transition
@@ -103,11 +100,7 @@ func (r *ApplicationReconciler) Reconcile(ctx context.Context, req ctrl.Request)
 	if perr := r.patchStatus(ctx, s); perr != nil {
 		if apierrors.IsConflict(perr) {
 			// Expected now and then (a reviewer's write, a stale cache): try again soon, quietly.
-			// The retry recomputes everything, including any error and its event; only the
-			// attempts made cannot be recomputed, so they are stored first.
-			if serr := r.saveAttempts(ctx, s); serr != nil {
-				return ctrl.Result{}, serr
-			}
+			// The retry recomputes everything, including any error and its event.
 			return ctrl.Result{RequeueAfter: 100 * time.Millisecond}, nil
 		}
 		if err != nil {

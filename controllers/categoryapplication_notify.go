@@ -10,7 +10,6 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/log"
 
 	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
 	"github.com/channelshop/category-operator/internal/notify"
@@ -51,8 +50,9 @@ var notifiable = map[qualv1.NotificationEvent]bool{
 }
 
 // notifications records each transition in the ledger (status.notifications) as Pending for
-// every sink, then sends what is due. The ledger is stored with the status patch, so a restart
-// neither loses a notification nor re-sends a delivered one; retries reuse the idempotency key.
+// every sink. The ledger is stored with the status patch, so a restart neither loses a
+// notification nor re-sends a delivered one. Sending is the DeliveryReconciler's: a sink that
+// never answers holds none of the workers that compute everyone's status.
 func (r *ApplicationReconciler) notifications(ctx context.Context, s *appState) (stepResult, error) {
 	st := &s.app.Status
 	for _, t := range s.events {
@@ -69,55 +69,7 @@ func (r *ApplicationReconciler) notifications(ctx context.Context, s *appState) 
 		}
 	}
 	st.Notifications = trimLedger(st.Notifications)
-	if r.Notifier == nil {
-		return stepResult{}, nil
-	}
-	var res stepResult
-	if due := dueRecords(st.Notifications, s.now); due > 0 {
-		// Sending is a side effect no patch can undo: make sure the ledger we act on is the
-		// latest one, not a cache entry that predates our own last write.
-		fresh, err := r.isFresh(ctx, s.app)
-		if err != nil {
-			return res, err
-		}
-		if !fresh {
-			return stepResult{requeueAfter: 200 * time.Millisecond}, nil
-		}
-	}
-	sends := 0
-	for i := range st.Notifications {
-		rec := &st.Notifications[i]
-		if rec.State == qualv1.DeliveryDelivered {
-			continue
-		}
-		if rec.NextAttemptAt != nil && s.now.Before(rec.NextAttemptAt.Time) || sends == maxSendsPerReconcile {
-			due := time.Second
-			if rec.NextAttemptAt != nil && s.now.Before(rec.NextAttemptAt.Time) {
-				due = rec.NextAttemptAt.Sub(s.now)
-			}
-			res.requeueAfter = soonest(res.requeueAfter, due)
-			continue
-		}
-		sends++
-		err := r.deliver(ctx, s, rec)
-		recordAttempt(rec, err, s.now)
-		s.attempted = append(s.attempted, *rec)
-		if err != nil {
-			// Status gets the error's class only; the details (the receiver's body, the address
-			// a name resolved to) are for the platform's operators, not the merchant.
-			log.FromContext(ctx).Info("notification not delivered", "event", rec.Event, "sink", rec.Sink,
-				"attempts", rec.Attempts, "class", rec.LastError, "detail", err.Error())
-		}
-		notificationsTotal.WithLabelValues(string(rec.Event), deliveryResult(err)).Inc()
-		if err != nil {
-			res.requeueAfter = soonest(res.requeueAfter, rec.NextAttemptAt.Sub(s.now))
-			if rec.Attempts == failedAfter {
-				s.events = append(s.events, transition{event: EventNotificationFailed, warning: true, reason: EventNotificationFailed,
-					message: fmt.Sprintf("%s notification to %s failed %d times, still retrying: %s", rec.Event, rec.Sink, rec.Attempts, rec.LastError)})
-			}
-		}
-	}
-	return res, nil
+	return stepResult{}, nil
 }
 
 // dueRecords counts undelivered records whose next attempt is due.
@@ -132,10 +84,10 @@ func dueRecords(recs []qualv1.NotificationRecord, now time.Time) int {
 }
 
 // isFresh reports whether the cached application is the latest version on the API server.
-func (r *ApplicationReconciler) isFresh(ctx context.Context, app *qualv1.CategoryApplication) (bool, error) {
+func isFresh(ctx context.Context, reader client.Reader, app *qualv1.CategoryApplication) (bool, error) {
 	live := &metav1.PartialObjectMetadata{}
 	live.SetGroupVersionKind(qualv1.GroupVersion.WithKind("CategoryApplication"))
-	if err := r.APIReader.Get(ctx, client.ObjectKeyFromObject(app), live); err != nil {
+	if err := reader.Get(ctx, client.ObjectKeyFromObject(app), live); err != nil {
 		return false, client.IgnoreNotFound(err)
 	}
 	return live.ResourceVersion == app.ResourceVersion, nil
@@ -155,24 +107,24 @@ func (r *ApplicationReconciler) sinksFor(app *qualv1.CategoryApplication, e qual
 	return out
 }
 
-// deliver sends one record.
-func (r *ApplicationReconciler) deliver(ctx context.Context, s *appState, rec *qualv1.NotificationRecord) error {
-	key := types.NamespacedName{Namespace: s.app.Namespace}
+// sink reads the sink Secret of a record.
+func (n *Notifier) sink(ctx context.Context, app *qualv1.CategoryApplication, rec *qualv1.NotificationRecord) (notify.Sink, error) {
+	key := types.NamespacedName{Namespace: app.Namespace}
 	if rec.Sink == ReviewerSink {
-		key = r.Notifier.ReviewerSecret
+		key = n.ReviewerSecret
 	} else {
 		key.Name = rec.Sink[len("secret/"):]
 	}
 	sec := &corev1.Secret{}
-	if err := r.Notifier.Reader.Get(ctx, key, sec); err != nil {
-		return fmt.Errorf("reading sink Secret %s: %w", key, err)
+	if err := n.Reader.Get(ctx, key, sec); err != nil {
+		return notify.Sink{}, fmt.Errorf("reading sink Secret %s: %w", key, err)
 	}
-	sink, err := notify.SinkFromSecret(rec.Sink, sec)
-	if err != nil {
-		return err
-	}
-	app := s.app
-	n := notify.Notification{
+	return notify.SinkFromSecret(rec.Sink, sec)
+}
+
+// deliver sends one record to its sink.
+func (n *Notifier) deliver(ctx context.Context, app *qualv1.CategoryApplication, rec *qualv1.NotificationRecord, sink notify.Sink) error {
+	msg := notify.Notification{
 		Event:       rec.Event,
 		Application: notify.ApplicationRef{Namespace: app.Namespace, Name: app.Name, UID: app.UID},
 		Generation:  rec.Generation, Phase: app.Status.Phase,
@@ -182,9 +134,9 @@ func (r *ApplicationReconciler) deliver(ctx context.Context, s *appState, rec *q
 		OccurredAt: *rec.CreatedAt,
 	}
 	if app.Status.ListingRef != nil {
-		n.Listing = &notify.ListingRef{Name: app.Status.ListingRef.Name}
+		msg.Listing = &notify.ListingRef{Name: app.Status.ListingRef.Name}
 	}
-	return r.Notifier.Sender.Send(ctx, sink, n, idempotencyKey(app, rec))
+	return n.Sender.Send(ctx, sink, msg, idempotencyKey(app, rec))
 }
 
 // recordAttempt is pure: it books one attempt's outcome with exponential backoff.
@@ -246,25 +198,25 @@ func idempotencyKey(app *qualv1.CategoryApplication, rec *qualv1.NotificationRec
 	return notify.IdempotencyKey(app.UID, rec.Generation, rec.Event, sink)
 }
 
-// saveAttempts stores the delivery attempts of this reconcile when its status patch lost a
-// race (someone wrote the application meanwhile): on the live object, with the same optimistic
-// lock, replacing only those records. Without it a delivery that happened would be forgotten
-// and sent again with its attempt count reset.
-func (r *ApplicationReconciler) saveAttempts(ctx context.Context, s *appState) error {
-	if len(s.attempted) == 0 {
+// saveAttempts writes attempted records onto the live application's ledger (mergeAttempts),
+// under an optimistic lock, retrying on conflicts: the only status the delivery path writes.
+// A delivery that happened is never forgotten because someone else wrote the application
+// meanwhile (it would be sent again with its attempt count reset).
+func saveAttempts(ctx context.Context, c client.Client, live client.Reader, key client.ObjectKey, attempted []qualv1.NotificationRecord) error {
+	if len(attempted) == 0 {
 		return nil
 	}
 	return retry.RetryOnConflict(retry.DefaultRetry, func() error {
-		live := &qualv1.CategoryApplication{}
-		if err := r.APIReader.Get(ctx, client.ObjectKeyFromObject(s.app), live); err != nil {
+		app := &qualv1.CategoryApplication{}
+		if err := live.Get(ctx, key, app); err != nil {
 			return client.IgnoreNotFound(err)
 		}
-		before := live.DeepCopy()
+		before := app.DeepCopy()
 		var changed bool
-		if live.Status.Notifications, changed = mergeAttempts(live.Status.Notifications, s.attempted); !changed {
+		if app.Status.Notifications, changed = mergeAttempts(app.Status.Notifications, attempted); !changed {
 			return nil
 		}
-		return r.Status().Patch(ctx, live, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{}), client.FieldOwner(FieldManager))
+		return c.Status().Patch(ctx, app, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{}), client.FieldOwner(FieldManager))
 	})
 }
 

@@ -138,7 +138,7 @@ func TestWhoMayDecide(t *testing.T) {
 	app = waitPhase(g, ns, "gold", qualv1.PhaseApproved)
 	err := decide(rita, app.DeepCopy(), qualv1.Decision{Verdict: qualv1.VerdictRejected, Reason: "Changed", Message: "m", Generation: app.Generation})
 	g.Expect(err).To(MatchError(ContainSubstring("a decision is final for its generation")))
-	removed := app.DeepCopy()
+	removed := getApp(g, ns, "gold") // fresh: a stale resourceVersion would only get a conflict
 	removed.Status.Decision = nil
 	g.Expect(rita.Status().Update(ctx, removed)).To(MatchError(ContainSubstring("a decision cannot be removed")))
 }

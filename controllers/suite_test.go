@@ -90,10 +90,13 @@ func managerOptions() manager.Options {
 }
 
 // startManager starts a fresh manager on the same API server.
-func startManager() error {
+func startManager() error { return startManagerWith(managerOptions()) }
+
+// startManagerWith starts a fresh manager with options of a test's own.
+func startManagerWith(o manager.Options) error {
 	mgrMu.Lock()
 	defer mgrMu.Unlock()
-	op, err := managertest.Start(context.Background(), env, managerOptions())
+	op, err := managertest.Start(context.Background(), env, o)
 	if err != nil {
 		return err
 	}

@@ -18,7 +18,7 @@ copy() {
   done
 }
 copy "$root/config/crd/bases" "$files/crds"
-cp "$root"/config/rbac/{role,reviewer_role,reviewer_jewelry_role,merchant_role}.yaml "$files/rbac/"
+cp "$root"/config/rbac/{role,reviewer_role,reviewer_jewelry_role,reviewer_materials_role,merchant_role}.yaml "$files/rbac/"
 cp "$root/config/webhook/manifests.yaml" "$files/webhook/"
 cp "$root/config/calendar/calendar.yaml" "$files/calendar/"
 copy "$root/config/policies" "$files/policies"

@@ -52,6 +52,10 @@ type Options struct {
 	CertDir     string
 	// MaxConcurrentReconciles bounds parallel reconciles of applications.
 	MaxConcurrentReconciles int
+	// DeliveryWorkers bounds notification sends in flight; DeliveriesPerSink those to one
+	// sink address.
+	DeliveryWorkers   int
+	DeliveriesPerSink int
 	// Clock is injectable for tests; nil: the real clock.
 	Clock clock.PassiveClock
 	// NotifyOptions tune delivery (timeouts).
@@ -75,6 +79,7 @@ func DefaultOptions() Options {
 		MetricsAddr: ":8080", ProbeAddr: ":8081", LeaderElectionID: "category-operator.qualification.channelshop.dev",
 		Namespace: "category-operator-system", CalendarConfigMap: "category-operator-calendar",
 		OperatorUsername: DefaultOperatorUser, Webhooks: true, WebhookPort: 9443, MaxConcurrentReconciles: 4,
+		DeliveryWorkers: 4, DeliveriesPerSink: 2,
 		Certs: certs.DefaultOptions(),
 	}
 }
@@ -183,13 +188,20 @@ func setupControllers(mgr ctrl.Manager, o Options, cal func(context.Context) *ca
 	if o.ReviewerSinkSecret != "" {
 		reviewer = types.NamespacedName{Namespace: o.Namespace, Name: o.ReviewerSinkSecret}
 	}
+	notifier := &controllers.Notifier{Sender: notify.NewSender(o.NotifyOptions), Reader: mgr.GetAPIReader(), ReviewerSecret: reviewer}
 	app := &controllers.ApplicationReconciler{
 		Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Recorder: mgr.GetEventRecorder(controllers.FieldManager),
 		Clock: o.Clock, Calendar: cal, Rules: rules, MaxConcurrentReconciles: o.MaxConcurrentReconciles,
-		Notifier: &controllers.Notifier{Sender: notify.NewSender(o.NotifyOptions), Reader: mgr.GetAPIReader(), ReviewerSecret: reviewer},
+		Notifier: notifier,
 	}
 	if err := app.SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the application controller: %w", err)
+	}
+	delivery := &controllers.DeliveryReconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(),
+		Recorder: mgr.GetEventRecorder(controllers.FieldManager), Clock: o.Clock, Notifier: notifier,
+		Workers: o.DeliveryWorkers, PerSinkLimit: o.DeliveriesPerSink}
+	if err := delivery.SetupWithManager(mgr); err != nil {
+		return fmt.Errorf("setting up the delivery controller: %w", err)
 	}
 	if err := (&controllers.PolicyReconciler{Client: mgr.GetClient(), Rules: rules}).SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the policy controller: %w", err)

@@ -33,11 +33,11 @@ func TestDescribe(t *testing.T) {
 	} {
 		g.Expect(r.out).To(MatchRegexp(`(?m)^`+regexp.QuoteMeta(f[0])+`: +`+regexp.QuoteMeta(f[1])+`$`), "field %s", f[0])
 	}
-	pin := ` sha256:[0-9a-f]{12}…` // the digest the round recorded for a Secret file (D19)
+	pin := ` sha256:[0-9a-f]{12}… \(pinned by the operator for this round\)` // the digest the round recorded for a Secret file (D19)
 	for _, want := range []string{
 		regexp.QuoteMeta(`  1. FilingLetter: subject "Acme Trading Co., Ltd.", sealed`+"\n    file: secret acme-gold-materials, key filing-letter.jpg") + pin + "\n",
 		regexp.QuoteMeta("  2. BusinessLicense: subject \"Acme Trading Co., Ltd.\", valid until 2031-06-30\n" +
-			"    file: https://files.acme.example/qualification/business-license.pdf sha256:f5aabdd65a4d612eb5636d02b3667f4c78285d5e0ab259aea916f39091118385\n"),
+			"    file: https://files.acme.example/qualification/business-license.pdf sha256:f5aabdd65a4d612eb5636d02b3667f4c78285d5e0ab259aea916f39091118385 (pinned by its sha256)\n"),
 		regexp.QuoteMeta("  5. SellingReputation\n    file: secret acme-gold-materials, key selling-reputation.png") + pin +
 			regexp.QuoteMeta("\n    recording: secret acme-gold-materials, key selling-reputation.mp4") + pin + "\n",
 		regexp.QuoteMeta("  7. PriorPlatform: Douyin, account acme_official\n"),
@@ -47,6 +47,7 @@ func TestDescribe(t *testing.T) {
 	}
 	digest := getApp(t, "describe", "acme-gold").Status.MaterialsDigest
 	g.Expect(r.out).To(ContainSubstring("Materials digest:"))
+	g.Expect(r.out).To(MatchRegexp(`(?m)^Verify files: +kubectl category materials acme-gold -n describe$`))
 	g.Expect(r.out).To(ContainSubstring("kubectl category approve acme-gold -n describe --generation 1 --materials-digest " + digest))
 	// Declared figures next to the evidence that must show them (D12, D27).
 	g.Expect(r.out).To(MatchRegexp(`\n    DECLARED +EVIDENCE\n`))

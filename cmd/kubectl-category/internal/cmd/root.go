@@ -13,8 +13,12 @@ import (
 	"github.com/channelshop/category-operator/cmd/kubectl-category/internal/decide"
 	"github.com/channelshop/category-operator/cmd/kubectl-category/internal/describe"
 	"github.com/channelshop/category-operator/cmd/kubectl-category/internal/factory"
+	"github.com/channelshop/category-operator/cmd/kubectl-category/internal/materials"
 	"github.com/channelshop/category-operator/cmd/kubectl-category/internal/queue"
 )
+
+// Version is the plugin's release, stamped by `make dist` (-ldflags -X); `--version` prints it.
+var Version = "dev"
 
 // NewCmdCategory returns the root command; all output goes to streams.
 func NewCmdCategory(streams genericiooptions.IOStreams) *cobra.Command {
@@ -26,12 +30,14 @@ func NewCmdCategory(streams genericiooptions.IOStreams) *cobra.Command {
 
   queue      applications waiting for a decision, soonest deadline first
   describe   everything a reviewer needs to decide one application
+  materials  fetch and verify its files (photos, scans, recordings) into a folder
   approve    approve the generation you looked at
   reject     reject it, with a CamelCase reason and a message for the merchant
   withdraw   withdraw an earlier approval (D29)
 
 Decisions are recorded by the API server with your authenticated user name; you need the
 "approve" verb on the category group's categorypolicies object.`,
+		Version:       Version,
 		Annotations:   map[string]string{cobra.CommandDisplayNameAnnotation: "kubectl category"},
 		SilenceUsage:  true,
 		SilenceErrors: true, // Run prints errors the way kubectl does
@@ -52,6 +58,7 @@ Decisions are recorded by the API server with your authenticated user name; you 
 	root.AddCommand(
 		queue.NewCmd(streams, f),
 		describe.NewCmd(streams, f),
+		materials.NewCmd(streams, f),
 		decide.NewCmdApprove(streams, f),
 		decide.NewCmdReject(streams, f),
 		decide.NewCmdWithdraw(streams, f),

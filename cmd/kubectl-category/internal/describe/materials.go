@@ -19,7 +19,8 @@ var needsRecording = map[qualv1.MaterialType]bool{
 // last decision, so a reviewer sees what changed since (D17, D19).
 type pins struct {
 	now, decided map[string]string
-	hasDecided   bool
+	// round: a review round records the current content (status.materialsDigest is set).
+	round, hasDecided bool
 }
 
 func newPins(st *qualv1.CategoryApplicationStatus) pins {
@@ -30,7 +31,7 @@ func newPins(st *qualv1.CategoryApplicationStatus) pins {
 		}
 		return m
 	}
-	p := pins{now: index(st.SecretFiles)}
+	p := pins{now: index(st.SecretFiles), round: st.MaterialsDigest != ""}
 	for _, r := range st.History {
 		if r.Decision != nil && r.SecretFiles != nil {
 			p.decided, p.hasDecided = index(r.SecretFiles), true
@@ -40,26 +41,34 @@ func newPins(st *qualv1.CategoryApplicationStatus) pins {
 	return p
 }
 
-// of renders the pin of a Secret file: its digest and whether it changed since the last decision.
+// of says how a reviewer can verify a file, the bytes `kubectl category materials` checks: a
+// Secret file by the digest the operator recorded for this round (marked when it changed since
+// the last decision), a URL file by the sha256 its reference pins. Describe cannot know what a
+// reviewer fetched on their own machine, so it says how, not whether.
 func (p pins) of(f qualv1.FileRef) string {
 	if f.SecretKeyRef == nil {
-		return ""
+		return " (pinned by its sha256)"
 	}
 	key := f.SecretKeyRef.Name + "\x00" + f.SecretKeyRef.Key
 	sum, ok := p.now[key]
-	if !ok {
-		return ""
+	switch {
+	case !p.round:
+		return " (not pinned: no review round records this generation)"
+	case !ok:
+		return " (not pinned in this round)"
+	case sum == "missing":
+		return " (missing from the Secret when this round began)"
 	}
-	out := " " + shortDigest(sum)
+	out := " " + shortDigest(sum) + " (pinned by the operator for this round"
 	if p.hasDecided {
 		switch before, was := p.decided[key]; {
 		case !was:
-			out += " (new since the last decision)"
+			out += "; new since the last decision"
 		case before != sum:
-			out += " (CHANGED since the last decision)"
+			out += "; CHANGED since the last decision"
 		}
 	}
-	return out
+	return out + ")"
 }
 
 func shortDigest(d string) string {

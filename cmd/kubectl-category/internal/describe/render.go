@@ -51,6 +51,9 @@ func Render(out io.Writer, v View) error {
 	if st.MaterialsDigest != "" {
 		w.field(0, "Materials digest", "%s (the files in Secrets, as recorded for this round)", st.MaterialsDigest)
 	}
+	if len(app.Spec.Materials) > 0 {
+		w.field(0, "Verify files", "kubectl category materials %s -n %s", app.Name, app.Namespace)
+	}
 	findings(w, st.Findings)
 	w.field(0, "Decision", "%s", v.decision(st.Decision))
 	history(w, v)

@@ -61,10 +61,10 @@ func TestRenderPriorPlatformSideBySide(t *testing.T) {
 	g.Expect(s).To(MatchRegexp(`Deadline: +2026-12-11 24:00 UTC +\(1\.5 working days left\)`))
 	g.Expect(s).To(ContainSubstring("1. PriorPlatform: Douyin, account acc\n"))
 	g.Expect(s).To(MatchRegexp(`\n +DECLARED +EVIDENCE\n`))
-	g.Expect(s).To(MatchRegexp(`sales, month -1 \(newest\): 1,280,000 CNY +file: secret m, key douyin\.png\n`))
-	g.Expect(s).To(MatchRegexp(`sales, month -2: 990,000 CNY +recording: https://e\.example/r\.mp4 sha256:ab\n`))
+	g.Expect(s).To(MatchRegexp(`sales, month -1 \(newest\): 1,280,000 CNY +file: secret m, key douyin\.png \(not pinned: no review round records this generation\)\n`))
+	g.Expect(s).To(MatchRegexp(`sales, month -2: 990,000 CNY +recording: https://e\.example/r\.mp4 sha256:ab \(pinned by its sha256\)\n`))
 	g.Expect(s).To(ContainSubstring("\n    reputation score: 4.8\n"))
-	g.Expect(s).To(ContainSubstring("  2. SalesFlow\n    file: secret m, key flow.png\n    recording: <none>\n"), "a D12 material without a recording says so")
+	g.Expect(s).To(ContainSubstring("  2. SalesFlow\n    file: secret m, key flow.png (not pinned: no review round records this generation)\n    recording: <none>\n"), "a D12 material without a recording says so")
 	g.Expect(s).To(ContainSubstring("Notifications: 1 delivered, 1 failed\n"))
 	g.Expect(s).To(MatchRegexp(`Submitted +3 +reviewers +Failed +3 +timeout`))
 }

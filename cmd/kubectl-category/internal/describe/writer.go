@@ -18,7 +18,7 @@ type writer struct {
 // field prints "Key:  value" with keys padded per level, so fields line up across sections
 // without tying their width to the tables in between.
 func (w *writer) field(level int, key, format string, a ...any) {
-	width := []int{15, 21, 21}[min(level, 2)]
+	width := max([]int{15, 21, 21}[min(level, 2)], len(key)+2) // a long key still gets a space
 	w.line(level, "%-*s%s", width, key+":", oneLine(fmt.Sprintf(format, a...)))
 }
 

@@ -1,0 +1,184 @@
+package controllers
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/utils/clock"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/recorder"
+
+	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
+)
+
+// DeliveryReconciler sends what status.notifications says is due, apart from the status
+// reconcile (as cert-manager keeps slow side effects in narrow controllers): a sink that
+// accepts connections and never answers holds delivery workers only, never the workers that
+// compute reviews, listings and deadlines. It writes nothing but the delivery records.
+//
+// Bounds: Workers sends in flight in all; PerSinkLimit in flight to one sink address, so
+// one merchant's slow receiver cannot take every delivery worker; maxSendsPerReconcile per
+// application per reconcile.
+type DeliveryReconciler struct {
+	client.Client
+	// APIReader checks the ledger is current before sending (a send cannot be undone).
+	APIReader client.Reader
+	Recorder  recorder.EventRecorder
+	Clock     clock.PassiveClock
+	Notifier  *Notifier
+	// Workers bounds concurrent deliveries (default 4).
+	Workers int
+	// PerSinkLimit bounds concurrent sends to one sink address (default 2).
+	PerSinkLimit int
+
+	limiter sinkLimiter
+}
+
+// Reconcile delivers the due records of one application.
+func (r *DeliveryReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	app := &qualv1.CategoryApplication{}
+	if err := r.Get(ctx, req.NamespacedName, app); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	now := r.Clock.Now()
+	if dueRecords(app.Status.Notifications, now) == 0 {
+		return ctrl.Result{RequeueAfter: nextDue(app.Status.Notifications, now)}, nil
+	}
+	if fresh, err := isFresh(ctx, r.APIReader, app); err != nil || !fresh {
+		return ctrl.Result{RequeueAfter: 200 * time.Millisecond}, err
+	}
+	var attempted []qualv1.NotificationRecord
+	var failed []string
+	busy := false
+	for i := range app.Status.Notifications {
+		rec := app.Status.Notifications[i] // a copy: the cached object is never modified
+		if rec.State == qualv1.DeliveryDelivered || rec.NextAttemptAt != nil && now.Before(rec.NextAttemptAt.Time) {
+			continue
+		}
+		if len(attempted) == maxSendsPerReconcile {
+			busy = true
+			break
+		}
+		sink, err := r.Notifier.sink(ctx, app, &rec)
+		if err == nil {
+			release, ok := r.limiter.acquire(sink.Address.Host, r.perSink())
+			if !ok { // this sink has enough sends in flight: come back soon
+				busy = true
+				continue
+			}
+			err = r.Notifier.deliver(ctx, app, &rec, sink)
+			release()
+		}
+		recordAttempt(&rec, err, r.Clock.Now())
+		attempted = append(attempted, rec)
+		notificationsTotal.WithLabelValues(string(rec.Event), deliveryResult(err)).Inc()
+		if err != nil {
+			// Status gets the error's class only; the details (the receiver's body, the address
+			// a name resolved to) are for the platform's operators, not the merchant.
+			log.FromContext(ctx).Info("notification not delivered", "event", rec.Event, "sink", rec.Sink,
+				"attempts", rec.Attempts, "class", rec.LastError, "detail", err.Error())
+			if rec.Attempts == failedAfter {
+				failed = append(failed, fmt.Sprintf("%s notification to %s failed %d times, still retrying: %s", rec.Event, rec.Sink, rec.Attempts, rec.LastError))
+			}
+		}
+	}
+	if err := saveAttempts(ctx, r.Client, r.APIReader, req.NamespacedName, attempted); err != nil {
+		return ctrl.Result{}, fmt.Errorf("recording delivery attempts: %w", err)
+	}
+	if r.Recorder != nil {
+		for _, msg := range failed {
+			r.Recorder.Eventf(app, nil, corev1.EventTypeWarning, EventNotificationFailed, "Deliver", "%s", msg)
+		}
+	}
+	if busy {
+		return ctrl.Result{RequeueAfter: time.Second}, nil
+	}
+	return ctrl.Result{}, nil // our own status write wakes us for the next backoff
+}
+
+func (r *DeliveryReconciler) perSink() int {
+	if r.PerSinkLimit <= 0 {
+		return 2
+	}
+	return r.PerSinkLimit
+}
+
+// nextDue is how long until the soonest pending retry; 0 when nothing is pending.
+func nextDue(recs []qualv1.NotificationRecord, now time.Time) time.Duration {
+	var next time.Duration
+	for _, r := range recs {
+		if r.State != qualv1.DeliveryDelivered && r.NextAttemptAt != nil {
+			next = soonest(next, r.NextAttemptAt.Sub(now))
+		}
+	}
+	return next
+}
+
+// sinkLimiter counts sends in flight per sink address.
+type sinkLimiter struct {
+	mu       sync.Mutex
+	inFlight map[string]int
+}
+
+// acquire takes a slot for host unless limit sends to it are in flight.
+func (l *sinkLimiter) acquire(host string, limit int) (release func(), ok bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.inFlight == nil {
+		l.inFlight = map[string]int{}
+	}
+	if l.inFlight[host] >= limit {
+		return nil, false
+	}
+	l.inFlight[host]++
+	return func() {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		if l.inFlight[host]--; l.inFlight[host] == 0 {
+			delete(l.inFlight, host)
+		}
+	}, true
+}
+
+// SetupWithManager watches applications whose ledger has something undelivered.
+func (r *DeliveryReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	workers := r.Workers
+	if workers <= 0 {
+		workers = 4
+	}
+	return ctrl.NewControllerManagedBy(mgr).
+		Named("notification-delivery").
+		For(&qualv1.CategoryApplication{}, builder.WithPredicates(undelivered{})).
+		WithOptions(controller.Options{MaxConcurrentReconciles: workers}).
+		Complete(r)
+}
+
+// undelivered passes applications with an undelivered record.
+type undelivered struct{ predicate.Funcs }
+
+func (undelivered) Create(e event.CreateEvent) bool   { return hasUndelivered(e.Object) }
+func (undelivered) Update(e event.UpdateEvent) bool   { return hasUndelivered(e.ObjectNew) }
+func (undelivered) Delete(event.DeleteEvent) bool     { return false }
+func (undelivered) Generic(e event.GenericEvent) bool { return hasUndelivered(e.Object) }
+
+func hasUndelivered(o client.Object) bool {
+	app, ok := o.(*qualv1.CategoryApplication)
+	if !ok {
+		return false
+	}
+	for _, r := range app.Status.Notifications {
+		if r.State != qualv1.DeliveryDelivered {
+			return true
+		}
+	}
+	return false
+}
