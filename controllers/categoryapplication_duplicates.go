@@ -49,8 +49,14 @@ func OriginalOf(apps []qualv1.CategoryApplication) *qualv1.CategoryApplication {
 
 // markDuplicate is pure: the duplicate's status names the original.
 func markDuplicate(app *qualv1.CategoryApplication, original *qualv1.CategoryApplication) {
+	// Another tenant's application is never named: its namespace and name are not the
+	// merchant's to know (D4).
 	msg := fmt.Sprintf("duplicate of %s/%s, which applies for the same shop (appID %s) and category %s: one application per shop and category (D1); delete this one or the other",
 		original.Namespace, original.Name, app.Spec.Merchant.AppID, app.Spec.Category.String())
+	if original.Namespace != app.Namespace {
+		msg = fmt.Sprintf("another namespace already holds an application for the same shop (appID %s) and category %s: one application per shop and category (D1); ask the platform team, who assign AppIDs to namespaces",
+			app.Spec.Merchant.AppID, app.Spec.Category.String())
+	}
 	app.Status.Phase = qualv1.PhaseDuplicate
 	// A duplicate takes no part in review: everything about rounds, decisions and listings goes.
 	removeConditions(app, qualv1.ConditionsIn(qualv1.ScopeRound, qualv1.ScopeDecision, qualv1.ScopeListing)...)

@@ -17,19 +17,28 @@ func TestMarkDuplicate(t *testing.T) {
 		[4]string{"PolicyCompliant", "True", "Compliant", "x"}, [4]string{"Listed", "True", "ListingActive", "x"},
 		[4]string{"Ready", "True", "Approved", "x"})
 	original := testApp(1, nil)
-	original.Namespace, original.Name = "shop-a", "first"
+	original.Namespace, original.Name = app.Namespace, "first"
+	other := app.DeepCopy()
 	markDuplicate(app, original)
 	g.Expect(app.Status.Phase).To(Equal(qualv1.PhaseDuplicate))
 	// Everything of the conditions table's round, decision and listing scopes is gone.
 	g.Expect(conds(app)).To(Equal(map[string]string{"RequirementsMet": "True/RequirementsMet",
 		"Stalled": "True/Duplicate", "Ready": "False/Duplicate"}))
 	msg := meta.FindStatusCondition(app.Status.Conditions, "Stalled").Message
-	g.Expect(msg).To(ContainSubstring("duplicate of shop-a/first"))
+	g.Expect(msg).To(ContainSubstring("duplicate of " + app.Namespace + "/first"))
 	g.Expect(msg).To(ContainSubstring("appID wx0123456789abcdef"))
 	g.Expect(msg).To(ContainSubstring("(D1)"))
 	for _, c := range app.Status.Conditions {
 		g.Expect(c.ObservedGeneration).To(Equal(int64(2)))
 	}
+
+	// An original in another tenant's namespace is not named (D4).
+	original.Namespace = "shop-other"
+	markDuplicate(other, original)
+	msg = meta.FindStatusCondition(other.Status.Conditions, "Stalled").Message
+	g.Expect(msg).To(ContainSubstring("another namespace already holds an application"))
+	g.Expect(msg).NotTo(ContainSubstring("shop-other"))
+	g.Expect(msg).NotTo(ContainSubstring("first"))
 }
 
 // TestConditionsTable: every condition the code sets is in the table, once.
