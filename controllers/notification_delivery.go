@@ -80,6 +80,11 @@ func (r *DeliveryReconciler) Reconcile(ctx context.Context, req ctrl.Request) (c
 		}
 		recordAttempt(&rec, err, r.Clock.Now())
 		attempted = append(attempted, rec)
+		// Record each send before the next: a crash then repeats at most the sends in flight,
+		// never a batch already acknowledged.
+		if serr := saveAttempts(ctx, r.Client, r.APIReader, req.NamespacedName, []qualv1.NotificationRecord{rec}); serr != nil {
+			return ctrl.Result{}, fmt.Errorf("recording a delivery attempt: %w", serr)
+		}
 		notificationsTotal.WithLabelValues(string(rec.Event), deliveryResult(err)).Inc()
 		if err != nil {
 			// Status gets the error's class only; the details (the receiver's body, the address
@@ -90,9 +95,6 @@ func (r *DeliveryReconciler) Reconcile(ctx context.Context, req ctrl.Request) (c
 				failed = append(failed, fmt.Sprintf("%s notification to %s failed %d times, still retrying: %s", rec.Event, rec.Sink, rec.Attempts, rec.LastError))
 			}
 		}
-	}
-	if err := saveAttempts(ctx, r.Client, r.APIReader, req.NamespacedName, attempted); err != nil {
-		return ctrl.Result{}, fmt.Errorf("recording delivery attempts: %w", err)
 	}
 	if r.Recorder != nil {
 		for _, msg := range failed {
