@@ -1,0 +1,151 @@
+// Package chaos is `make chaos` (hack/chaos) and its short version in `make test`: the
+// operator's manager, built from this tree and run as its own process, is killed with SIGKILL
+// at random moments while merchants and a reviewer take applications through their
+// lifecycle, and restarted each time, as the kubelet would. Afterwards every application must
+// be in the phase its history gives it, with exactly one listing if approved, every
+// notification delivered at least once and repeated (same Idempotency-Key) no more often than
+// the manager was killed.
+package chaos
+
+import (
+	"context"
+	"fmt"
+	"math/rand"
+	"sync"
+	"time"
+)
+
+// Options of one run.
+type Options struct {
+	N     int   // applications
+	Kills int   // kill -9s of the manager
+	Seed  int64 // of the kill moments
+	// KillEvery bounds the random time between a restart and the next kill.
+	KillEvery [2]time.Duration
+	// Wait bounds every step of the lifecycle and the final convergence.
+	Wait    time.Duration
+	Workers int    // applications driven at once
+	Bin     string // a built manager; empty: build one
+	Logf    func(format string, a ...any)
+}
+
+// Result are the figures of a run; Failures lists every end state that is wrong.
+type Result struct {
+	Options
+	Plans                      map[plan]int
+	Killed                     []time.Duration // when, since the lifecycle started
+	Lifecycle, Converged       time.Duration
+	Refused                    int64 // merchant and reviewer writes refused or lost while the manager was down, retried
+	Approved, Listings, Active int
+	Ledger, Delivered          int // notification records, and those Delivered
+	Posts, Keys, Duplicates    int // at the sink
+	MaxRepeats                 int // the most POSTs of one key
+	Failures                   []string
+}
+
+// Run runs the scenario on a fresh control plane and stops it afterwards.
+func Run(ctx context.Context, o Options) (*Result, error) {
+	if o.Logf == nil {
+		o.Logf = func(string, ...any) {}
+	}
+	if o.Workers <= 0 {
+		o.Workers = 10
+	}
+	c, err := newCluster(ctx, o)
+	if err != nil {
+		if c != nil {
+			c.close()
+		}
+		return nil, err
+	}
+	defer c.close()
+	d, err := newDriver(c, o.Wait)
+	if err != nil {
+		return nil, err
+	}
+	apps := makeApps(o.N)
+	res := &Result{Options: o, Plans: map[plan]int{}}
+	for _, a := range apps {
+		res.Plans[a.plan]++
+	}
+	if err := d.prepare(ctx, apps); err != nil {
+		return nil, err
+	}
+
+	o.Logf("lifecycle of %d applications, %d kills", o.N, o.Kills)
+	start := time.Now()
+	killerDone := make(chan struct{})
+	go func() {
+		defer close(killerDone)
+		res.Killed = c.killer(ctx, o, start)
+	}()
+	errs := drive(ctx, d, apps, o.Workers)
+	res.Lifecycle = time.Since(start)
+	<-killerDone
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("the lifecycle did not complete (%d applications): %w", len(errs), errs[0])
+	}
+	res.Refused = d.refused.Load()
+	o.Logf("lifecycle done in %s after %d kills; waiting for the end states", res.Lifecycle.Round(time.Second), len(res.Killed))
+
+	// The end states: checked until they hold (the manager may still be catching up after the
+	// last kill), then once more for the figures.
+	_ = poll(ctx, o.Wait, func() (bool, error) {
+		return len(c.check(ctx, apps, res, len(res.Killed)).Failures) == 0, nil
+	})
+	res.Converged = time.Since(start)
+	c.check(ctx, apps, res, len(res.Killed))
+	return res, nil
+}
+
+// killer kills the manager o.Kills times at random moments and restarts it each time. Kills
+// not made before the lifecycle's writes end are made while the operator catches up.
+func (c *cluster) killer(ctx context.Context, o Options, start time.Time) []time.Duration {
+	rnd := rand.New(rand.NewSource(o.Seed))
+	var killed []time.Duration
+	for len(killed) < o.Kills {
+		lo, hi := o.KillEvery[0], o.KillEvery[1]
+		wait := lo + time.Duration(rnd.Int63n(int64(hi-lo)+1))
+		select {
+		case <-ctx.Done():
+			return killed
+		case <-time.After(wait):
+		}
+		c.proc.Kill()
+		killed = append(killed, time.Since(start))
+		o.Logf("kill -9 #%d at %s", len(killed), killed[len(killed)-1].Round(100*time.Millisecond))
+		// The kubelet restarts the container; a crash loop would back off, one crash does not.
+		if err := c.startManager(); err != nil {
+			o.Logf("restarting the manager: %v", err)
+			return killed
+		}
+	}
+	return killed
+}
+
+// drive runs every application's lifecycle on workers goroutines.
+func drive(ctx context.Context, d *driver, apps []app, workers int) []error {
+	var mu sync.Mutex
+	var errs []error
+	next := make(chan app)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for a := range next {
+				if err := d.run(ctx, a); err != nil {
+					mu.Lock()
+					errs = append(errs, err)
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	for _, a := range apps {
+		next <- a
+	}
+	close(next)
+	wg.Wait()
+	return errs
+}

@@ -1,0 +1,283 @@
+package chaos
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/yaml"
+
+	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
+	"github.com/channelshop/category-operator/internal/testenv"
+	"github.com/channelshop/category-operator/test/procmgr"
+)
+
+const (
+	merchantUser   = "chaos-merchant"
+	reviewerUser   = "chaos-reviewer"
+	reviewerSecret = "chaos-reviewers"
+	notifySecret   = "chaos-notify"
+)
+
+// cluster is the control plane, the users, the sink and the manager process.
+type cluster struct {
+	env                       *testenv.Env
+	admin, merchant, reviewer client.Client
+	sink                      *sink
+	dir, bin, kubeconfig      string
+	webhook                   testenv.Serving
+	logf                      func(string, ...any)
+	proc                      *procmgr.Process
+	starts                    int
+}
+
+func newCluster(ctx context.Context, o Options) (c *cluster, err error) {
+	c = &cluster{logf: o.Logf}
+	if c.dir, err = os.MkdirTemp("", "chaos-"); err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			c.close()
+		}
+	}()
+	c.bin = o.Bin
+	if c.bin == "" {
+		c.logf("building bin/manager")
+		if c.bin, err = procmgr.Build(testenv.RepoRoot(), c.dir); err != nil {
+			return c, err
+		}
+	}
+	c.logf("starting kube-apiserver and etcd")
+	if c.env, err = testenv.Start(testenv.Options{Webhooks: true}); err != nil {
+		return c, err
+	}
+	c.webhook = c.env.WebhookServing()
+	c.admin = c.env.Admin
+	m, err := c.env.UserConfig(merchantUser)
+	if err != nil {
+		return c, err
+	}
+	r, err := c.env.UserConfig(reviewerUser)
+	if err != nil {
+		return c, err
+	}
+	if c.merchant, err = client.New(m, client.Options{Scheme: testenv.Scheme}); err != nil {
+		return c, err
+	}
+	if c.reviewer, err = client.New(r, client.Options{Scheme: testenv.Scheme}); err != nil {
+		return c, err
+	}
+	if c.sink, err = startSink(); err != nil {
+		return c, err
+	}
+	if err = c.env.EnsureNamespace(ctx, testenv.OperatorNamespace); err != nil {
+		return c, err
+	}
+	for role, user := range map[string]string{"merchant_role.yaml": merchantUser, "reviewer_role.yaml": reviewerUser} {
+		if err = c.bindRole(ctx, role, user); err != nil {
+			return c, err
+		}
+	}
+	if err = c.installCalendar(ctx); err != nil {
+		return c, err
+	}
+	if err = c.admin.Create(ctx, sinkSecret(testenv.OperatorNamespace, reviewerSecret, c.sink.addr+"/reviewers")); err != nil {
+		return c, err
+	}
+	// The manager's kubeconfig: the operator's user (a client certificate envtest issued), bound
+	// to the generated ClusterRole only, as its ServiceAccount is in a cluster.
+	c.kubeconfig = filepath.Join(c.dir, "kubeconfig")
+	if err = procmgr.WriteKubeconfig(c.kubeconfig, c.env.OperatorConfig, testenv.OperatorNamespace); err != nil {
+		return c, err
+	}
+	if err = c.startManager(); err != nil {
+		return c, err
+	}
+	return c, c.installPolicy(ctx)
+}
+
+// args are the manager's flags: the webhook server envtest's configurations call, the sinks on
+// loopback over plain http, the reviewers' sink.
+func (c *cluster) args() ([]string, error) {
+	probe, err := procmgr.FreePort()
+	if err != nil {
+		return nil, err
+	}
+	return []string{
+		"--namespace=" + testenv.OperatorNamespace,
+		"--metrics-bind-address=0",
+		"--health-probe-bind-address=127.0.0.1:" + strconv.Itoa(probe),
+		"--webhook-host=" + c.webhook.Host,
+		"--webhook-port=" + strconv.Itoa(c.webhook.Port),
+		"--webhook-cert-dir=" + c.webhook.CertDir,
+		"--reviewer-sink-secret=" + reviewerSecret,
+		"--sink-allow-insecure-http",
+		"--sink-allowed-cidrs=127.0.0.0/8",
+	}, nil
+}
+
+// startManager starts a new manager process; its output goes to manager-<n>.log in the run's
+// folder.
+func (c *cluster) startManager() error {
+	args, err := c.args()
+	if err != nil {
+		return err
+	}
+	c.starts++
+	f, err := os.Create(filepath.Join(c.dir, fmt.Sprintf("manager-%02d.log", c.starts)))
+	if err != nil {
+		return err
+	}
+	p, err := procmgr.Start(c.bin, c.kubeconfig, args, f)
+	if err != nil {
+		f.Close()
+		return err
+	}
+	go func() { <-p.Done(); f.Close() }()
+	c.proc = p
+	return nil
+}
+
+func (c *cluster) close() {
+	if c.proc != nil {
+		c.proc.Stop(10 * time.Second)
+	}
+	if c.sink != nil {
+		c.sink.close()
+	}
+	if c.env != nil {
+		_ = c.env.Stop()
+	}
+	if c.dir != "" {
+		_ = os.RemoveAll(c.dir)
+	}
+}
+
+func sinkSecret(ns, name, address string) *corev1.Secret {
+	return &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
+		StringData: map[string]string{"address": address, "format": "generic"}}
+}
+
+// bindRole applies a shipped ClusterRole of config/rbac and binds it to user cluster-wide.
+func (c *cluster) bindRole(ctx context.Context, file, user string) error {
+	objs, err := readObjects(filepath.Join(testenv.RepoRoot(), "config", "rbac", file))
+	if err != nil {
+		return err
+	}
+	role := &rbacv1.ClusterRole{}
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(objs[0].Object, role); err != nil {
+		return err
+	}
+	if err := c.admin.Create(ctx, role); err != nil && !apierrors.IsAlreadyExists(err) {
+		return err
+	}
+	return c.admin.Create(ctx, &rbacv1.ClusterRoleBinding{
+		ObjectMeta: metav1.ObjectMeta{Name: role.Name + "-" + user},
+		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: role.Name},
+		Subjects:   []rbacv1.Subject{{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: user}},
+	})
+}
+
+func (c *cluster) installCalendar(ctx context.Context) error {
+	raw, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), "config", "calendar", "calendar.yaml"))
+	if err != nil {
+		return err
+	}
+	cm := &corev1.ConfigMap{}
+	if err := yaml.UnmarshalStrict(raw, cm); err != nil {
+		return fmt.Errorf("config/calendar/calendar.yaml: %w", err)
+	}
+	cm.Namespace = testenv.OperatorNamespace
+	return c.admin.Create(ctx, cm)
+}
+
+// installPolicy creates the jewelry policy (through the policy webhook, so once the manager
+// serves) and waits until it is Ready.
+func (c *cluster) installPolicy(ctx context.Context) error {
+	objs, err := readObjects(filepath.Join(testenv.RepoRoot(), "config", "policies", "jewelry.yaml"))
+	if err != nil {
+		return err
+	}
+	for _, u := range objs {
+		var last error
+		if err := poll(ctx, 2*time.Minute, func() (bool, error) {
+			last = c.admin.Create(ctx, u.DeepCopy())
+			return last == nil || apierrors.IsAlreadyExists(last), nil
+		}); err != nil {
+			return fmt.Errorf("creating policy %s: %w (last: %v); the manager's log ends:\n%s", u.GetName(), err, last, tail(c.proc.Log.String(), 3000))
+		}
+	}
+	return poll(ctx, 2*time.Minute, func() (bool, error) {
+		var list qualv1.CategoryPolicyList
+		if err := c.admin.List(ctx, &list); err != nil {
+			return false, nil
+		}
+		for _, p := range list.Items {
+			if !meta.IsStatusConditionTrue(p.Status.Conditions, qualv1.ConditionReady) {
+				return false, nil
+			}
+		}
+		return len(list.Items) == len(objs), nil
+	})
+}
+
+// readObjects decodes every object of a YAML file.
+func readObjects(path string) ([]*unstructured.Unstructured, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(raw), 4096)
+	var out []*unstructured.Unstructured
+	for {
+		u := &unstructured.Unstructured{}
+		if err := dec.Decode(&u.Object); errors.Is(err, io.EOF) {
+			return out, nil
+		} else if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		if len(u.Object) > 0 {
+			out = append(out, u)
+		}
+	}
+}
+
+// poll calls cond every 250ms until it is true, fails, or timeout passes.
+func poll(ctx context.Context, timeout time.Duration, cond func() (bool, error)) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	for {
+		ok, err := cond()
+		if err != nil || ok {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
+}
+
+func tail(s string, n int) string {
+	if len(s) > n {
+		return "..." + s[len(s)-n:]
+	}
+	return s
+}
