@@ -24,9 +24,16 @@ type Options struct {
 	KillEvery [2]time.Duration
 	// Wait bounds every step of the lifecycle and the final convergence.
 	Wait    time.Duration
-	Workers int    // applications driven at once
-	Bin     string // a built manager; empty: build one
-	Logf    func(format string, a ...any)
+	Workers int // applications driven at once
+	// Replicas of the manager; more than one: with leader election, behind a balancer, and the
+	// leader is the one killed.
+	Replicas int
+	// Outage, if set, stops kube-apiserver this long once, instead of killing the manager.
+	Outage time.Duration
+	// WebhookDown checks, at the end, what the API server does while no manager serves.
+	WebhookDown bool
+	Bin         string // a built manager; empty: build one
+	Logf        func(format string, a ...any)
 }
 
 // Result are the figures of a run; Failures lists every end state that is wrong.
@@ -37,9 +44,16 @@ type Result struct {
 	Lifecycle, Converged       time.Duration
 	Refused                    int64 // merchant and reviewer writes refused or lost while the manager was down, retried
 	Approved, Listings, Active int
-	Ledger, Delivered          int // notification records, and those Delivered
-	Posts, Keys, Duplicates    int // at the sink
-	MaxRepeats                 int // the most POSTs of one key
+	Ledger, Delivered          int             // notification records, and those Delivered
+	Posts, Keys, Duplicates    int             // at the sink
+	MaxRepeats                 int             // the most POSTs of one key
+	Exits                      int             // manager exits nobody asked for (each restarted)
+	Takeovers                  []time.Duration // kill of the leader → the other holds the lease
+	LeaseDuration              time.Duration
+	WebhookConns               []int         // webhook connections each replica took
+	OutageAt, APIServerDown    time.Duration // when kube-apiserver stopped, and for how long
+	RecoveredAfter             time.Duration // API server back → the manager's next status write
+	Down                       *downResult
 	Failures                   []string
 }
 
@@ -77,7 +91,14 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	killerDone := make(chan struct{})
 	go func() {
 		defer close(killerDone)
-		res.Killed = c.killer(ctx, o, start)
+		switch {
+		case o.Outage > 0:
+			c.outage(ctx, o, start, res)
+		case o.Replicas > 1:
+			c.failovers(ctx, o, start, res)
+		default:
+			res.Killed = c.killer(ctx, o, start)
+		}
 	}()
 	errs := drive(ctx, d, apps, o.Workers)
 	res.Lifecycle = time.Since(start)
@@ -95,6 +116,31 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	})
 	res.Converged = time.Since(start)
 	c.check(ctx, apps, res, len(res.Killed))
+	for _, r := range c.replicas {
+		res.Exits += r.exits
+	}
+	if c.balancer != nil {
+		res.WebhookConns = c.balancer.counts()
+	}
+	for i, t := range res.Takeovers {
+		if t > leaseDuration+5*time.Second {
+			res.Failures = append(res.Failures, fmt.Sprintf("takeover #%d took %s, more than the lease duration %s + 5s", i+1, t.Round(100*time.Millisecond), leaseDuration))
+		}
+	}
+	if o.Replicas > 1 && len(res.Takeovers) != len(res.Killed) {
+		res.Failures = append(res.Failures, fmt.Sprintf("%d takeovers for %d kills of the leader", len(res.Takeovers), len(res.Killed)))
+	}
+	for i, n := range res.WebhookConns {
+		if n == 0 {
+			res.Failures = append(res.Failures, fmt.Sprintf("replica-%d served no webhook call", i))
+		}
+	}
+	if o.WebhookDown {
+		res.Down, err = c.webhookDown(ctx, apps[0])
+		if err != nil {
+			return nil, err
+		}
+	}
 	return res, nil
 }
 
@@ -111,14 +157,9 @@ func (c *cluster) killer(ctx context.Context, o Options, start time.Time) []time
 			return killed
 		case <-time.After(wait):
 		}
-		c.proc.Kill()
+		c.kill(c.replicas[0])
 		killed = append(killed, time.Since(start))
 		o.Logf("kill -9 #%d at %s", len(killed), killed[len(killed)-1].Round(100*time.Millisecond))
-		// The kubelet restarts the container; a crash loop would back off, one crash does not.
-		if err := c.startManager(); err != nil {
-			o.Logf("restarting the manager: %v", err)
-			return killed
-		}
 	}
 	return killed
 }

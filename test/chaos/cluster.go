@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -42,12 +43,33 @@ type cluster struct {
 	dir, bin, kubeconfig      string
 	webhook                   testenv.Serving
 	logf                      func(string, ...any)
-	proc                      *procmgr.Process
-	starts                    int
+	replicas                  []*replica
+	balancer                  *balancer
+	stopping                  chan struct{}
+	leaderElect               bool
+}
+
+// replica is one manager Deployment replica: its ports and its current process, restarted by
+// supervise whenever it exits, as the kubelet restarts a container.
+type replica struct {
+	name        string
+	webhookPort int
+	mu          sync.Mutex
+	proc        *procmgr.Process
+	starts      int
+	exits       int  // exits nobody asked for (not a kill of the scenario)
+	paused      bool // not restarted while set
+	killing     bool
+}
+
+func (r *replica) current() *procmgr.Process {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.proc
 }
 
 func newCluster(ctx context.Context, o Options) (c *cluster, err error) {
-	c = &cluster{logf: o.Logf}
+	c = &cluster{logf: o.Logf, stopping: make(chan struct{}), leaderElect: o.Replicas > 1}
 	if c.dir, err = os.MkdirTemp("", "chaos-"); err != nil {
 		return nil, err
 	}
@@ -64,7 +86,7 @@ func newCluster(ctx context.Context, o Options) (c *cluster, err error) {
 		}
 	}
 	c.logf("starting kube-apiserver and etcd")
-	if c.env, err = testenv.Start(testenv.Options{Webhooks: true}); err != nil {
+	if c.env, err = testenv.Start(testenv.Options{Webhooks: true, RestartableAPIServer: o.Outage > 0}); err != nil {
 		return c, err
 	}
 	c.webhook = c.env.WebhookServing()
@@ -106,41 +128,113 @@ func newCluster(ctx context.Context, o Options) (c *cluster, err error) {
 	if err = procmgr.WriteKubeconfig(c.kubeconfig, c.env.OperatorConfig, testenv.OperatorNamespace); err != nil {
 		return c, err
 	}
-	if err = c.startManager(); err != nil {
-		return c, err
+	if o.Replicas <= 1 {
+		c.replicas = []*replica{{name: "manager", webhookPort: c.webhook.Port}}
+	} else {
+		// Several replicas behind one address, as behind a Service: a TCP balancer on the port
+		// the webhook configurations call passes each connection to a replica that accepts it.
+		var ports []int
+		for i := 0; i < o.Replicas; i++ {
+			port, err := procmgr.FreePort()
+			if err != nil {
+				return c, err
+			}
+			ports = append(ports, port)
+			c.replicas = append(c.replicas, &replica{name: fmt.Sprintf("replica-%d", i), webhookPort: port})
+		}
+		if c.balancer, err = startBalancer(fmt.Sprintf("%s:%d", c.webhook.Host, c.webhook.Port), ports); err != nil {
+			return c, err
+		}
+	}
+	for _, r := range c.replicas {
+		if err = c.startManager(r); err != nil {
+			return c, err
+		}
+		go c.supervise(r)
 	}
 	return c, c.installPolicy(ctx)
 }
 
+// supervise restarts r's manager whenever it exits, unless paused, saying so.
+func (c *cluster) supervise(r *replica) {
+	for {
+		p := r.current()
+		select {
+		case <-c.stopping:
+			return
+		case <-p.Done():
+		}
+		r.mu.Lock()
+		if !r.killing {
+			r.exits++
+			c.logf("%s exited by itself; restarting it, as the kubelet would", r.name)
+		}
+		r.killing = false
+		r.mu.Unlock()
+		for {
+			select {
+			case <-c.stopping:
+				return
+			case <-time.After(500 * time.Millisecond):
+			}
+			r.mu.Lock()
+			paused := r.paused
+			r.mu.Unlock()
+			if !paused {
+				break
+			}
+		}
+		if err := c.startManager(r); err != nil {
+			c.logf("restarting %s: %v", r.name, err)
+			return
+		}
+	}
+}
+
+// kill sends SIGKILL to r's manager; supervise restarts it.
+func (c *cluster) kill(r *replica) {
+	r.mu.Lock()
+	r.killing = true
+	p := r.proc
+	r.mu.Unlock()
+	p.Kill()
+}
+
 // args are the manager's flags: the webhook server envtest's configurations call, the sinks on
 // loopback over plain http, the reviewers' sink.
-func (c *cluster) args() ([]string, error) {
+func (c *cluster) args(r *replica) ([]string, error) {
 	probe, err := procmgr.FreePort()
 	if err != nil {
 		return nil, err
 	}
-	return []string{
+	args := []string{
 		"--namespace=" + testenv.OperatorNamespace,
 		"--metrics-bind-address=0",
 		"--health-probe-bind-address=127.0.0.1:" + strconv.Itoa(probe),
 		"--webhook-host=" + c.webhook.Host,
-		"--webhook-port=" + strconv.Itoa(c.webhook.Port),
+		"--webhook-port=" + strconv.Itoa(r.webhookPort),
 		"--webhook-cert-dir=" + c.webhook.CertDir,
 		"--reviewer-sink-secret=" + reviewerSecret,
 		"--sink-allow-insecure-http",
 		"--sink-allowed-cidrs=127.0.0.0/8",
-	}, nil
+	}
+	if c.leaderElect {
+		args = append(args, "--leader-elect")
+	}
+	return args, nil
 }
 
 // startManager starts a new manager process; its output goes to manager-<n>.log in the run's
 // folder.
-func (c *cluster) startManager() error {
-	args, err := c.args()
+func (c *cluster) startManager(r *replica) error {
+	args, err := c.args(r)
 	if err != nil {
 		return err
 	}
-	c.starts++
-	f, err := os.Create(filepath.Join(c.dir, fmt.Sprintf("manager-%02d.log", c.starts)))
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.starts++
+	f, err := os.Create(filepath.Join(c.dir, fmt.Sprintf("%s-%02d.log", r.name, r.starts)))
 	if err != nil {
 		return err
 	}
@@ -150,13 +244,19 @@ func (c *cluster) startManager() error {
 		return err
 	}
 	go func() { <-p.Done(); f.Close() }()
-	c.proc = p
+	r.proc = p
 	return nil
 }
 
 func (c *cluster) close() {
-	if c.proc != nil {
-		c.proc.Stop(10 * time.Second)
+	close(c.stopping)
+	for _, r := range c.replicas {
+		if p := r.current(); p != nil {
+			p.Stop(10 * time.Second)
+		}
+	}
+	if c.balancer != nil {
+		c.balancer.close()
 	}
 	if c.sink != nil {
 		c.sink.close()
@@ -220,7 +320,7 @@ func (c *cluster) installPolicy(ctx context.Context) error {
 			last = c.admin.Create(ctx, u.DeepCopy())
 			return last == nil || apierrors.IsAlreadyExists(last), nil
 		}); err != nil {
-			return fmt.Errorf("creating policy %s: %w (last: %v); the manager's log ends:\n%s", u.GetName(), err, last, tail(c.proc.Log.String(), 3000))
+			return fmt.Errorf("creating policy %s: %w (last: %v); the manager's log ends:\n%s", u.GetName(), err, last, tail(c.replicas[0].current().Log.String(), 3000))
 		}
 	}
 	return poll(ctx, 2*time.Minute, func() (bool, error) {
