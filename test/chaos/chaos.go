@@ -53,6 +53,7 @@ type Result struct {
 	WebhookConns               []int         // webhook connections each replica took
 	OutageAt, APIServerDown    time.Duration // when kube-apiserver stopped, and for how long
 	RecoveredAfter             time.Duration // API server back → the manager's next status write
+	StopHow                    string        // how kube-apiserver ended
 	Down                       *downResult
 	Failures                   []string
 }
@@ -130,13 +131,15 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if o.Replicas > 1 && len(res.Takeovers) != len(res.Killed) {
 		res.Failures = append(res.Failures, fmt.Sprintf("%d takeovers for %d kills of the leader", len(res.Takeovers), len(res.Killed)))
 	}
-	for i, n := range res.WebhookConns {
-		if n == 0 {
-			res.Failures = append(res.Failures, fmt.Sprintf("replica-%d served no webhook call", i))
+	if o.Replicas > 1 {
+		for _, r := range c.replicas {
+			if err := poll(ctx, time.Minute, func() (bool, error) { return c.answers(r) == nil, nil }); err != nil {
+				res.Failures = append(res.Failures, fmt.Sprintf("%s does not serve webhooks: %v", r.name, c.answers(r)))
+			}
 		}
 	}
 	if o.WebhookDown {
-		res.Down, err = c.webhookDown(ctx, apps[0])
+		res.Down, err = c.webhookDown(ctx, firstOf(apps, planResubmitUnderRev))
 		if err != nil {
 			return nil, err
 		}
@@ -189,4 +192,13 @@ func drive(ctx context.Context, d *driver, apps []app, workers int) []error {
 	close(next)
 	wg.Wait()
 	return errs
+}
+
+func firstOf(apps []app, p plan) app {
+	for _, a := range apps {
+		if a.plan == p {
+			return a
+		}
+	}
+	return apps[0]
 }

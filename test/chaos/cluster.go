@@ -47,6 +47,7 @@ type cluster struct {
 	balancer                  *balancer
 	stopping                  chan struct{}
 	leaderElect               bool
+	closeOnce                 sync.Once
 }
 
 // replica is one manager Deployment replica: its ports and its current process, restarted by
@@ -115,6 +116,9 @@ func newCluster(ctx context.Context, o Options) (c *cluster, err error) {
 		if err = c.bindRole(ctx, role, user); err != nil {
 			return c, err
 		}
+	}
+	if err = c.bindLeaderElection(ctx); err != nil {
+		return c, err
 	}
 	if err = c.installCalendar(ctx); err != nil {
 		return c, err
@@ -249,6 +253,10 @@ func (c *cluster) startManager(r *replica) error {
 }
 
 func (c *cluster) close() {
+	c.closeOnce.Do(c.doClose)
+}
+
+func (c *cluster) doClose() {
 	close(c.stopping)
 	for _, r := range c.replicas {
 		if p := r.current(); p != nil {
@@ -294,6 +302,28 @@ func (c *cluster) bindRole(ctx context.Context, file, user string) error {
 	})
 }
 
+// bindLeaderElection applies config/rbac/leader_election_role.yaml in the manager's
+// namespace and binds it to the operator's user, as the chart does.
+func (c *cluster) bindLeaderElection(ctx context.Context) error {
+	objs, err := readObjects(filepath.Join(testenv.RepoRoot(), "config", "rbac", "leader_election_role.yaml"))
+	if err != nil {
+		return err
+	}
+	role := &rbacv1.Role{}
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(objs[0].Object, role); err != nil {
+		return err
+	}
+	role.Namespace = testenv.OperatorNamespace
+	if err := c.admin.Create(ctx, role); err != nil {
+		return err
+	}
+	return c.admin.Create(ctx, &rbacv1.RoleBinding{
+		ObjectMeta: metav1.ObjectMeta{Namespace: testenv.OperatorNamespace, Name: role.Name},
+		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: role.Name},
+		Subjects:   []rbacv1.Subject{{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: testenv.OperatorUser}},
+	})
+}
+
 func (c *cluster) installCalendar(ctx context.Context) error {
 	raw, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), "config", "calendar", "calendar.yaml"))
 	if err != nil {
@@ -323,7 +353,7 @@ func (c *cluster) installPolicy(ctx context.Context) error {
 			return fmt.Errorf("creating policy %s: %w (last: %v); the manager's log ends:\n%s", u.GetName(), err, last, tail(c.replicas[0].current().Log.String(), 3000))
 		}
 	}
-	return poll(ctx, 2*time.Minute, func() (bool, error) {
+	err = poll(ctx, 2*time.Minute, func() (bool, error) {
 		var list qualv1.CategoryPolicyList
 		if err := c.admin.List(ctx, &list); err != nil {
 			return false, nil
@@ -335,6 +365,10 @@ func (c *cluster) installPolicy(ctx context.Context) error {
 		}
 		return len(list.Items) == len(objs), nil
 	})
+	if err != nil {
+		return fmt.Errorf("waiting for the policy to be Ready: %w; the manager's log ends:\n%s", err, tail(c.replicas[0].current().Log.String(), 3000))
+	}
+	return nil
 }
 
 // readObjects decodes every object of a YAML file.

@@ -2,7 +2,11 @@ package chaos
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
 	"math/rand"
+	"net/http"
 	"strings"
 	"time"
 
@@ -29,7 +33,8 @@ func (c *cluster) failovers(ctx context.Context, o Options, start time.Time, res
 			return
 		case <-time.After(lo + time.Duration(rnd.Int63n(int64(hi-lo)+1))):
 		}
-		// The leader: the replica whose current process logged that it acquired the lease.
+		// The leader: the replica whose current process started its controllers, which only
+		// the holder of the lease does.
 		var leader *replica
 		var holder string
 		_ = poll(ctx, o.Wait, func() (bool, error) {
@@ -39,7 +44,7 @@ func (c *cluster) failovers(ctx context.Context, o Options, start time.Time, res
 			}
 			holder = *l.Spec.HolderIdentity
 			for _, r := range c.replicas {
-				if strings.Contains(r.current().Log.String(), "successfully acquired lease") {
+				if strings.Contains(r.current().Log.String(), "Starting workers") {
 					leader = r
 				}
 			}
@@ -67,4 +72,18 @@ func (c *cluster) failovers(ctx context.Context, o Options, start time.Time, res
 		res.Takeovers = append(res.Takeovers, time.Since(killedAt))
 		o.Logf("taken over after %s", res.Takeovers[len(res.Takeovers)-1].Round(100*time.Millisecond))
 	}
+}
+
+// answers says whether a replica's webhook server completes a TLS handshake with the
+// certificate the webhook configurations trust and answers an HTTPS request.
+func (c *cluster) answers(r *replica) error {
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(c.env.WebhookInstallOptions.LocalServingCAData)
+	hc := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, ServerName: c.webhook.Host}}}
+	resp, err := hc.Get(fmt.Sprintf("https://%s:%d/healthz", c.webhook.Host, r.webhookPort))
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	return nil
 }

@@ -2,6 +2,7 @@ package chaos
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
@@ -20,9 +21,14 @@ func (c *cluster) outage(ctx context.Context, o Options, start time.Time, res *R
 	api := c.env.ControlPlane.APIServer
 	res.OutageAt = time.Since(start)
 	o.Logf("stopping kube-apiserver for %s", o.Outage)
+	res.StopHow = "SIGTERM, exited"
 	if err := api.Stop(); err != nil {
-		o.Logf("stopping kube-apiserver: %v", err)
-		return
+		// envtest sends SIGKILL when SIGTERM has not ended it in its StopTimeout (20s).
+		if !strings.Contains(err.Error(), "timeout waiting") {
+			o.Logf("stopping kube-apiserver: %v", err)
+			return
+		}
+		res.StopHow = "SIGTERM, then SIGKILL after envtest's 20s"
 	}
 	stopped := time.Now()
 	select {

@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"strings"
 	"time"
 
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -18,7 +20,10 @@ import (
 // downResult is what the API server answered while no manager served webhooks.
 type downResult struct {
 	Create, Approve, OperatorDecides string // the refusals, verbatim
-	Failures                         []string
+	// With the webhooks bypassed (failurePolicy Ignore while none serves): what the API
+	// server's own policies answer.
+	BypassedOperatorDecides, BypassedReviewerForges string
+	Failures                                        []string
 }
 
 // webhookDown stops every replica (not restarted meanwhile) and checks that writes are
@@ -90,15 +95,100 @@ func (c *cluster) webhookDown(ctx context.Context, under app) (*downResult, erro
 	err = op.Status().Patch(ctx, before.DeepCopy(), client.RawPatch(types.MergePatchType, patch))
 	res.OperatorDecides = refusal("the operator's own decision", err)
 
+	// The same with the webhooks bypassed, as a misconfigured install (failurePolicy Ignore)
+	// would: the API server's ValidatingAdmissionPolicies still refuse.
+	restore, err := c.ignoreWebhookFailures(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.admin.Get(ctx, under.key, before); err != nil {
+		return nil, err
+	}
+	if patch, err = decision.Patch(before.ResourceVersion, qualv1.Decision{Verdict: qualv1.VerdictApproved,
+		Generation: before.Generation, MaterialsDigest: before.Status.MaterialsDigest}); err != nil {
+		return nil, err
+	}
+	err = op.Status().Patch(ctx, before.DeepCopy(), client.RawPatch(types.MergePatchType, patch))
+	res.BypassedOperatorDecides = refusal("the operator's own decision with the webhooks bypassed", err)
+	forged := before.DeepCopy()
+	forged.Status.Phase = qualv1.PhaseApproved
+	err = c.reviewer.Status().Update(ctx, forged)
+	res.BypassedReviewerForges = refusal("a reviewer's write of status.phase with the webhooks bypassed", err)
+	if err := restore(); err != nil {
+		return nil, err
+	}
+	for _, m := range []struct{ got, want string }{
+		{res.BypassedOperatorDecides, "the operator may archive a decision but never make or change one"},
+		{res.BypassedReviewerForges, "a reviewer may set status.decision only"},
+	} {
+		if !strings.Contains(m.got, m.want) {
+			failf("with the webhooks bypassed, want the admission policy's %q, got %q", m.want, m.got)
+		}
+	}
+	for _, m := range []string{res.Create, res.Approve, res.OperatorDecides} {
+		if !strings.Contains(m, "failed calling webhook") {
+			failf("with no webhook serving, want a refusal naming the webhook, got %q", m)
+		}
+	}
+
 	after := &qualv1.CategoryApplication{}
 	if err := c.admin.Get(ctx, under.key, after); err != nil {
 		return nil, err
 	}
-	if after.Status.Decision != nil {
+	if after.Status.Decision != nil || after.Status.Phase != before.Status.Phase {
 		failf("%s has a decision after the refused writes: %+v", under.key, after.Status.Decision)
 	}
 	if err := c.admin.Get(ctx, client.ObjectKeyFromObject(obj), &qualv1.CategoryApplication{}); !apierrors.IsNotFound(err) {
 		failf("the application created while no webhook served exists (%v)", err)
 	}
 	return res, nil
+}
+
+// ignoreWebhookFailures sets failurePolicy Ignore on every webhook of the operator's
+// configurations; restore puts them back as they were.
+func (c *cluster) ignoreWebhookFailures(ctx context.Context) (restore func() error, err error) {
+	var vs admissionregistrationv1.ValidatingWebhookConfigurationList
+	var ms admissionregistrationv1.MutatingWebhookConfigurationList
+	if err := c.admin.List(ctx, &vs); err != nil {
+		return nil, err
+	}
+	if err := c.admin.List(ctx, &ms); err != nil {
+		return nil, err
+	}
+	ignore := admissionregistrationv1.Ignore
+	var saved []client.Object
+	for i := range vs.Items {
+		saved = append(saved, vs.Items[i].DeepCopy())
+		for j := range vs.Items[i].Webhooks {
+			vs.Items[i].Webhooks[j].FailurePolicy = &ignore
+		}
+		if err := c.admin.Update(ctx, &vs.Items[i]); err != nil {
+			return nil, err
+		}
+	}
+	for i := range ms.Items {
+		saved = append(saved, ms.Items[i].DeepCopy())
+		for j := range ms.Items[i].Webhooks {
+			ms.Items[i].Webhooks[j].FailurePolicy = &ignore
+		}
+		if err := c.admin.Update(ctx, &ms.Items[i]); err != nil {
+			return nil, err
+		}
+	}
+	// The API server reads webhook configurations through an informer: give it a moment.
+	time.Sleep(2 * time.Second)
+	return func() error {
+		for _, o := range saved {
+			cur := o.DeepCopyObject().(client.Object)
+			if err := c.admin.Get(ctx, client.ObjectKeyFromObject(o), cur); err != nil {
+				return err
+			}
+			o.SetResourceVersion(cur.GetResourceVersion())
+			if err := c.admin.Update(ctx, o); err != nil {
+				return err
+			}
+		}
+		time.Sleep(2 * time.Second)
+		return nil
+	}, nil
 }
