@@ -128,6 +128,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 			res.Failures = append(res.Failures, fmt.Sprintf("takeover #%d took %s, more than the lease duration %s + 5s", i+1, t.Round(100*time.Millisecond), leaseDuration))
 		}
 	}
+	if o.Outage > 0 && (res.APIServerDown == 0 || res.RecoveredAfter == 0) {
+		res.Failures = append(res.Failures, "kube-apiserver was not stopped and started again, or the manager did not process a new application afterwards (see the log)")
+	}
 	if o.Replicas > 1 && len(res.Takeovers) != len(res.Killed) {
 		res.Failures = append(res.Failures, fmt.Sprintf("%d takeovers for %d kills of the leader", len(res.Takeovers), len(res.Killed)))
 	}

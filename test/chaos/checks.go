@@ -79,7 +79,25 @@ func (c *cluster) check(ctx context.Context, apps []app, res *Result, kills int)
 	}
 	res.Approved, res.Listings, res.Active = 0, len(listings.Items), 0
 	res.Ledger, res.Delivered = 0, 0
+	// Notifications of every application (a probe's too): each delivered, and the sink got
+	// each at least once under its key.
 	ledgerKeys := map[string]bool{}
+	for i := range appList.Items {
+		obj := &appList.Items[i]
+		for _, r := range obj.Status.Notifications {
+			res.Ledger++
+			key := idempotencyKey(obj, &r)
+			ledgerKeys[key] = true
+			if r.State != qualv1.DeliveryDelivered {
+				failf("%s: notification %s of generation %d to %s is %s (%s)", client.ObjectKeyFromObject(obj), r.Event, r.Generation, r.Sink, r.State, r.LastError)
+				continue
+			}
+			res.Delivered++
+			if c.sink.allKeysHas(key) == 0 {
+				failf("%s: notification %s of generation %d to %s is Delivered but the sink never got its key", client.ObjectKeyFromObject(obj), r.Event, r.Generation, r.Sink)
+			}
+		}
+	}
 	for _, a := range apps {
 		w := wantOf(a.plan)
 		obj := byKey[a.key]
@@ -112,22 +130,9 @@ func (c *cluster) check(ctx context.Context, apps []app, res *Result, kills int)
 				failf("%s (%s): condition Listed is not True", a.key, a.plan)
 			}
 		}
-		// Notifications: the ledger holds every event of the history, each delivered, and the
-		// sink got each at least once under its key.
 		inLedger := map[string]bool{}
 		for _, r := range obj.Status.Notifications {
-			res.Ledger++
-			key := idempotencyKey(obj, &r)
-			ledgerKeys[key] = true
 			inLedger[fmt.Sprintf("%d/%s/%s", r.Generation, r.Event, r.Sink)] = true
-			if r.State != qualv1.DeliveryDelivered {
-				failf("%s: notification %s of generation %d to %s is %s (%s)", a.key, r.Event, r.Generation, r.Sink, r.State, r.LastError)
-				continue
-			}
-			res.Delivered++
-			if c.sink.allKeysHas(key) == 0 {
-				failf("%s: notification %s of generation %d to %s is Delivered but the sink never got its key", a.key, r.Event, r.Generation, r.Sink)
-			}
 		}
 		for gen, events := range w.events {
 			for _, e := range events {

@@ -5,8 +5,10 @@ import (
 	"strings"
 	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
 	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
-	"github.com/channelshop/category-operator/controllers"
 )
 
 // outage stops kube-apiserver for o.Outage once, KillEvery[0] into the lifecycle, and starts
@@ -42,20 +44,28 @@ func (c *cluster) outage(ctx context.Context, o Options, start time.Time, res *R
 	back := time.Now()
 	res.APIServerDown = back.Sub(stopped)
 	o.Logf("kube-apiserver is back after %s", res.APIServerDown.Round(100*time.Millisecond))
-	// Recovered: some application's status was written by the manager after the restart.
-	_ = poll(ctx, o.Wait, func() (bool, error) {
-		var list qualv1.CategoryApplicationList
-		if err := c.admin.List(ctx, &list); err != nil {
-			return false, nil
-		}
-		for _, a := range list.Items {
-			for _, f := range a.ManagedFields {
-				if f.Subresource == "status" && f.Time != nil && f.Time.After(back) && f.Manager == controllers.FieldManager {
-					return true, nil
-				}
-			}
-		}
-		return false, nil
-	})
+	// Recovered: a new application is admitted (the manager's webhooks answer) and processed
+	// (its controller writes its status) without anyone restarting the manager.
+	probe := app{key: client.ObjectKey{Namespace: "chaos-000", Name: "after-outage"}, appID: "wx00000000000a0b0c", plan: planResubmitUnderRev}
+	d, err := newDriver(c, o.Wait)
+	if err != nil {
+		o.Logf("%v", err)
+		return
+	}
+	if err := d.retry(ctx, "create the probe", func() (bool, error) {
+		obj := d.template.DeepCopy()
+		obj.Namespace, obj.Name = probe.key.Namespace, probe.key.Name
+		obj.Spec.Merchant.AppID = probe.appID
+		err := c.merchant.Create(ctx, obj)
+		return err == nil || apierrors.IsAlreadyExists(err), nil
+	}); err != nil {
+		o.Logf("%v", err)
+		return
+	}
+	if err := d.waitPhase(ctx, probe, 1, qualv1.PhaseUnderReview); err != nil {
+		o.Logf("%v", err)
+		return
+	}
 	res.RecoveredAfter = time.Since(back)
+	o.Logf("the manager processed a new application %s after the API server's return", res.RecoveredAfter.Round(100*time.Millisecond))
 }

@@ -31,7 +31,9 @@ func (r *Result) Markdown(command string) string {
 		p("kube-apiserver is stopped for %s, %s into a lifecycle of %d applications, and started again on the", r.Outage, r.KillEvery[0], r.N)
 		p("same port, certificates and etcd. The manager process is not restarted by the run; if it exits")
 		p("by itself it is restarted, as the kubelet would, and counted. Recovery is the time from the API")
-		p("server's return until the manager next writes an application's status.")
+		p("server's return until a new application is admitted (the webhooks answer) and processed (the")
+		p("operator puts it under review); it is checked with the others (no listing, its notifications")
+		p("delivered).")
 	default:
 		p("## Crash and restart")
 		p("")
@@ -70,7 +72,7 @@ func (r *Result) Markdown(command string) string {
 		p("| webhook connections each replica took (the API server keeps connections open) | %v |", r.WebhookConns)
 	case r.Outage > 0:
 		p("| kube-apiserver stopped at / how / down for | %s / %s / %s |", r.OutageAt.Round(100*time.Millisecond), r.StopHow, r.APIServerDown.Round(100*time.Millisecond))
-		p("| API server back → the manager writes status again | %s |", r.RecoveredAfter.Round(100*time.Millisecond))
+		p("| API server back → a new application admitted and under review | %s |", r.RecoveredAfter.Round(100*time.Millisecond))
 	default:
 		p("| kill -9 of the manager | %d, at %s |", len(r.Killed), strings.Join(kills, ", "))
 	}

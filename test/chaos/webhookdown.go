@@ -101,25 +101,32 @@ func (c *cluster) webhookDown(ctx context.Context, under app) (*downResult, erro
 	if err != nil {
 		return nil, err
 	}
-	if err := c.admin.Get(ctx, under.key, before); err != nil {
-		return nil, err
-	}
-	if patch, err = decision.Patch(before.ResourceVersion, qualv1.Decision{Verdict: qualv1.VerdictApproved,
-		Generation: before.Generation, MaterialsDigest: before.Status.MaterialsDigest}); err != nil {
-		return nil, err
-	}
-	err = op.Status().Patch(ctx, before.DeepCopy(), client.RawPatch(types.MergePatchType, patch))
-	res.BypassedOperatorDecides = refusal("the operator's own decision with the webhooks bypassed", err)
-	forged := before.DeepCopy()
-	forged.Status.Phase = qualv1.PhaseApproved
-	err = c.reviewer.Status().Update(ctx, forged)
-	res.BypassedReviewerForges = refusal("a reviewer's write of status.phase with the webhooks bypassed", err)
+	// The API server sees the new failurePolicy through an informer: try until the answer is
+	// the policy's (or a minute passes; then the last answer is reported).
+	opWant, revWant := "the operator may archive a decision but never make or change one", "a reviewer may set status.decision only"
+	_ = poll(ctx, time.Minute, func() (bool, error) {
+		if err := c.admin.Get(ctx, under.key, before); err != nil {
+			return false, nil
+		}
+		patch, err := decision.Patch(before.ResourceVersion, qualv1.Decision{Verdict: qualv1.VerdictApproved,
+			Generation: before.Generation, MaterialsDigest: before.Status.MaterialsDigest})
+		if err != nil {
+			return false, err
+		}
+		err = op.Status().Patch(ctx, before.DeepCopy(), client.RawPatch(types.MergePatchType, patch))
+		res.BypassedOperatorDecides = refusal("the operator's own decision with the webhooks bypassed", err)
+		forged := before.DeepCopy()
+		forged.Status.Phase = qualv1.PhaseApproved
+		err = c.reviewer.Status().Update(ctx, forged)
+		res.BypassedReviewerForges = refusal("a reviewer's write of status.phase with the webhooks bypassed", err)
+		return len(res.Failures) > 0 || strings.Contains(res.BypassedOperatorDecides, opWant) && strings.Contains(res.BypassedReviewerForges, revWant), nil
+	})
 	if err := restore(); err != nil {
 		return nil, err
 	}
 	for _, m := range []struct{ got, want string }{
-		{res.BypassedOperatorDecides, "the operator may archive a decision but never make or change one"},
-		{res.BypassedReviewerForges, "a reviewer may set status.decision only"},
+		{res.BypassedOperatorDecides, opWant},
+		{res.BypassedReviewerForges, revWant},
 	} {
 		if !strings.Contains(m.got, m.want) {
 			failf("with the webhooks bypassed, want the admission policy's %q, got %q", m.want, m.got)
@@ -175,8 +182,6 @@ func (c *cluster) ignoreWebhookFailures(ctx context.Context) (restore func() err
 			return nil, err
 		}
 	}
-	// The API server reads webhook configurations through an informer: give it a moment.
-	time.Sleep(2 * time.Second)
 	return func() error {
 		for _, o := range saved {
 			cur := o.DeepCopyObject().(client.Object)
@@ -188,7 +193,6 @@ func (c *cluster) ignoreWebhookFailures(ctx context.Context) (restore func() err
 				return err
 			}
 		}
-		time.Sleep(2 * time.Second)
 		return nil
 	}, nil
 }
