@@ -112,11 +112,23 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 
 	// The end states: checked until they hold (the manager may still be catching up after the
 	// last kill), then once more for the figures.
+	// An outage is one disruption, as a kill is: sends acknowledged but not yet recorded when
+	// the API server went away are sent again.
+	disruptions := len(res.Killed)
+	if o.Outage > 0 {
+		disruptions++
+	}
+	lastSaid := time.Now()
 	_ = poll(ctx, o.Wait, func() (bool, error) {
-		return len(c.check(ctx, apps, res, len(res.Killed)).Failures) == 0, nil
+		f := c.check(ctx, apps, res, disruptions).Failures
+		if len(f) > 0 && time.Since(lastSaid) > 20*time.Second {
+			lastSaid = time.Now()
+			o.Logf("not yet: %d wrong end states, e.g. %s", len(f), f[0])
+		}
+		return len(f) == 0, nil
 	})
 	res.Converged = time.Since(start)
-	c.check(ctx, apps, res, len(res.Killed))
+	c.check(ctx, apps, res, disruptions)
 	for _, r := range c.replicas {
 		res.Exits += r.exits
 	}

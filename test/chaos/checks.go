@@ -173,7 +173,7 @@ func (c *cluster) check(ctx context.Context, apps []app, res *Result, kills int)
 		failf("the sink acted on %d distinct keys for %d notifications", res.Keys, res.Ledger)
 	}
 	if res.Duplicates > kills*RepeatsPerKill {
-		failf("%d repeated deliveries (same Idempotency-Key) after %d kills: more than %d per kill", res.Duplicates, kills, RepeatsPerKill)
+		failf("%d repeated deliveries (same Idempotency-Key) after %d kills or outages: more than %d per disruption", res.Duplicates, kills, RepeatsPerKill)
 	}
 	if c.sink.noKeyCount() > 0 {
 		failf("%d POSTs without an Idempotency-Key", c.sink.noKeyCount())

@@ -96,6 +96,12 @@ func (r *Result) Markdown(command string) string {
 	if len(r.Failures) > 0 {
 		p("")
 	}
+	if r.Outage > 0 {
+		p("A repeat is a notification the sink acknowledged but the manager could not record as Delivered")
+		p("because the API server went away; it is sent again with the same Idempotency-Key. The run fails")
+		p("above %d repeats for the outage (as for one kill).", RepeatsPerKill)
+		p("")
+	}
 	if len(r.Killed) > 0 {
 		p("A repeat is a notification the sink acknowledged while the manager was killed before it recorded")
 		p("Delivered: the next manager sends it again with the same Idempotency-Key, and a receiver that")
