@@ -4,12 +4,29 @@
 CONTROLLER_TOOLS_VERSION ?= v0.23.0
 LOCALBIN ?= $(CURDIR)/bin
 CONTROLLER_GEN ?= $(LOCALBIN)/controller-gen-$(CONTROLLER_TOOLS_VERSION)
+# Tools pinned in their own modules under hack/tools/<name> (go.mod `tool` lines).
+CRD_REF_DOCS ?= $(LOCALBIN)/crd-ref-docs
 
-# Test binaries (kube-apiserver, etcd, kube-controller-manager) are built from the Go module
-# proxy and cached outside the repo; a KUBEBUILDER_ASSETS already set by the user wins.
+# Test binaries (kube-apiserver, etcd) are built from the Go module proxy and cached outside the
+# repo; a KUBEBUILDER_ASSETS already set by the user wins. `make run` (hack/run.sh) also builds
+# kube-controller-manager, on its first local run.
 ENVTEST_ASSETS = $(if $(KUBEBUILDER_ASSETS),$(KUBEBUILDER_ASSETS),$(shell ./hack/envtest-assets.sh))
 
 GO_TEST_FLAGS ?= -timeout 30m
+
+# Release identity. Both artifacts are reproducible: the image's bytes depend only on the commit
+# (sources, and its time as SOURCE_DATE_EPOCH), VERSION and the Go toolchain; the plugin archives'
+# on the sources, VERSION and the toolchain (not the commit: hack/dist/archive.go says why).
+VERSION ?= v0.1.0
+# The chart's default image (dist/chart: repository category-operator, tag appVersion) and
+# config/manager use this name: load the tarball into the nodes' runtime, or push and override.
+IMG ?= category-operator:$(VERSION)
+ARCH ?= $(shell go env GOARCH)
+REVISION ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)$(shell git diff --quiet HEAD -- 2>/dev/null || echo -dirty)
+SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
+# The archives' bytes depend on the Go release that builds them: pin it (the module proxy
+# serves it when the local go differs) so plugins/category.yaml matches on every machine.
+DIST_GOTOOLCHAIN ?= go1.26.8
 
 # Flags of `make bench` (see hack/bench/main.go): e.g. BENCH_FLAGS="-n 500 -skip-memory".
 BENCH_FLAGS ?= -out docs/benchmarks.md
@@ -39,8 +56,12 @@ manifests: controller-gen ## Generate CRDs, RBAC and webhook configurations from
 generate: controller-gen ## Generate DeepCopy methods.
 	$(CONTROLLER_GEN) object:headerFile="hack/boilerplate.go.txt" paths="./api/..."
 
+.PHONY: api-docs
+api-docs: crd-ref-docs ## Generate the API reference docs/api.md from the types in api/.
+	$(CRD_REF_DOCS) --source-path=api --config=hack/crd-ref-docs.yaml --renderer=markdown --output-path=docs/api.md --log-level=WARN
+
 .PHONY: verify-generated
-verify-generated: controller-gen ## Regenerate and fail if committed generated files were stale.
+verify-generated: controller-gen crd-ref-docs ## Regenerate and fail if committed generated files were stale.
 	./hack/verify-generated.sh "$(MAKE)"
 
 .PHONY: fmt
@@ -53,11 +74,19 @@ vet: ## Run go vet.
 	go vet ./...
 
 .PHONY: envtest
-envtest: ## Build (first time) and cache kube-apiserver, etcd and kube-controller-manager; print their folder.
+envtest: ## Build (first time) and cache kube-apiserver and etcd for the tests; print their folder.
 	@echo $(ENVTEST_ASSETS)
 
+.PHONY: verify-dist
+verify-dist: ## Check plugins/category.yaml: valid for krew, sha256 of this tree's archive, installs offline.
+	./hack/verify-dist.sh $(VERSION) $(DIST_GOTOOLCHAIN) $(IMG)
+
+.PHONY: test-image
+test-image: ## Test the image builder (hack/image): one digest per input, non-root, no shell, loadable outputs.
+	cd hack/image && go vet ./... && go test ./...
+
 .PHONY: test
-test: verify-generated fmt vet chart-lint promql-test ## Regenerate (fail if stale), lint the chart, then run all tests against a real API server.
+test: verify-generated fmt vet verify-dist test-image chart-lint promql-test ## Regenerate (fail if stale), check krew manifest, image builder and chart, then run all tests against a real API server.
 	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" HELM="$(HELM)" go test $(GO_TEST_FLAGS) ./...
 
 .PHONY: chart-lint
@@ -67,6 +96,10 @@ chart-lint: helm ## helm lint and helm template the chart (dist/chart) in its ma
 .PHONY: promql-test
 promql-test: ## Parse every PromQL expression of config/prometheus with Prometheus' parser (own module).
 	cd hack/tools/promql && go test ./...
+
+.PHONY: e2e
+e2e: ## As root: a real single-node cluster here, the operator installed, the README walked through; then torn down.
+	./hack/e2e/run.sh
 
 .PHONY: bench
 bench: ## Benchmark the operator against a floor on a real API server; writes docs/benchmarks.md.
@@ -83,9 +116,20 @@ build: ## Build the manager and the kubectl plugin into bin/.
 	go build -o $(LOCALBIN)/manager .
 	go build -o $(LOCALBIN)/kubectl-category ./cmd/kubectl-category
 
+.PHONY: image
+image: ## Build the manager image from Go (no Dockerfile, engine or base image): bin/image/oci (OCI layout) and bin/image/category-operator.tar (docker/podman load, ctr import).
+	@mkdir -p $(LOCALBIN)/image
+	CGO_ENABLED=0 GOOS=linux GOARCH=$(ARCH) go build -trimpath -buildvcs=false -ldflags "-s -w -X main.version=$(VERSION)" -o $(LOCALBIN)/image/manager-linux-$(ARCH) .
+	cd hack/image && SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH) go run . -binary $(LOCALBIN)/image/manager-linux-$(ARCH) -arch $(ARCH) -tag $(IMG) \
+		-version $(VERSION) -revision $(REVISION) -oci $(LOCALBIN)/image/oci -tar $(LOCALBIN)/image/category-operator.tar
+
+.PHONY: dist
+dist: ## Build reproducible kubectl-category archives for 6 platforms into dist/ and regenerate plugins/category.yaml (krew).
+	GOTOOLCHAIN=$(DIST_GOTOOLCHAIN) go run ./hack/dist -version $(VERSION) -out dist -manifest plugins/category.yaml
+
 .PHONY: run
 run: manifests ## Run the operator: against the current cluster, or a local control plane started here.
-	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" ./hack/run.sh
+	./hack/run.sh
 
 ##@ Tools
 
@@ -101,3 +145,9 @@ $(CONTROLLER_GEN):
 	@mkdir -p $(LOCALBIN)
 	GOBIN=$(LOCALBIN) go install sigs.k8s.io/controller-tools/cmd/controller-gen@$(CONTROLLER_TOOLS_VERSION)
 	mv $(LOCALBIN)/controller-gen $(CONTROLLER_GEN)
+
+.PHONY: crd-ref-docs
+crd-ref-docs: $(CRD_REF_DOCS) ## Build crd-ref-docs (hack/tools/crd-ref-docs) into bin/.
+$(CRD_REF_DOCS): hack/tools/crd-ref-docs/go.mod hack/tools/crd-ref-docs/go.sum
+	@mkdir -p $(LOCALBIN)
+	cd hack/tools/crd-ref-docs && go build -o $(CRD_REF_DOCS) github.com/elastic/crd-ref-docs

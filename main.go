@@ -9,9 +9,17 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
+	// CA roots compiled in, used when the system has none (the image has no /etc/ssl): the
+	// manager calls notification sinks over https. Copying the build host's roots instead would
+	// make the image depend on the host.
+	_ "golang.org/x/crypto/x509roots/fallback"
+
 	"github.com/channelshop/category-operator/internal/manager"
 	"github.com/channelshop/category-operator/internal/notify"
 )
+
+// version is stamped by `make image` (-ldflags -X main.version=...).
+var version = "dev"
 
 func main() {
 	o := manager.DefaultOptions()
@@ -49,7 +57,7 @@ func main() {
 		log.Error(err, "unable to set up the manager")
 		os.Exit(1)
 	}
-	log.Info("starting manager", "namespace", o.Namespace, "webhooks", o.Webhooks)
+	log.Info("starting manager", "version", version, "namespace", o.Namespace, "webhooks", o.Webhooks)
 	if err := mgr.Start(ctrl.SetupSignalHandler()); err != nil {
 		log.Error(err, "manager stopped with an error")
 		os.Exit(1)

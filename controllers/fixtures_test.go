@@ -7,8 +7,6 @@ import (
 
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
-	rbacv1 "k8s.io/api/rbac/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -16,23 +14,13 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
-	"github.com/channelshop/category-operator/internal/testenv"
+	"github.com/channelshop/category-operator/test/fixture"
 )
 
 // sampleApp returns the valid jewelry application of config/samples, in ns, for appID.
 func sampleApp(t *testing.T, ns, name, appID, level2 string) *qualv1.CategoryApplication {
 	t.Helper()
-	objs := readObjects(t, repoPath("config", "samples", "03-categoryapplication.yaml"))
-	app := &qualv1.CategoryApplication{}
-	for _, u := range objs {
-		if u.GetKind() == "CategoryApplication" {
-			if err := runtimeConvert(u.Object, app); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	app.ObjectMeta = metav1.ObjectMeta{Namespace: ns, Name: name}
-	app.Spec.Merchant.AppID = appID
+	app := fixture.SampleApp(t, ns, name, appID)
 	app.Spec.Category.Level2 = level2
 	return app
 }
@@ -40,63 +28,29 @@ func sampleApp(t *testing.T, ns, name, appID, level2 string) *qualv1.CategoryApp
 // sampleSecrets creates the sample's Secrets in ns.
 func sampleSecrets(t *testing.T, ns string) {
 	t.Helper()
-	for _, u := range readObjects(t, repoPath("config", "samples", "02-secrets.yaml")) {
-		u.SetNamespace(ns)
-		if err := admin.Create(context.Background(), u); err != nil && !apierrors.IsAlreadyExists(err) {
-			t.Fatal(err)
-		}
-	}
+	shared().Secrets(t, ns)
 }
 
 // userClient returns a client authenticating as a new user.
 func userClient(t *testing.T, name string, groups ...string) client.Client {
 	t.Helper()
-	cfg, err := env.UserConfig(name, groups...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := client.New(cfg, client.Options{Scheme: testenv.Scheme})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
+	return shared().Client(t, name, groups...)
 }
 
-// bindClusterRole applies a shipped ClusterRole from config/rbac and binds it to a user.
-func bindClusterRole(t *testing.T, file, user string) {
-	t.Helper()
-	ctx := context.Background()
-	role := &rbacv1.ClusterRole{}
-	objs := readObjects(t, repoPath("config", "rbac", file))
-	if err := runtimeConvert(objs[0].Object, role); err != nil {
-		t.Fatal(err)
-	}
-	if err := admin.Create(ctx, role); err != nil && !apierrors.IsAlreadyExists(err) {
-		t.Fatal(err)
-	}
-	b := &rbacv1.ClusterRoleBinding{
-		ObjectMeta: metav1.ObjectMeta{Name: role.Name + "-" + user},
-		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: role.Name},
-		Subjects:   []rbacv1.Subject{{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: user}},
-	}
-	if err := admin.Create(ctx, b); err != nil && !apierrors.IsAlreadyExists(err) {
-		t.Fatal(err)
-	}
-}
+// The shipped roles and policies are installed as the admission suites install them
+// (test/fixture over internal/testenv), so every suite meets what an administrator binds.
 
-// bindMerchant lets a user act as a merchant in one namespace.
-func bindMerchant(t *testing.T, ns, user string) {
-	t.Helper()
-	bindClusterRole(t, "merchant_role.yaml", "nobody") // installs the ClusterRole
-	rb := &rbacv1.RoleBinding{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "merchant-" + user},
-		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: "category-merchant"},
-		Subjects:   []rbacv1.Subject{{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: user}},
-	}
-	if err := admin.Create(context.Background(), rb); err != nil && !apierrors.IsAlreadyExists(err) {
-		t.Fatal(err)
-	}
-}
+// shared is test/fixture on this suite's control plane.
+func shared() *fixture.Fixture { return &fixture.Fixture{Env: env} }
+
+// bindClusterRole binds a shipped ClusterRole of config/rbac to a user cluster-wide.
+func bindClusterRole(t *testing.T, file, user string) { shared().ClusterRole(t, file, user) }
+
+// bindMerchant lets a user act as a merchant in one namespace (config/rbac/merchant_role.yaml).
+func bindMerchant(t *testing.T, ns, user string) { shared().Merchant(t, ns, user) }
+
+// shippedRole reads a ClusterRole of config/rbac, for a test that derives another from it.
+var shippedRole = fixture.ShippedRole
 
 // decide writes status.decision as the given client, the way `kubectl category` does.
 // A conflict means the operator wrote status meanwhile: re-read and retry, as the plugin does.
@@ -151,19 +105,6 @@ var appSeq int
 func nextAppID() string {
 	appSeq++
 	return fmt.Sprintf("wx%016x", 0xabc000+appSeq)
-}
-
-// bindRole binds an existing ClusterRole to a user.
-func bindRole(t *testing.T, role, user string) {
-	t.Helper()
-	b := &rbacv1.ClusterRoleBinding{
-		ObjectMeta: metav1.ObjectMeta{Name: role + "-" + user},
-		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: role},
-		Subjects:   []rbacv1.Subject{{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: user}},
-	}
-	if err := admin.Create(context.Background(), b); err != nil && !apierrors.IsAlreadyExists(err) {
-		t.Fatal(err)
-	}
 }
 
 // jewelryCopy is the shipped jewelry policy under another name, edited, so a test may change

@@ -2,10 +2,7 @@ package controllers_test
 
 import (
 	"bufio"
-	"bytes"
 	"context"
-	"errors"
-	"io"
 	"net"
 	"os"
 	"strings"
@@ -13,13 +10,10 @@ import (
 	"time"
 
 	. "github.com/onsi/gomega"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
+	"github.com/channelshop/category-operator/test/fixture"
 )
 
 const reviewerSinkSecret = "reviewer-sink"
@@ -38,27 +32,7 @@ func freeAddr() string {
 }
 
 // readObjects decodes every document of a YAML file into unstructured objects.
-func readObjects(t *testing.T, path string) []*unstructured.Unstructured {
-	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dec := yaml.NewYAMLOrJSONDecoder(bytes.NewReader(data), 4096)
-	var out []*unstructured.Unstructured
-	for {
-		u := &unstructured.Unstructured{}
-		if err := dec.Decode(&u.Object); err != nil {
-			if errors.Is(err, io.EOF) {
-				return out
-			}
-			t.Fatalf("%s: %v", path, err)
-		}
-		if len(u.Object) > 0 {
-			out = append(out, u)
-		}
-	}
-}
+var readObjects = fixture.ReadObjects
 
 // expectations reads the "# expect: <substring>" lines of an invalid sample.
 func expectations(t *testing.T, path string) []string {
@@ -78,40 +52,19 @@ func expectations(t *testing.T, path string) []string {
 	return out
 }
 
-// applyAll creates or updates every object of a file as the given client.
-func applyAll(t *testing.T, c client.Client, path string) {
+// applyAll creates or updates every object of a file as admin.
+func applyAll(t *testing.T, path string) {
 	t.Helper()
-	ctx := context.Background()
 	for _, u := range readObjects(t, path) {
-		err := c.Create(ctx, u)
-		if apierrors.IsAlreadyExists(err) {
-			cur := &unstructured.Unstructured{}
-			cur.SetGroupVersionKind(u.GroupVersionKind())
-			if err := c.Get(ctx, client.ObjectKeyFromObject(u), cur); err != nil {
-				t.Fatal(err)
-			}
-			u.SetResourceVersion(cur.GetResourceVersion())
-			err = c.Update(ctx, u)
-		}
-		if err != nil {
+		if err := env.Apply(context.Background(), u); err != nil {
 			t.Fatalf("applying %s %s from %s: %v", u.GetKind(), u.GetName(), path, err)
 		}
 	}
 }
 
-// ensurePolicies installs the shipped policies (config/policies) once.
-func ensurePolicies(t *testing.T) {
-	t.Helper()
-	files, err := os.ReadDir(repoPath("config", "policies"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range files {
-		if strings.HasSuffix(f.Name(), ".yaml") && f.Name() != "kustomization.yaml" {
-			applyAll(t, admin, repoPath("config", "policies", f.Name()))
-		}
-	}
-}
+// ensurePolicies installs the shipped policies (config/policies/kustomization.yaml), or puts
+// back a shipped one that a test edited.
+func ensurePolicies(t *testing.T) { shared().Policies(t) }
 
 // getApp fetches an application and checks its status against kstatus and the README.
 func getApp(g Gomega, ns, name string) *qualv1.CategoryApplication {
@@ -133,8 +86,4 @@ func newNamespace(t *testing.T, name string) string {
 		t.Fatal(err)
 	}
 	return name
-}
-
-func runtimeConvert(in map[string]any, out any) error {
-	return runtime.DefaultUnstructuredConverter.FromUnstructured(in, out)
 }

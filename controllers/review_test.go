@@ -102,11 +102,10 @@ func TestWhoMayDecide(t *testing.T) {
 	bindClusterRole(t, "reviewer_role.yaml", "rita")
 	// A reviewer of jewelry only, and one of watches only (same shape as the shipped example).
 	bindClusterRole(t, "reviewer_jewelry_role.yaml", "jules")
-	watchesRole := readObjects(t, repoPath("config", "rbac", "reviewer_jewelry_role.yaml"))[0]
-	watchesRole.SetName("category-reviewer-watches")
-	watchesRole.Object["rules"].([]any)[2].(map[string]any)["resourceNames"] = []any{"watches"}
-	g.Expect(admin.Create(ctx, watchesRole)).To(Succeed())
-	bindRole(t, "category-reviewer-watches", "walt")
+	watchesRole := shippedRole(t, "reviewer_jewelry_role.yaml")
+	watchesRole.Name = "category-reviewer-watches"
+	watchesRole.Rules[2].ResourceNames = []string{"watches"}
+	g.Expect(env.Grant(ctx, watchesRole, "", testenv.User("walt"))).To(Succeed())
 
 	maria := userClient(t, "maria")
 	app := sampleApp(t, ns, "gold", nextAppID(), "gold")

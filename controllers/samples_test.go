@@ -19,7 +19,7 @@ func TestSamples(t *testing.T) {
 	g := NewWithT(t)
 	ensurePolicies(t)
 	for _, f := range []string{"01-namespace.yaml", "02-secrets.yaml", "03-categoryapplication.yaml"} {
-		applyAll(t, admin, repoPath("config", "samples", f))
+		applyAll(t, repoPath("config", "samples", f))
 	}
 	eventually(g, func(g Gomega) {
 		app := getApp(g, "shop-acme", "acme-gold")

@@ -1,7 +1,15 @@
 #!/usr/bin/env bash
-# Builds kube-apiserver, kube-controller-manager and etcd from the Go module proxy (pinned in
-# hack/tools/*/go.sum) and caches them outside the repository, keyed by version, so a clean
-# clone reuses them. Prints the folder to use as KUBEBUILDER_ASSETS.
+# Builds etcd, kube-apiserver and, when asked, kube-controller-manager from the Go module proxy
+# (pinned in hack/tools/*/go.sum) and caches them outside the repository, keyed by version, so a
+# clean clone reuses them. Prints the folder to use as KUBEBUILDER_ASSETS.
+#
+#   hack/envtest-assets.sh                           # etcd and kube-apiserver: what the tests use
+#   hack/envtest-assets.sh kube-controller-manager   # also that one (`make run`'s local mode)
+#   hack/envtest-assets.sh kube-controller-manager kubelet kube-scheduler kube-proxy
+#                                                    # a whole node (`make e2e`)
+#
+# kube-controller-manager is a build of its own (minutes on 2 cores, cold); `make test` never
+# starts it, so only the first `make run` pays for it.
 #
 # setup-envtest downloads prebuilt archives, which is impossible on machines that reach only
 # package registries; building from source needs nothing but the module proxy.
@@ -13,6 +21,26 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cache=${CATEGORY_OPERATOR_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/category-operator}
 dir="$cache/k8s/$K8S_VERSION-etcd-$ETCD_VERSION"
 mkdir -p "$dir"
+
+want=(etcd kube-apiserver)
+for b in "$@"; do
+  case "$b" in
+    etcd | kube-apiserver) ;;
+    kube-controller-manager | kubelet | kube-scheduler | kube-proxy) want+=("$b") ;;
+    *)
+      echo "$0: unknown binary $b (etcd, kube-apiserver, kube-controller-manager, kubelet, kube-scheduler, kube-proxy)" >&2
+      exit 2
+      ;;
+  esac
+done
+
+# One build at a time per cache folder: two concurrent `make test`s (or a test and a run) would
+# otherwise write the same .tmp files. The second waits, then finds the binaries built.
+exec 9>"$dir/.lock"
+if ! flock -n 9; then
+  echo "waiting for another hack/envtest-assets.sh to finish building in $dir" >&2
+  flock 9
+fi
 
 # A source build reports version v0.0.0, which `kubectl version` and clients that parse the
 # server version reject; stamp the release the way Kubernetes' own build does.
@@ -33,7 +61,10 @@ build() { # build <tools module> <package> <binary name> [ldflags]
   printf '%s' "$ldflags" >"$dir/$bin.ldflags"
 }
 
-build etcd go.etcd.io/etcd/server/v3 etcd
-build k8s k8s.io/kubernetes/cmd/kube-apiserver kube-apiserver "$k8s_ldflags"
-build k8s k8s.io/kubernetes/cmd/kube-controller-manager kube-controller-manager "$k8s_ldflags"
+for b in "${want[@]}"; do
+  case "$b" in
+    etcd) build etcd go.etcd.io/etcd/server/v3 etcd ;;
+    *) build k8s "k8s.io/kubernetes/cmd/$b" "$b" "$k8s_ldflags" ;;
+  esac
+done
 echo "$dir"

@@ -76,8 +76,10 @@ apply_admission_policies() {
 }
 
 run_local() {
-  if [ -z "${KUBEBUILDER_ASSETS:-}" ]; then
-    KUBEBUILDER_ASSETS=$("$root/hack/envtest-assets.sh")
+  # The tests' assets (make test) have no kube-controller-manager: the first local run builds it.
+  if [ -z "${KUBEBUILDER_ASSETS:-}" ] || [ ! -x "$KUBEBUILDER_ASSETS/kube-controller-manager" ]; then
+    [ -n "${KUBEBUILDER_ASSETS:-}" ] && echo "==> $KUBEBUILDER_ASSETS has no kube-controller-manager: using the project's build cache"
+    KUBEBUILDER_ASSETS=$("$root/hack/envtest-assets.sh" kube-controller-manager)
     export KUBEBUILDER_ASSETS
   fi
   mkdir -p bin/local

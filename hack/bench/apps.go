@@ -34,7 +34,7 @@ type appRef struct {
 // its sink (hooks.acme.example) is unreachable here, and the floor sends no notifications.
 func (b *bench) loadTemplate() error {
 	samples := filepath.Join(testenv.RepoRoot(), "config", "samples")
-	objs, err := readObjects(filepath.Join(samples, "03-categoryapplication.yaml"))
+	objs, err := testenv.ReadObjects(filepath.Join(samples, "03-categoryapplication.yaml"))
 	if err != nil {
 		return err
 	}
@@ -52,7 +52,7 @@ func (b *bench) loadTemplate() error {
 	}
 	b.template.ObjectMeta = metav1.ObjectMeta{}
 	b.template.Spec.Notify = nil
-	if b.secrets, err = readObjects(filepath.Join(samples, "02-secrets.yaml")); err != nil {
+	if b.secrets, err = testenv.ReadObjects(filepath.Join(samples, "02-secrets.yaml")); err != nil {
 		return err
 	}
 	// The digests the operator records for the Secret files (the floor writes the same status).

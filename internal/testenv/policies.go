@@ -1,52 +1,33 @@
 package testenv
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
 )
 
-// AdmissionPolicies reads config/admission-policies: the ValidatingAdmissionPolicies,
-// MutatingAdmissionPolicies and their bindings, unprefixed (a cluster install prefixes the names).
+// AdmissionPolicies reads config/admission-policies, the resources of its kustomization: the
+// ValidatingAdmissionPolicies, MutatingAdmissionPolicies and their bindings, unprefixed (a
+// cluster install prefixes the names).
 func AdmissionPolicies() ([]*unstructured.Unstructured, error) {
-	dir := filepath.Join(RepoRoot(), "config", "admission-policies")
-	files, err := filepath.Glob(filepath.Join(dir, "*.yaml"))
+	files, err := kustomizationResources("config", "admission-policies")
 	if err != nil {
 		return nil, err
 	}
 	var objs []*unstructured.Unstructured
 	for _, f := range files {
-		if strings.HasPrefix(filepath.Base(f), "kustom") {
-			continue
-		}
-		b, err := os.ReadFile(f)
+		more, err := ReadObjects(RepoPath("config", "admission-policies", f))
 		if err != nil {
 			return nil, err
 		}
-		dec := yaml.NewYAMLOrJSONDecoder(bytes.NewReader(b), 4096)
-		for {
-			u := &unstructured.Unstructured{}
-			if err := dec.Decode(&u.Object); errors.Is(err, io.EOF) {
-				break
-			} else if err != nil {
-				return nil, fmt.Errorf("%s: %w", f, err)
-			}
-			if len(u.Object) > 0 {
-				objs = append(objs, u)
-			}
-		}
+		objs = append(objs, more...)
 	}
 	return objs, nil
 }

@@ -1,8 +1,19 @@
 // Package testenv starts a real kube-apiserver and etcd (controller-runtime's envtest) with the
 // operator's CRDs, webhook configuration, RBAC and admission policies installed, for tests, the
-// benchmark and the local run. It knows nothing of the controllers: callers pass the manager they built (as
-// Cluster API's envtest takes its reconcilers), so white-box tests inside any package can use it. The operator always runs as its own user bound to the generated ClusterRole, never
-// as cluster admin, so a missing RBAC marker fails a test instead of a deployment.
+// benchmark and the local run. The operator always runs as its own user bound to the generated
+// ClusterRole, never as cluster admin, so a missing RBAC marker fails a test instead of a
+// deployment.
+//
+// It is also the one place that sets a cluster up the way the shipped manifests say: the
+// working-day calendar (InstallCalendar), the default policies of config/policies'
+// kustomization (InstallPolicies) and the shipped roles of config/rbac bound to users or
+// groups (BindClusterRole, BindRoleInNamespace, Grant). hack/local, hack/bench and the tests
+// all call these, so none of them drifts from what an administrator installs.
+//
+// It knows nothing of the controllers: callers pass the manager they built (as Cluster API's
+// envtest takes its reconcilers), so white-box tests inside any package can use it. It must
+// not import controllers, internal/manager or internal/webhook; its only project imports are
+// api/v1alpha1 through internal/scheme.
 package testenv
 
 import (
@@ -10,14 +21,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/yaml"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
@@ -45,12 +53,6 @@ type Env struct {
 	// OperatorConfig authenticates as OperatorUser, bound to the generated manager-role.
 	OperatorConfig *rest.Config
 	certDir        string // RestartableAPIServer's, removed by Stop
-}
-
-// RepoRoot returns the repository root (found from this file's location).
-func RepoRoot() string {
-	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "..", "..")
 }
 
 // Options tune Start.
@@ -122,24 +124,11 @@ func Start(opts Options) (*Env, error) {
 
 // installRBAC applies config/rbac/role.yaml (generated from markers) and binds it to OperatorUser.
 func (e *Env) installRBAC(ctx context.Context) error {
-	f, err := os.Open(filepath.Join(RepoRoot(), "config", "rbac", "role.yaml"))
+	role, err := ReadClusterRole("role.yaml")
 	if err != nil {
 		return err
 	}
-	defer f.Close()
-	var role rbacv1.ClusterRole
-	if err := yaml.NewYAMLOrJSONDecoder(f, 4096).Decode(&role); err != nil {
-		return fmt.Errorf("decoding config/rbac/role.yaml: %w", err)
-	}
-	if err := e.Admin.Create(ctx, &role); err != nil {
-		return err
-	}
-	binding := &rbacv1.ClusterRoleBinding{
-		ObjectMeta: metav1.ObjectMeta{Name: "manager-rolebinding"},
-		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: role.Name},
-		Subjects:   []rbacv1.Subject{{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: OperatorUser}},
-	}
-	return e.Admin.Create(ctx, binding)
+	return e.Grant(ctx, role, "", User(OperatorUser))
 }
 
 // UserConfig returns a rest config authenticating as a new user with the given groups.

@@ -11,6 +11,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
+	"github.com/channelshop/category-operator/internal/testenv"
 	"github.com/channelshop/category-operator/test/fixture"
 )
 
@@ -63,11 +64,10 @@ func TestWhoMayDecideWithoutWebhooks(t *testing.T) {
 	fx.ClusterRole(t, "reviewer_role.yaml", "maria") // a reviewer who is also the applicant
 	fx.ClusterRole(t, "reviewer_role.yaml", "rita")
 	fx.ClusterRole(t, "reviewer_jewelry_role.yaml", "jules")
-	watches := fixture.ReadObjects(t, fixture.Path("config", "rbac", "reviewer_jewelry_role.yaml"))[0]
-	watches.SetName("category-reviewer-watches")
-	watches.Object["rules"].([]any)[2].(map[string]any)["resourceNames"] = []any{"watches"}
-	g.Expect(env.Admin.Create(ctx, watches)).To(Succeed())
-	bindRole(t, "category-reviewer-watches", "walt")
+	watches := fixture.ShippedRole(t, "reviewer_jewelry_role.yaml")
+	watches.Name = "category-reviewer-watches"
+	watches.Rules[2].ResourceNames = []string{"watches"}
+	g.Expect(env.Grant(ctx, watches, "", testenv.User("walt"))).To(Succeed())
 
 	app := underReview(t, g, "shop-authz", "maria")
 	g.Expect(app.Annotations).To(HaveKeyWithValue(qualv1.AnnotationCreatedBy, "maria"), "the MutatingAdmissionPolicy records the creator")

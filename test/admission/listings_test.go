@@ -10,6 +10,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
+	"github.com/channelshop/category-operator/internal/testenv"
 	"github.com/channelshop/category-operator/test/fixture"
 )
 
@@ -83,22 +84,9 @@ func TestListingsWithoutWebhooks(t *testing.T) {
 // bindGarbageCollector gives a garbage collector identity what it needs on listings.
 func bindGarbageCollector(t *testing.T, user string) {
 	t.Helper()
-	ctx := context.Background()
 	role := &rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: "test-garbage-collector"}, Rules: []rbacv1.PolicyRule{{
 		APIGroups: []string{qualv1.GroupVersion.Group}, Resources: []string{"showcaselistings"}, Verbs: []string{"get", "update", "patch"}}}}
-	_ = env.Admin.Create(ctx, role)
-	bindRole(t, role.Name, user)
-}
-
-// bindRole binds a ClusterRole to a user.
-func bindRole(t *testing.T, role, user string) {
-	t.Helper()
-	b := &rbacv1.ClusterRoleBinding{
-		ObjectMeta: metav1.ObjectMeta{Name: role + "-" + user}, // RBAC names may hold colons
-		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: role},
-		Subjects:   []rbacv1.Subject{{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: user}},
-	}
-	if err := env.Admin.Create(context.Background(), b); err != nil {
+	if err := env.Grant(context.Background(), role, "", testenv.User(user)); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -56,14 +56,6 @@ func jewelryPolicy() (*qualv1.CategoryPolicy, error) {
 	return ps[0], nil
 }
 
-func installPolicy(ctx context.Context) error {
-	p, err := jewelryPolicy()
-	if err != nil {
-		return err
-	}
-	return admin.Create(ctx, p)
-}
-
 var appIDs atomic.Int64
 
 // newApp creates the sample application and waits until it is under review.

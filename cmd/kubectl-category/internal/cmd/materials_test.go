@@ -17,9 +17,9 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
+	"github.com/channelshop/category-operator/internal/testenv"
 )
 
 // Bytes that look like what merchants upload: content detection names the files by them.
@@ -87,15 +87,8 @@ func grantMaterials(t *testing.T, ns string) {
 	t.Helper()
 	g := NewWithT(t)
 	ctx := context.Background()
-	roles, err := decode[rbacv1.ClusterRole]("config/rbac/reviewer_materials_role.yaml")
-	g.Expect(err).NotTo(HaveOccurred())
-	g.Expect(client.IgnoreAlreadyExists(admin.Create(ctx, roles[0]))).To(Succeed())
 	g.Expect(env.EnsureNamespace(ctx, ns)).To(Succeed())
-	g.Expect(admin.Create(ctx, &rbacv1.RoleBinding{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "category-reviewer-materials"},
-		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: roles[0].Name},
-		Subjects:   []rbacv1.Subject{{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: "alice"}},
-	})).To(Succeed())
+	g.Expect(env.BindRoleInNamespace(ctx, "reviewer_materials_role.yaml", ns, testenv.User("alice"))).To(Succeed())
 }
 
 // materialsSecret creates the sample's Secret in ns before createApp does, with photo and

@@ -11,11 +11,13 @@ import (
 
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/yaml"
 
 	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
 	"github.com/channelshop/category-operator/internal/calendar"
+	"github.com/channelshop/category-operator/internal/testenv"
 )
 
 func TestQueue(t *testing.T) {
@@ -83,6 +85,12 @@ func TestQueueUsesCalendarConfigMap(t *testing.T) {
 		Data:       map[string]string{calendar.KeyHolidays: today.String() + ".." + today.AddDays(20).String()},
 	}
 	g.Expect(admin.Create(context.Background(), cm)).To(Succeed())
+	// The shipped reviewer role may read only the calendar ConfigMap it names; a platform whose
+	// calendar has another name grants that one as well.
+	holidays := &rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: "category-calendar-holidays"}, Rules: []rbacv1.PolicyRule{
+		{APIGroups: []string{""}, Resources: []string{"configmaps"}, ResourceNames: []string{cm.Name}, Verbs: []string{"get"}},
+	}}
+	g.Expect(env.Grant(context.Background(), holidays, cm.Namespace, testenv.Group("reviewers"))).To(Succeed())
 
 	r := run(t, "alice", "queue", "-n", "queue-calendar", "--calendar-namespace", "queue-calendar", "--calendar-configmap", "holidays")
 	g.Expect(r.err).NotTo(HaveOccurred())

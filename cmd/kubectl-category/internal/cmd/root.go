@@ -17,6 +17,9 @@ import (
 	"github.com/channelshop/category-operator/cmd/kubectl-category/internal/queue"
 )
 
+// Version is the plugin's release, stamped by `make dist` (-ldflags -X); `--version` prints it.
+var Version = "dev"
+
 // NewCmdCategory returns the root command; all output goes to streams.
 func NewCmdCategory(streams genericiooptions.IOStreams) *cobra.Command {
 	f := factory.New(streams.ErrOut)
@@ -34,6 +37,7 @@ func NewCmdCategory(streams genericiooptions.IOStreams) *cobra.Command {
 
 Decisions are recorded by the API server with your authenticated user name; you need the
 "approve" verb on the category group's categorypolicies object.`,
+		Version:       Version,
 		Annotations:   map[string]string{cobra.CommandDisplayNameAnnotation: "kubectl category"},
 		SilenceUsage:  true,
 		SilenceErrors: true, // Run prints errors the way kubectl does

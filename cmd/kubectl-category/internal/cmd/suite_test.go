@@ -4,11 +4,11 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"slices"
 	"testing"
 
 	"go.uber.org/zap/zapcore"
 	rbacv1 "k8s.io/api/rbac/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -81,27 +81,30 @@ func setup() (stop func(), err error) {
 	return stop, nil
 }
 
-// grantRoles gives reviewers what the plugin needs, and readers the same without approve.
+// grantRoles binds the shipped reviewer role (config/rbac/reviewer_role.yaml, the one the
+// README tells administrators to bind) to the reviewers, and to the readers the same role
+// without its approve rule, derived from the file so the two cannot drift apart.
 func grantRoles(ctx context.Context) error {
-	read := []string{"get", "list", "watch"}
-	rules := []rbacv1.PolicyRule{
-		{APIGroups: []string{"qualification.channelshop.dev"}, Resources: []string{"categoryapplications", "categorypolicies"}, Verbs: read},
-		{APIGroups: []string{"qualification.channelshop.dev"}, Resources: []string{"categoryapplications/status"}, Verbs: []string{"update", "patch"}},
-		{APIGroups: []string{""}, Resources: []string{"configmaps"}, Verbs: read},
+	if err := env.BindClusterRole(ctx, "reviewer_role.yaml", testenv.Group("reviewers")); err != nil {
+		return err
 	}
-	approve := rbacv1.PolicyRule{APIGroups: []string{"qualification.channelshop.dev"}, Resources: []string{"categorypolicies"}, Verbs: []string{"approve"}}
-	for group, rules := range map[string][]rbacv1.PolicyRule{"readers": rules, "reviewers": append(rules, approve)} {
-		role := &rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: "category-" + group}, Rules: rules}
-		binding := &rbacv1.ClusterRoleBinding{
-			ObjectMeta: metav1.ObjectMeta{Name: "category-" + group},
-			RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: role.Name},
-			Subjects:   []rbacv1.Subject{{Kind: rbacv1.GroupKind, APIGroup: rbacv1.GroupName, Name: group}},
-		}
-		for _, obj := range []client.Object{role, binding} {
-			if err := admin.Create(ctx, obj); err != nil {
-				return err
-			}
-		}
+	reader, err := testenv.ReadClusterRole("reviewer_role.yaml")
+	if err != nil {
+		return err
 	}
-	return nil
+	reader.Name = "category-reader"
+	shipped := len(reader.Rules)
+	reader.Rules = slices.DeleteFunc(reader.Rules, func(r rbacv1.PolicyRule) bool {
+		return slices.Contains(r.Verbs, "approve")
+	})
+	if len(reader.Rules) != shipped-1 {
+		return fmt.Errorf("config/rbac/reviewer_role.yaml: want exactly one rule with verb approve, found %d", shipped-len(reader.Rules))
+	}
+	return env.Grant(ctx, reader, "", testenv.Group("readers"))
+}
+
+// installPolicy installs the shipped jewelry policy, the only one the plugin tests use.
+func installPolicy(ctx context.Context) error {
+	_, err := env.InstallPolicies(ctx, "jewelry")
+	return err
 }
