@@ -1,11 +1,8 @@
 package chaos
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -14,14 +11,10 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
-	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/yaml"
 
 	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
 	"github.com/channelshop/category-operator/internal/testenv"
@@ -113,14 +106,14 @@ func newCluster(ctx context.Context, o Options) (c *cluster, err error) {
 		return c, err
 	}
 	for role, user := range map[string]string{"merchant_role.yaml": merchantUser, "reviewer_role.yaml": reviewerUser} {
-		if err = c.bindRole(ctx, role, user); err != nil {
+		if err = c.env.BindClusterRole(ctx, role, testenv.User(user)); err != nil {
 			return c, err
 		}
 	}
 	if err = c.bindLeaderElection(ctx); err != nil {
 		return c, err
 	}
-	if err = c.installCalendar(ctx); err != nil {
+	if _, err = c.env.InstallCalendar(ctx); err != nil {
 		return c, err
 	}
 	if err = c.admin.Create(ctx, sinkSecret(testenv.OperatorNamespace, reviewerSecret, c.sink.addr+"/reviewers")); err != nil {
@@ -282,30 +275,10 @@ func sinkSecret(ns, name, address string) *corev1.Secret {
 		StringData: map[string]string{"address": address, "format": "generic"}}
 }
 
-// bindRole applies a shipped ClusterRole of config/rbac and binds it to user cluster-wide.
-func (c *cluster) bindRole(ctx context.Context, file, user string) error {
-	objs, err := readObjects(filepath.Join(testenv.RepoRoot(), "config", "rbac", file))
-	if err != nil {
-		return err
-	}
-	role := &rbacv1.ClusterRole{}
-	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(objs[0].Object, role); err != nil {
-		return err
-	}
-	if err := c.admin.Create(ctx, role); err != nil && !apierrors.IsAlreadyExists(err) {
-		return err
-	}
-	return c.admin.Create(ctx, &rbacv1.ClusterRoleBinding{
-		ObjectMeta: metav1.ObjectMeta{Name: role.Name + "-" + user},
-		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: role.Name},
-		Subjects:   []rbacv1.Subject{{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: user}},
-	})
-}
-
 // bindLeaderElection applies config/rbac/leader_election_role.yaml in the manager's
 // namespace and binds it to the operator's user, as the chart does.
 func (c *cluster) bindLeaderElection(ctx context.Context) error {
-	objs, err := readObjects(filepath.Join(testenv.RepoRoot(), "config", "rbac", "leader_election_role.yaml"))
+	objs, err := testenv.ReadObjects(testenv.RepoPath("config", "rbac", "leader_election_role.yaml"))
 	if err != nil {
 		return err
 	}
@@ -324,36 +297,17 @@ func (c *cluster) bindLeaderElection(ctx context.Context) error {
 	})
 }
 
-func (c *cluster) installCalendar(ctx context.Context) error {
-	raw, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), "config", "calendar", "calendar.yaml"))
-	if err != nil {
-		return err
-	}
-	cm := &corev1.ConfigMap{}
-	if err := yaml.UnmarshalStrict(raw, cm); err != nil {
-		return fmt.Errorf("config/calendar/calendar.yaml: %w", err)
-	}
-	cm.Namespace = testenv.OperatorNamespace
-	return c.admin.Create(ctx, cm)
-}
-
 // installPolicy creates the jewelry policy (through the policy webhook, so once the manager
 // serves) and waits until it is Ready.
 func (c *cluster) installPolicy(ctx context.Context) error {
-	objs, err := readObjects(filepath.Join(testenv.RepoRoot(), "config", "policies", "jewelry.yaml"))
-	if err != nil {
-		return err
+	var last error
+	if err := poll(ctx, 2*time.Minute, func() (bool, error) {
+		_, last = c.env.InstallPolicies(ctx, "jewelry")
+		return last == nil, nil
+	}); err != nil {
+		return fmt.Errorf("installing the jewelry policy: %w (last: %v); the manager's log ends:\n%s", err, last, tail(c.replicas[0].current().Log.String(), 3000))
 	}
-	for _, u := range objs {
-		var last error
-		if err := poll(ctx, 2*time.Minute, func() (bool, error) {
-			last = c.admin.Create(ctx, u.DeepCopy())
-			return last == nil || apierrors.IsAlreadyExists(last), nil
-		}); err != nil {
-			return fmt.Errorf("creating policy %s: %w (last: %v); the manager's log ends:\n%s", u.GetName(), err, last, tail(c.replicas[0].current().Log.String(), 3000))
-		}
-	}
-	err = poll(ctx, 2*time.Minute, func() (bool, error) {
+	err := poll(ctx, 2*time.Minute, func() (bool, error) {
 		var list qualv1.CategoryPolicyList
 		if err := c.admin.List(ctx, &list); err != nil {
 			return false, nil
@@ -363,33 +317,12 @@ func (c *cluster) installPolicy(ctx context.Context) error {
 				return false, nil
 			}
 		}
-		return len(list.Items) == len(objs), nil
+		return len(list.Items) == 1, nil
 	})
 	if err != nil {
 		return fmt.Errorf("waiting for the policy to be Ready: %w; the manager's log ends:\n%s", err, tail(c.replicas[0].current().Log.String(), 3000))
 	}
 	return nil
-}
-
-// readObjects decodes every object of a YAML file.
-func readObjects(path string) ([]*unstructured.Unstructured, error) {
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(raw), 4096)
-	var out []*unstructured.Unstructured
-	for {
-		u := &unstructured.Unstructured{}
-		if err := dec.Decode(&u.Object); errors.Is(err, io.EOF) {
-			return out, nil
-		} else if err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
-		}
-		if len(u.Object) > 0 {
-			out = append(out, u)
-		}
-	}
 }
 
 // poll calls cond every 250ms until it is true, fails, or timeout passes.

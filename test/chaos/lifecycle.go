@@ -75,7 +75,7 @@ type driver struct {
 func newDriver(c *cluster, wait time.Duration) (*driver, error) {
 	d := &driver{c: c, wait: wait}
 	samples := filepath.Join(testenv.RepoRoot(), "config", "samples")
-	objs, err := readObjects(filepath.Join(samples, "03-categoryapplication.yaml"))
+	objs, err := testenv.ReadObjects(filepath.Join(samples, "03-categoryapplication.yaml"))
 	if err != nil {
 		return nil, err
 	}
@@ -91,7 +91,7 @@ func newDriver(c *cluster, wait time.Duration) (*driver, error) {
 		return nil, fmt.Errorf("no CategoryApplication in config/samples/03-categoryapplication.yaml")
 	}
 	d.template.Spec.Notify = []qualv1.NotifyTarget{{SecretRef: qualv1.LocalObjectReference{Name: notifySecret}}}
-	if d.secrets, err = readObjects(filepath.Join(samples, "02-secrets.yaml")); err != nil {
+	if d.secrets, err = testenv.ReadObjects(filepath.Join(samples, "02-secrets.yaml")); err != nil {
 		return nil, err
 	}
 	return d, nil
