@@ -67,6 +67,7 @@ func Start(bin, kubeconfig string, args []string, also *os.File) (*Process, erro
 	p := &Process{Log: &SyncBuffer{}, done: make(chan struct{})}
 	p.cmd = exec.Command(bin, args...)
 	p.cmd.Env = append(os.Environ(), "KUBECONFIG="+kubeconfig)
+	p.cmd.SysProcAttr = sysProcAttr()
 	p.Log.also = also
 	p.cmd.Stdout, p.cmd.Stderr = p.Log, p.Log
 	if err := p.cmd.Start(); err != nil {
@@ -84,6 +85,15 @@ func (p *Process) Pid() int { return p.cmd.Process.Pid }
 
 // Done is closed once the process has exited.
 func (p *Process) Done() <-chan struct{} { return p.done }
+
+// ExitState describes how the process ended ("signal: killed", "exit status 1"); empty while
+// it runs.
+func (p *Process) ExitState() string {
+	if !p.Exited() || p.cmd.ProcessState == nil {
+		return ""
+	}
+	return p.cmd.ProcessState.String()
+}
 
 // Exited says whether the process has exited.
 func (p *Process) Exited() bool {
