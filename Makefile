@@ -30,6 +30,8 @@ DIST_GOTOOLCHAIN ?= go1.26.8
 
 # Flags of `make bench` (see hack/bench/main.go): e.g. BENCH_FLAGS="-n 500 -skip-memory".
 BENCH_FLAGS ?= -out docs/benchmarks.md
+# Flags of `make chaos` (see hack/chaos/main.go): e.g. CHAOS_FLAGS="-n 100 -kills 5".
+CHAOS_FLAGS ?= -out docs/reliability.md
 
 SHELL = /usr/bin/env bash -o pipefail
 .SHELLFLAGS = -ec
@@ -102,6 +104,10 @@ e2e: ## As root: a real single-node cluster here, the operator installed, the RE
 .PHONY: bench
 bench: ## Benchmark the operator against a floor on a real API server; writes docs/benchmarks.md.
 	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" go run ./hack/bench $(BENCH_FLAGS)
+
+.PHONY: chaos
+chaos: ## Kill -9 the manager during a lifecycle of applications and check every end state; writes docs/reliability.md.
+	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" go run ./hack/chaos $(CHAOS_FLAGS)
 
 ##@ Build
 

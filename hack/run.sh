@@ -18,8 +18,10 @@
 #   policies) and kube-controller-manager (garbage collector and namespace controller only, as
 #   user system:kube-controller-manager) from the cached
 #   binaries in KUBEBUILDER_ASSETS, writes an admin kubeconfig to bin/local/kubeconfig, installs
-#   the calendar and the default policies, and runs the manager as its own user, serving the
-#   webhooks. It prints the kubectl line to use next. Ctrl-C (SIGINT) or SIGTERM stops the
+#   the calendar and the default policies, and runs bin/manager, built from the tree, as its own
+#   process (as a Deployment would: a kubeconfig for the operator's user, the webhook serving
+#   certificate, the chart's flags), serving the webhooks; when it dies (kill -9) it is started
+#   again, as the kubelet would, and the run says so, while the control plane stays up. It prints the kubectl line to use next. Ctrl-C (SIGINT) or SIGTERM stops the
 #   manager, kube-controller-manager, kube-apiserver and etcd, removes their temporary folders and
 #   the kubeconfig. Each run starts from an empty etcd; the binaries are built once
 #   (hack/envtest-assets.sh) and a second run starts in seconds.

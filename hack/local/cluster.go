@@ -3,14 +3,12 @@ package main
 import (
 	"context"
 	"net"
-	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
-	"github.com/channelshop/category-operator/internal/manager/managertest"
 	"github.com/channelshop/category-operator/internal/testenv"
 )
 
@@ -40,27 +38,6 @@ func (r *run) writeKubeconfig(u envtest.User, path string) error {
 		return err
 	}
 	return os.WriteFile(path, kubeconfig, 0o600)
-}
-
-// startManager runs the operator as its own user (bound to the generated manager-role), serving
-// the webhooks envtest installed, and waits until they answer through the API server.
-func (r *run) startManager(ctx context.Context) error {
-	o := managertest.Options(r.env)
-	o.MetricsAddr, o.ProbeAddr = freeOr(r.metricsAddr), freeOr(r.probeAddr)
-	// A local run's sinks are test receivers on this machine: plain http to loopback, which a
-	// manager refuses by default (--sink-allow-insecure-http, --sink-allowed-cidrs).
-	o.NotifyOptions.AllowInsecureHTTP = true
-	o.NotifyOptions.AllowedCIDRs = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
-	say("manager starting as %s (metrics %s, probes %s, webhooks https://%s:%d)", testenv.OperatorUser, o.MetricsAddr, o.ProbeAddr, o.WebhookHost, o.WebhookPort)
-	op, err := managertest.Start(ctx, r.env, o)
-	if err != nil {
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		return err
-	}
-	r.op = op
-	return nil
 }
 
 // freeOr returns addr if it can be listened on now, else the same host with a free port;

@@ -2,8 +2,8 @@
 // kube-apiserver through internal/testenv, exactly as the tests do, plus kube-controller-manager
 // for garbage collection) from the binaries in KUBEBUILDER_ASSETS, installs the CRDs, the webhook
 // configuration (served by the manager started here), RBAC, the calendar and the default
-// policies, writes an admin kubeconfig to bin/local/kubeconfig and runs the operator in the
-// foreground. SIGINT or SIGTERM stops the manager, kube-controller-manager, kube-apiserver and
+// policies, writes an admin kubeconfig to bin/local/kubeconfig and runs bin/manager as its own
+// process (manager.go), restarted whenever it dies, as a Deployment's pod would be. SIGINT or SIGTERM stops the manager, kube-controller-manager, kube-apiserver and
 // etcd, removes their temporary folders and the kubeconfig: nothing is left running.
 //
 // hack/run.sh builds and starts it; run it directly only with KUBEBUILDER_ASSETS set.
@@ -23,6 +23,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"go.uber.org/zap/zapcore"
@@ -67,7 +68,15 @@ func main() {
 		}
 	}()
 
-	r := &run{root: root, dir: *stateDir, metricsAddr: *metricsAddr, probeAddr: *probeAddr}
+	// The manager is its own process now: its log flags (--zap-*) are passed on to it, readable
+	// (development) logs by default, then any arguments after the flags.
+	managerArgs := []string{"--zap-devel=true"}
+	flag.Visit(func(f *flag.Flag) {
+		if strings.HasPrefix(f.Name, "zap-") {
+			managerArgs = append(managerArgs, "--"+f.Name+"="+f.Value.String())
+		}
+	})
+	r := &run{root: root, dir: *stateDir, metricsAddr: *metricsAddr, probeAddr: *probeAddr, managerArgs: append(managerArgs, flag.Args()...)}
 	err := r.main(ctx)
 	stopErr := r.stop()
 	if err == nil && stopErr != nil {
@@ -95,8 +104,10 @@ type run struct {
 	kcm     *exec.Cmd
 	kcmDone chan struct{}
 	kcmLog  *os.File
-	op      *testenv.Operator
+	mgr     *managerProc
 	state   state
+	// managerArgs are passed on to bin/manager (a later flag wins), e.g. --zap-log-level=debug.
+	managerArgs []string
 }
 
 func (r *run) kubeconfigPath() string { return filepath.Join(r.dir, "kubeconfig") }
@@ -156,17 +167,25 @@ func (r *run) main(ctx context.Context) error {
 	if err := r.startManager(ctx); err != nil {
 		return err
 	}
-	// The policies go through the manager's validating webhook, so they are created once it serves.
-	policies, err := env.InstallPolicies(ctx)
-	if err != nil {
-		return err
+	// The policies go through the manager's validating webhook, so they are created once it
+	// serves (it starts in a few seconds).
+	var policies []string
+	for deadline := time.Now().Add(2 * time.Minute); ; {
+		if policies, err = env.InstallPolicies(ctx); err == nil {
+			break
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return fmt.Errorf("installing the default policies (does the manager serve its webhooks?): %w", err)
+		}
+		time.Sleep(500 * time.Millisecond)
 	}
 
 	kubeconfig := r.relative(r.kubeconfigPath())
 	fmt.Printf(`
 ==> ready in %.1fs: local control plane at %s
-    CRDs, webhooks (served here), admission policies, RBAC, calendar and %d default policies installed;
-    kube-controller-manager collects garbage (log: %s).
+    CRDs, webhooks (served by bin/manager), admission policies, RBAC, calendar and %d default policies
+    installed; kube-controller-manager collects garbage (log: %s). The manager runs as its own
+    process and is restarted when it dies (try kill -9 on it), as the kubelet would.
     Admin kubeconfig: %s   Reviewer: %s   Ctrl-C stops everything.
 
     kubectl --kubeconfig %s apply -f config/samples/
@@ -177,12 +196,6 @@ func (r *run) main(ctx context.Context) error {
 	select {
 	case <-ctx.Done():
 		return ctx.Err()
-	case <-r.op.Done():
-		err := r.op.Err()
-		if err == nil {
-			err = errors.New("the manager stopped")
-		}
-		return fmt.Errorf("manager: %w", err)
 	case <-r.kcmDone:
 		return fmt.Errorf("kube-controller-manager exited (%v); see %s", r.kcm.ProcessState, r.relative(r.kcmLog.Name()))
 	}
@@ -191,17 +204,8 @@ func (r *run) main(ctx context.Context) error {
 // stop undoes whatever main started, in reverse order. Safe to call after a partial start.
 func (r *run) stop() error {
 	var errs []error
-	if r.op != nil {
-		stopped := make(chan error, 1)
-		go func() { stopped <- r.op.Stop() }()
-		select {
-		case err := <-stopped:
-			if err != nil {
-				errs = append(errs, fmt.Errorf("manager: %w", err))
-			}
-		case <-time.After(30 * time.Second):
-			errs = append(errs, errors.New("the manager did not stop within 30s"))
-		}
+	if r.mgr != nil {
+		r.mgr.stop()
 	}
 	r.stopControllerManager()
 	if r.env != nil {

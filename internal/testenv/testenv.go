@@ -52,6 +52,7 @@ type Env struct {
 	AdminConfig *rest.Config
 	// OperatorConfig authenticates as OperatorUser, bound to the generated manager-role.
 	OperatorConfig *rest.Config
+	certDir        string // RestartableAPIServer's, removed by Stop
 }
 
 // Options tune Start.
@@ -59,6 +60,10 @@ type Options struct {
 	// Webhooks installs config/webhook/manifests.yaml; the caller must serve it with a manager
 	// using WebhookServerOptions.
 	Webhooks bool
+	// RestartableAPIServer keeps kube-apiserver's certificates in a folder of their own, so
+	// ControlPlane.APIServer.Stop and Start bring it back on the same port with the same
+	// certificates, and every client config still works (envtest otherwise makes new ones).
+	RestartableAPIServer bool
 }
 
 // Start starts etcd and kube-apiserver from KUBEBUILDER_ASSETS and installs CRDs, RBAC and
@@ -73,11 +78,19 @@ func Start(opts Options) (*Env, error) {
 		ErrorIfCRDPathMissing: true,
 		Scheme:                Scheme,
 	}
+	var certDir string
+	if opts.RestartableAPIServer {
+		var err error
+		if certDir, err = os.MkdirTemp("", "kube-apiserver-"); err != nil {
+			return nil, err
+		}
+		te.ControlPlane.APIServer = &envtest.APIServer{CertDir: certDir}
+	}
 	cfg, err := te.Start()
 	if err != nil {
 		return nil, fmt.Errorf("starting the test API server: %w", err)
 	}
-	e := &Env{Environment: te, AdminConfig: cfg}
+	e := &Env{Environment: te, AdminConfig: cfg, certDir: certDir}
 	if e.Admin, err = client.New(cfg, client.Options{Scheme: Scheme}); err != nil {
 		_ = te.Stop()
 		return nil, err
@@ -139,7 +152,13 @@ func (e *Env) EnsureNamespace(ctx context.Context, name string) error {
 // Stop stops the control plane, giving it a moment to release ports.
 func (e *Env) Stop() error {
 	done := make(chan error, 1)
-	go func() { done <- e.Environment.Stop() }()
+	go func() {
+		err := e.Environment.Stop()
+		if e.certDir != "" {
+			_ = os.RemoveAll(e.certDir)
+		}
+		done <- err
+	}()
 	select {
 	case err := <-done:
 		return err

@@ -1,15 +1,12 @@
 package install
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -21,12 +18,14 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+
+	"github.com/channelshop/category-operator/test/procmgr"
 )
 
 // manager is bin/manager built from this tree, running as a separate process.
 type manager struct {
 	cmd                                 *exec.Cmd
-	log                                 *syncBuffer
+	log                                 *procmgr.SyncBuffer
 	webhookPort, probePort, metricsPort int
 	certDir                             string
 	done                                chan struct{}
@@ -35,11 +34,9 @@ type manager struct {
 // buildManager builds the manager binary from the repository root, as `make build` does.
 func buildManager(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "manager")
-	cmd := exec.Command("go", "build", "-o", bin, ".")
-	cmd.Dir = repoRoot()
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build the manager: %v\n%s", err, out)
+	bin, err := procmgr.Build(repoRoot(), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
 	}
 	return bin
 }
@@ -93,7 +90,7 @@ func managerArgs(t *testing.T, deployment *unstructured.Unstructured, m *manager
 // for the forbidden check.
 func startManager(t *testing.T, bin, kubeconfig string, deployment *unstructured.Unstructured, webhookPort int) *manager {
 	t.Helper()
-	m := &manager{log: &syncBuffer{}, certDir: filepath.Join(t.TempDir(), "certs"), done: make(chan struct{}),
+	m := &manager{log: &procmgr.SyncBuffer{}, certDir: filepath.Join(t.TempDir(), "certs"), done: make(chan struct{}),
 		webhookPort: webhookPort, probePort: freePort(t), metricsPort: freePort(t)}
 	m.cmd = exec.Command(bin, managerArgs(t, deployment, m)...)
 	m.cmd.Env = append(os.Environ(), "KUBECONFIG="+kubeconfig, "POD_NAMESPACE="+namespace)
@@ -133,28 +130,9 @@ func (m *manager) stop() {
 
 func freePort(t *testing.T) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	port, err := procmgr.FreePort()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
-// syncBuffer is the manager's output, written by the process and read by the test.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
+	return port
 }

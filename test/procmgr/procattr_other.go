@@ -1,0 +1,7 @@
+//go:build !linux
+
+package procmgr
+
+import "syscall"
+
+func sysProcAttr() *syscall.SysProcAttr { return nil }
