@@ -133,7 +133,7 @@ func TestSelfReviewThroughEdit(t *testing.T) {
 	// Nobody can forge or clear the record: the API server writes it back.
 	forged := app.DeepCopy()
 	forged.Annotations[qualv1.AnnotationSpecEditors] = "someone-else"
-	g.Expect(eddie.Update(ctx, forged)).To(Succeed())
+	g.Expect(eddie.Patch(ctx, forged, client.MergeFrom(app))).To(Succeed())
 	g.Expect(getApp(g, ns, "gold").Annotations).To(HaveKeyWithValue(qualv1.AnnotationSpecEditors, "eddie"))
 	app = getApp(g, ns, "gold")
 

@@ -2,6 +2,7 @@ package admission_test
 
 import (
 	"context"
+	"k8s.io/client-go/util/retry"
 	"testing"
 
 	. "github.com/onsi/gomega"
@@ -47,12 +48,16 @@ func TestListingsWithoutWebhooks(t *testing.T) {
 	// A withdrawal may archive the approval at the front of history, as the status webhook
 	// does (D29), and change nothing else there.
 	lena := fx.Client(t, "lena")
+	// Retried on conflicts: the operator writes status too (delivery records), and a refusal
+	// must not be mistaken for, or hidden by, a lost race.
 	withdraw := func(history func(cur *qualv1.CategoryApplication) []qualv1.ReviewRecord) error {
-		cur := fx.Get(g, app.Namespace, app.Name)
-		before := cur.DeepCopy()
-		cur.Status.History = history(cur)
-		cur.Status.Decision = as("lena", qualv1.VerdictWithdrawn)(cur)
-		return lena.Status().Patch(ctx, cur, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{}))
+		return retry.RetryOnConflict(retry.DefaultRetry, func() error {
+			cur := fx.Get(g, app.Namespace, app.Name)
+			before := cur.DeepCopy()
+			cur.Status.History = history(cur)
+			cur.Status.Decision = as("lena", qualv1.VerdictWithdrawn)(cur)
+			return lena.Status().Patch(ctx, cur, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{}))
+		})
 	}
 	err := withdraw(func(cur *qualv1.CategoryApplication) []qualv1.ReviewRecord {
 		forged := cur.Status.Decision.DeepCopy()
