@@ -15,11 +15,10 @@ import (
 	"github.com/channelshop/category-operator/internal/notify"
 )
 
-// RepeatsPerKill bounds the notifications one kill may make the next manager send again: a
-// delivery reconcile sends up to 4 due records of an application (maxSendsPerReconcile in
-// controllers) before it records them in one status write, on each of the 4 delivery
-// workers (--delivery-workers), so up to 16 can be acknowledged but not yet recorded.
-var RepeatsPerKill = 4 * manager.DefaultOptions().DeliveryWorkers
+// RepeatsPerKill bounds the notifications one kill may make the next manager send again: the
+// delivery controller records each send before the next, so only the sends in flight, one
+// per delivery worker (--delivery-workers), can be acknowledged but not yet recorded.
+var RepeatsPerKill = manager.DefaultOptions().DeliveryWorkers
 
 // want is the end state a plan must reach.
 type want struct {

@@ -105,10 +105,10 @@ func (r *Result) Markdown(command string) string {
 	if len(r.Killed) > 0 {
 		p("A repeat is a notification the sink acknowledged while the manager was killed before it recorded")
 		p("Delivered: the next manager sends it again with the same Idempotency-Key, and a receiver that")
-		p("deduplicates on it acts once. The run fails above %d repeats per kill: a delivery reconcile sends", RepeatsPerKill)
-		p("up to 4 due records of one application before it records them in one status write, on each of")
-		p("the delivery workers, so one kill can leave that many acknowledged but unrecorded. The target of")
-		p("issue #12 (no more repeats than kills) holds only if every send is recorded before the next: %s.", verdict(r.Duplicates <= len(r.Killed)))
+		p("deduplicates on it acts once. The run fails above %d repeats per kill: each send is recorded", RepeatsPerKill)
+		p("before the next, so a kill can leave one acknowledged but unrecorded send per delivery worker in")
+		p("flight. The target of issue #12 (no more repeats than kills) would need one send in flight at a")
+		p("time (--delivery-workers=1), at the cost of throughput: %s in this run.", verdict(r.Duplicates <= len(r.Killed)))
 		p("")
 	}
 	p("Reproduce: `%s`.", command)
