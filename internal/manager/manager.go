@@ -33,8 +33,11 @@ import (
 
 // Options configure the operator; main.go maps its flags onto them.
 type Options struct {
-	MetricsAddr      string
-	ProbeAddr        string
+	MetricsAddr string
+	ProbeAddr   string
+	// PprofAddr serves net/http/pprof's /debug/pprof/ there; "" or "0" (the default): off.
+	// The benchmark reads heap profiles of the manager process through it.
+	PprofAddr        string
 	LeaderElection   bool
 	LeaderElectionID string
 	// Namespace is the manager's namespace: the calendar ConfigMap and reviewer sink live there.
@@ -101,6 +104,7 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 		Scheme:                        Scheme,
 		Metrics:                       metricsserver.Options{BindAddress: o.MetricsAddr},
 		HealthProbeBindAddress:        o.ProbeAddr,
+		PprofBindAddress:              o.PprofAddr,
 		LeaderElection:                o.LeaderElection,
 		LeaderElectionID:              o.LeaderElectionID,
 		LeaderElectionNamespace:       o.Namespace,

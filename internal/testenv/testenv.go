@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -59,6 +60,9 @@ type Options struct {
 	// Webhooks installs config/webhook/manifests.yaml; the caller must serve it with a manager
 	// using WebhookServerOptions.
 	Webhooks bool
+	// EtcdQuotaBytes sets etcd's --quota-backend-bytes (etcd's own default, 2 GiB, when 0):
+	// the benchmark stores more than that.
+	EtcdQuotaBytes int64
 }
 
 // Start starts etcd and kube-apiserver from KUBEBUILDER_ASSETS and installs CRDs, RBAC and
@@ -72,6 +76,10 @@ func Start(opts Options) (*Env, error) {
 		CRDDirectoryPaths:     []string{filepath.Join(root, "config", "crd", "bases")},
 		ErrorIfCRDPathMissing: true,
 		Scheme:                Scheme,
+	}
+	if opts.EtcdQuotaBytes > 0 {
+		te.ControlPlane.Etcd = &envtest.Etcd{}
+		te.ControlPlane.Etcd.Configure().Set("quota-backend-bytes", strconv.FormatInt(opts.EtcdQuotaBytes, 10))
 	}
 	cfg, err := te.Start()
 	if err != nil {
