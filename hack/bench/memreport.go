@@ -139,8 +139,9 @@ func (r *report) breakdown(w func(string, ...any)) {
 	}
 	w("### What the heap holds\n\n")
 	w("The heap profile's in-use bytes (sampled by the runtime, so a little below heap in use) by the first of these found on each allocation's stack: ")
-	w("the work queue (client-go `workqueue`, controller-runtime's priority queue); indexes (client-go `threadSafeMap` index updates); informer objects (the rest of client-go's `tools/cache` and controller-runtime's cache: decoded objects, the store's map, the transform); ")
-	w("the reconcilers (the operator's own packages: state, digests, status being built); CEL and schemas; HTTP, TLS and client connections; package initialisation (scheme, registries); other.\n\n")
+	w("the work queue (client-go `workqueue`, controller-runtime's priority queue); indexes (client-go `threadSafeMap` index updates); ")
+	w("informer objects (client-go's `tools/cache` and controller-runtime's cache: the store, the handlers' buffers; and objects decoded from a watch stream, which is how the informers receive their initial list and every change); ")
+	w("CEL programs and schemas (the policies' rules compiled); the reconcilers (the operator's own packages: state, digests, status being built); HTTP servers and clients (the metrics endpoint's gzip buffers, TLS, HTTP/2); package initialisation (scheme, registries); other.\n\n")
 	w("| group |")
 	for _, m := range p {
 		w(" %s apps MiB |", thousands(m.n))
