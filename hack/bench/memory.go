@@ -165,12 +165,11 @@ func (b *bench) measureProc(ctx context.Context, size, secrets int, dir string) 
 		return m, err
 	}
 	m.rss, m.peakRSS = p.rss(), procStatus(p.cmd.Process.Pid, "VmHWM:")
-	if m.heapInuse, err = p.metric("go_memstats_heap_inuse_bytes", nil); err != nil {
+	heap, err := p.metrics(nil, "go_memstats_heap_inuse_bytes", "go_memstats_heap_alloc_bytes")
+	if err != nil {
 		return m, err
 	}
-	if m.heapAlloc, err = p.metric("go_memstats_heap_alloc_bytes", nil); err != nil {
-		return m, err
-	}
+	m.heapInuse, m.heapAlloc = heap["go_memstats_heap_inuse_bytes"], heap["go_memstats_heap_alloc_bytes"]
 	if m.profile, err = readHeapProfile(path); err != nil {
 		return m, err
 	}

@@ -146,36 +146,44 @@ func (b *bench) stopProcManager() error {
 
 // metric reads the manager's /metrics: the sum of a family's series matching labels.
 func (m *procManager) metric(family string, labels map[string]string) (float64, error) {
+	v, err := m.metrics(labels, family)
+	return v[family], err
+}
+
+// metrics reads several families from one scrape, so that they describe the same moment.
+func (m *procManager) metrics(labels map[string]string, families ...string) (map[string]float64, error) {
 	resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/metrics", m.metricsPort))
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	defer resp.Body.Close()
 	parser := expfmt.NewTextParser(model.UTF8Validation)
 	fams, err := parser.TextToMetricFamilies(resp.Body)
 	if err != nil {
-		return 0, fmt.Errorf("parsing the manager's metrics: %w", err)
+		return nil, fmt.Errorf("parsing the manager's metrics: %w", err)
 	}
-	f := fams[family]
-	if f == nil {
-		return 0, nil
-	}
-	total := 0.0
-next:
-	for _, s := range f.GetMetric() {
-		for k, v := range labels {
-			if labelValue(s, k) != v {
-				continue next
+	out := map[string]float64{}
+	for _, family := range families {
+		f := fams[family]
+		if f == nil {
+			continue
+		}
+	next:
+		for _, s := range f.GetMetric() {
+			for k, v := range labels {
+				if labelValue(s, k) != v {
+					continue next
+				}
+			}
+			switch {
+			case s.Counter != nil:
+				out[family] += s.GetCounter().GetValue()
+			case s.Gauge != nil:
+				out[family] += s.GetGauge().GetValue()
 			}
 		}
-		switch {
-		case s.Counter != nil:
-			total += s.GetCounter().GetValue()
-		case s.Gauge != nil:
-			total += s.GetGauge().GetValue()
-		}
 	}
-	return total, nil
+	return out, nil
 }
 
 func (m *procManager) reconciles() float64 {
