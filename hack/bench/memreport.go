@@ -261,7 +261,7 @@ func (r *report) envelope(w func(string, ...any)) {
 	w("The memory limit binds on the peak: the manager is killed when the peak passes the limit, though its settled heap would fit. ")
 	w("GOMEMLIMIT set somewhat below the container's limit makes the collector work harder instead, which moves the bound toward the heap-in-use row.\n\n")
 	w("Past that size, a platform shards by category group across clusters. Everything the operator decides is scoped by category group or by namespace: ")
-	w("an application is checked against the CategoryPolicy named by its `spec.category.group` (an application whose group has no policy in the cluster is refused by the webhook with a finding), ")
+	w("an application is checked against the CategoryPolicy named by its `spec.category.group` (an application whose group has no policy in the cluster is refused by the webhook, rule D2), ")
 	w("the duplicate rule (D1) keys on AppID and category, so all applications of one group in one cluster keep it sound, and a shop's AppIDs are a namespace annotation (D4) the platform team sets in every cluster the shop applies in. ")
 	w("So each cluster installs the CategoryPolicies of its groups only (a subset of `config/policies`), its own operator, calendar and reviewers' sink, and the platform's GitOps places a shop's application in the cluster of its group (a shop with applications in two groups has a namespace in each cluster). ")
 	w("Nothing is shared between the clusters; reviewers use `kubectl category` against each.\n\n")
