@@ -28,7 +28,9 @@ SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
 # serves it when the local go differs) so plugins/category.yaml matches on every machine.
 DIST_GOTOOLCHAIN ?= go1.26.8
 
-# Flags of `make bench` (see hack/bench/main.go): e.g. BENCH_FLAGS="-n 500 -skip-memory".
+# Flags of `make bench` (see hack/bench/main.go): e.g. BENCH_FLAGS="-n 500 -skip-memory", or the memory
+# runs alone, replacing only that section of the document:
+# BENCH_FLAGS="-memory-only -memory-n 1000,10000,20000 -secrets 2000 -out docs/benchmarks.md".
 BENCH_FLAGS ?= -out docs/benchmarks.md
 # Flags of `make chaos` (see hack/chaos/main.go): e.g. CHAOS_FLAGS="-n 100 -kills 5".
 CHAOS_FLAGS ?= -out docs/reliability.md

@@ -25,6 +25,7 @@ func main() {
 	o := manager.DefaultOptions()
 	flag.StringVar(&o.MetricsAddr, "metrics-bind-address", o.MetricsAddr, "Address the metrics endpoint binds to; \"0\" disables it.")
 	flag.StringVar(&o.ProbeAddr, "health-probe-bind-address", o.ProbeAddr, "Address the /healthz and /readyz endpoints bind to.")
+	flag.StringVar(&o.PprofAddr, "pprof-bind-address", o.PprofAddr, "Address /debug/pprof/ binds to (heap and CPU profiles); empty or \"0\": off. Do not expose it outside the pod.")
 	flag.BoolVar(&o.LeaderElection, "leader-elect", false, "Enable leader election so that only one manager is active.")
 	flag.StringVar(&o.LeaderElectionID, "leader-election-id", o.LeaderElectionID, "Name of the leader election Lease.")
 	flag.StringVar(&o.Namespace, "namespace", envOr("POD_NAMESPACE", o.Namespace), "The manager's namespace (calendar ConfigMap, reviewer sink Secret, leader election).")

@@ -10,10 +10,12 @@
 //  3. Counts: every identity's requests through a counting transport, the controller's
 //     reconciles from controller-runtime's registry, 409s.
 //  4. Steady state: a restarted manager (with a reviewers' sink) must write and send nothing.
-//  5. Memory: heap after GC and RSS of this process with a settled manager holding 1,000 and
-//     10,000 applications.
+//  5. Memory: bin/manager built from the tree runs as its own process; its heap after GC (from
+//     its metrics and a heap profile through --pprof-bind-address), RSS, and etcd's size, with
+//     1,000, 10,000 and 20,000 applications, and with 2,000 unrelated 512 KiB Secrets.
 //
-// It prints one table and, with -out, writes docs/benchmarks.md.
+// It prints one table and, with -out, writes docs/benchmarks.md. With -memory-only it runs
+// step 5 alone and replaces only the memory section of the -out file.
 package main
 
 import (
@@ -51,21 +53,29 @@ type options struct {
 	concurrency int
 	out         string
 	skipMemory  bool
+	memoryOnly  bool
+	secrets     int
+	secretKiB   int
+	profileDir  string
 }
 
 func main() {
 	var o options
 	var memoryN string
 	flag.IntVar(&o.n, "n", 2000, "Applications in the floor and operator runs (the ratio).")
-	flag.StringVar(&memoryN, "memory-n", "1000,10000", "Comma-separated numbers of applications to measure memory with.")
+	flag.StringVar(&memoryN, "memory-n", "1000,10000,20000", "Comma-separated numbers of applications to measure memory with.")
 	flag.IntVar(&o.concurrency, "concurrency", manager.DefaultOptions().MaxConcurrentReconciles,
 		"Workers of every client pool, and the operator's MaxConcurrentReconciles.")
 	flag.StringVar(&o.out, "out", "", "Write the results here as Markdown (e.g. docs/benchmarks.md); empty: print only.")
 	flag.BoolVar(&o.skipMemory, "skip-memory", false, "Skip the memory runs.")
+	flag.BoolVar(&o.memoryOnly, "memory-only", false, "Run only the memory runs; with -out, replace only the memory section of that file.")
+	flag.IntVar(&o.secrets, "secrets", 2000, "Unrelated Secrets added for a second measurement at the smallest -memory-n size; 0: none.")
+	flag.IntVar(&o.secretKiB, "secret-kib", 512, "Size of each unrelated Secret, KiB.")
+	flag.StringVar(&o.profileDir, "profile-dir", "", "Keep the manager's heap profiles here (heap-<apps>-<secrets>.pb.gz); empty: discard.")
 	flag.Parse()
 	sizes, err := parseSizes(memoryN)
-	if err != nil || o.n <= 0 || o.concurrency <= 0 {
-		fmt.Fprintln(os.Stderr, "error: -n, -concurrency and -memory-n must be positive", err)
+	if err != nil || o.n <= 0 || o.concurrency <= 0 || o.secrets < 0 || o.secretKiB <= 0 || (o.memoryOnly && o.skipMemory) {
+		fmt.Fprintln(os.Stderr, "error: -n, -concurrency, -memory-n and -secret-kib must be positive, -secrets not negative, and -memory-only excludes -skip-memory", err)
 		os.Exit(2)
 	}
 	o.memoryN = sizes
@@ -122,20 +132,26 @@ type bench struct {
 	apps       int // applications named so far
 	live       []appRef
 	op         *testenv.Operator
+	// The memory runs' manager process: its binary, kubeconfig and the running one.
+	managerBin, kubeconfig, profileDir string
+	proc                               *procManager
 }
 
 func run(ctx context.Context, o options) (err error) {
 	started := time.Now()
 	say("starting kube-apiserver and etcd from %s", os.Getenv("KUBEBUILDER_ASSETS"))
-	env, err := testenv.Start(testenv.Options{Webhooks: true})
+	env, err := testenv.Start(testenv.Options{Webhooks: true, EtcdQuotaBytes: etcdQuota})
 	if err != nil {
 		return err
 	}
-	b := &bench{env: env, concurrency: o.concurrency, n: o.n}
+	b := &bench{env: env, concurrency: o.concurrency, n: o.n, profileDir: o.profileDir}
 	var t *tracker
 	defer func() {
 		if t != nil {
 			t.stop()
+		}
+		if stopErr := b.stopProcManager(); stopErr != nil && err == nil {
+			err = stopErr
 		}
 		if stopErr := b.stopManager(); stopErr != nil && err == nil {
 			err = stopErr
@@ -156,6 +172,13 @@ func run(ctx context.Context, o options) (err error) {
 		return err
 	}
 	r := &report{opts: o, started: started.UTC(), machine: describeMachine(cs)}
+	if o.memoryOnly {
+		if r.memory, err = b.runMemory(ctx, o.memoryN, o.secrets, o.secretKiB); err != nil {
+			return err
+		}
+		r.total = time.Since(started)
+		return r.writeMemoryOnly()
+	}
 	if t, err = startTracker(ctx, b.adminCfg); err != nil {
 		return err
 	}
@@ -186,13 +209,13 @@ func run(ctx context.Context, o options) (err error) {
 	if r.steady, err = b.runSteady(ctx, o.n); err != nil {
 		return err
 	}
-	m := measureMemory(o.n)
+	m := measureInProcess()
 	r.ratioMem = &m
 	say("steady state: %d writes, %d events, %.0f notifications, %.0f reconciles; heap %.1f MiB, RSS %.1f MiB",
 		r.steady.identity.lifecycle(), r.steady.identity.events(), r.steady.notifications, r.steady.reconciles, m.heapMiB, m.rssMiB)
 
 	if !o.skipMemory {
-		if r.memory, err = b.runMemory(ctx, o.memoryN); err != nil {
+		if r.memory, err = b.runMemory(ctx, o.memoryN, o.secrets, o.secretKiB); err != nil {
 			return err
 		}
 	}

@@ -41,6 +41,33 @@ func TestStripForCacheOnSecretMetadata(t *testing.T) {
 	g.Expect(out.(*metav1.PartialObjectMetadata).Annotations).To(BeEmpty(), "kubectl's last-applied copy of a Secret holds its values")
 }
 
+// A Secret's cached metadata keeps only what the reconciler reads: its key (appsOfSecret) and
+// resourceVersion (the digest cache); the rest of every Secret in the cluster goes.
+func TestStripForCacheKeepsOfSecretsKeyAndVersion(t *testing.T) {
+	g := NewWithT(t)
+	m := &metav1.PartialObjectMetadata{ObjectMeta: metav1.ObjectMeta{
+		Name: "acme-licences", Namespace: "shop-acme", UID: "u1", ResourceVersion: "42",
+		Labels:          map[string]string{"app.kubernetes.io/managed-by": "Helm"},
+		Annotations:     map[string]string{"meta.helm.sh/release-name": "acme"},
+		OwnerReferences: []metav1.OwnerReference{{Kind: "ExternalSecret", Name: "acme"}},
+		Finalizers:      []string{"example.com/keep"},
+		ManagedFields:   []metav1.ManagedFieldsEntry{{Manager: "helm"}},
+	}}
+	m.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("Secret"))
+	out, err := stripForCache(m)
+	g.Expect(err).NotTo(HaveOccurred())
+	got := out.(*metav1.PartialObjectMetadata)
+	g.Expect(got.GroupVersionKind()).To(Equal(corev1.SchemeGroupVersion.WithKind("Secret")))
+	g.Expect(got.ObjectMeta).To(Equal(metav1.ObjectMeta{Name: "acme-licences", Namespace: "shop-acme", UID: "u1", ResourceVersion: "42"}))
+
+	// Other metadata-only objects keep their labels: only Secrets are known to need none.
+	cm := &metav1.PartialObjectMetadata{ObjectMeta: metav1.ObjectMeta{Name: "x", Labels: map[string]string{"a": "b"}}}
+	cm.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("ConfigMap"))
+	out, err = stripForCache(cm)
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(out.(*metav1.PartialObjectMetadata).Labels).To(Equal(map[string]string{"a": "b"}))
+}
+
 func TestTestUserIsTheDefaultOperatorUser(t *testing.T) {
 	NewWithT(t).Expect(testenv.OperatorUser).To(Equal(DefaultOperatorUser),
 		"tests run the manager as the identity a cluster install gives it")

@@ -33,8 +33,11 @@ import (
 
 // Options configure the operator; main.go maps its flags onto them.
 type Options struct {
-	MetricsAddr      string
-	ProbeAddr        string
+	MetricsAddr string
+	ProbeAddr   string
+	// PprofAddr serves net/http/pprof's /debug/pprof/ there; "" or "0" (the default): off.
+	// The benchmark reads heap profiles of the manager process through it.
+	PprofAddr        string
 	LeaderElection   bool
 	LeaderElectionID string
 	// Namespace is the manager's namespace: the calendar ConfigMap and reviewer sink live there.
@@ -101,6 +104,7 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 		Scheme:                        Scheme,
 		Metrics:                       metricsserver.Options{BindAddress: o.MetricsAddr},
 		HealthProbeBindAddress:        o.ProbeAddr,
+		PprofBindAddress:              o.PprofAddr,
 		LeaderElection:                o.LeaderElection,
 		LeaderElectionID:              o.LeaderElectionID,
 		LeaderElectionNamespace:       o.Namespace,
@@ -125,8 +129,9 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 
 // cacheOptions keep the cache small: no managedFields and no kubectl last-applied copy on
 // anything (GitOps tools that apply client-side double every object with it; on a Secret it
-// holds the values too). Secrets are watched as metadata only: the reconciler reads the
-// referenced ones uncached when their resourceVersion changes, so no Secret value is cached.
+// holds the values too). Secrets are watched as metadata only, and of that only key and
+// resourceVersion are kept: the reconciler reads the referenced ones uncached when their
+// resourceVersion changes, so no Secret value is cached.
 func cacheOptions(o Options) cache.Options {
 	return cache.Options{
 		DefaultTransform: stripForCache,
@@ -143,6 +148,9 @@ func cacheOptions(o Options) cache.Options {
 const lastApplied = "kubectl.kubernetes.io/last-applied-configuration"
 
 func stripForCache(obj any) (any, error) {
+	if m, ok := obj.(*metav1.PartialObjectMetadata); ok && m.Kind == "Secret" {
+		return stripSecretMetadata(m), nil
+	}
 	if m, ok := obj.(metav1.Object); ok {
 		m.SetManagedFields(nil)
 		if a := m.GetAnnotations(); a[lastApplied] != "" {
@@ -151,6 +159,18 @@ func stripForCache(obj any) (any, error) {
 		}
 	}
 	return obj, nil
+}
+
+// stripSecretMetadata keeps of a Secret's cached metadata what the reconciler reads: its
+// key, to wake the applications that reference it (appsOfSecret), and its resourceVersion, to
+// know when to read its values again (digestCache). Labels, annotations, owners and
+// finalizers of every Secret in the cluster (Helm's, service account tokens') would otherwise
+// be held, read by nothing.
+func stripSecretMetadata(m *metav1.PartialObjectMetadata) *metav1.PartialObjectMetadata {
+	return &metav1.PartialObjectMetadata{TypeMeta: m.TypeMeta, ObjectMeta: metav1.ObjectMeta{
+		Name: m.Name, Namespace: m.Namespace, UID: m.UID, ResourceVersion: m.ResourceVersion,
+		CreationTimestamp: m.CreationTimestamp, DeletionTimestamp: m.DeletionTimestamp,
+	}}
 }
 
 // Setup registers indexes, controllers, webhooks, metrics and health checks on mgr. With

@@ -67,7 +67,7 @@ func (e *Env) StartManager(ctx context.Context, mgr ctrl.Manager, webhooks bool)
 		return op, nil
 	}
 	for {
-		err := e.probeWebhook(wctx)
+		err := e.ProbeWebhook(wctx)
 		if err == nil {
 			return op, nil
 		}
@@ -81,8 +81,8 @@ func (e *Env) StartManager(ctx context.Context, mgr ctrl.Manager, webhooks bool)
 	}
 }
 
-// probeWebhook dry-runs a policy create: it passes only once the policy webhook answers.
-func (e *Env) probeWebhook(ctx context.Context) error {
+// ProbeWebhook dry-runs a policy create: it passes only once the policy webhook answers.
+func (e *Env) ProbeWebhook(ctx context.Context) error {
 	u := &unstructured.Unstructured{}
 	u.SetAPIVersion("qualification.channelshop.dev/v1alpha1")
 	u.SetKind("CategoryPolicy")

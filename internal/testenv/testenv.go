@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -64,6 +65,9 @@ type Options struct {
 	// ControlPlane.APIServer.Stop and Start bring it back on the same port with the same
 	// certificates, and every client config still works (envtest otherwise makes new ones).
 	RestartableAPIServer bool
+	// EtcdQuotaBytes sets etcd's --quota-backend-bytes (etcd's own default, 2 GiB, when 0):
+	// the benchmark stores more than that.
+	EtcdQuotaBytes int64
 }
 
 // Start starts etcd and kube-apiserver from KUBEBUILDER_ASSETS and installs CRDs, RBAC and
@@ -85,6 +89,10 @@ func Start(opts Options) (*Env, error) {
 			return nil, err
 		}
 		te.ControlPlane.APIServer = &envtest.APIServer{CertDir: certDir}
+	}
+	if opts.EtcdQuotaBytes > 0 {
+		te.ControlPlane.Etcd = &envtest.Etcd{}
+		te.ControlPlane.Etcd.Configure().Set("quota-backend-bytes", strconv.FormatInt(opts.EtcdQuotaBytes, 10))
 	}
 	cfg, err := te.Start()
 	if err != nil {
