@@ -9,18 +9,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"testing"
 	"time"
 
-	"go.uber.org/zap/zapcore"
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
-	"github.com/channelshop/category-operator/internal/manager/managertest"
 	"github.com/channelshop/category-operator/internal/testenv"
 	"github.com/channelshop/category-operator/test/fixture"
 )
@@ -31,35 +26,8 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	ctrl.SetLogger(zap.New(zap.WriteTo(os.Stderr), zap.Level(zapcore.ErrorLevel)))
-	var err error
-	if env, err = testenv.Start(testenv.Options{Webhooks: true}); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	fx = &fixture.Fixture{Env: env}
-	code := func() int {
-		ctx := context.Background()
-		if err := env.EnsureNamespace(ctx, testenv.OperatorNamespace); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			return 1
-		}
-		op, err := managertest.Start(ctx, env, managertest.Options(env))
-		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			return 1
-		}
-		defer func() { _ = op.Stop() }()
-		if err := deleteWebhookConfigurations(ctx); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			return 1
-		}
-		return m.Run()
-	}()
-	if err := env.Stop(); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-	}
-	os.Exit(code)
+	fixture.Main(m, func(e *testenv.Env) { env, fx = e, &fixture.Fixture{Env: e} }, nil,
+		func(ctx context.Context, _ *testenv.Env) error { return deleteWebhookConfigurations(ctx) })
 }
 
 // deleteWebhookConfigurations removes every webhook configuration, as someone who deleted them

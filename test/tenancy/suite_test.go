@@ -4,16 +4,9 @@
 package tenancy_test
 
 import (
-	"context"
-	"fmt"
-	"os"
 	"testing"
 
-	"go.uber.org/zap/zapcore"
-	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/log/zap"
-
-	"github.com/channelshop/category-operator/internal/manager/managertest"
+	"github.com/channelshop/category-operator/internal/manager"
 	"github.com/channelshop/category-operator/internal/testenv"
 	"github.com/channelshop/category-operator/test/fixture"
 )
@@ -24,31 +17,6 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	ctrl.SetLogger(zap.New(zap.WriteTo(os.Stderr), zap.Level(zapcore.ErrorLevel)))
-	var err error
-	if env, err = testenv.Start(testenv.Options{Webhooks: true}); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	fx = &fixture.Fixture{Env: env}
-	code := func() int {
-		ctx := context.Background()
-		if err := env.EnsureNamespace(ctx, testenv.OperatorNamespace); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			return 1
-		}
-		o := managertest.Options(env)
-		o.RequireNamespaceAppIDs = true
-		op, err := managertest.Start(ctx, env, o)
-		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			return 1
-		}
-		defer func() { _ = op.Stop() }()
-		return m.Run()
-	}()
-	if err := env.Stop(); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-	}
-	os.Exit(code)
+	fixture.Main(m, func(e *testenv.Env) { env, fx = e, &fixture.Fixture{Env: e} },
+		func(o *manager.Options) { o.RequireNamespaceAppIDs = true }, nil)
 }
