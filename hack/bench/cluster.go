@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -94,17 +95,6 @@ func (b *bench) waitPoliciesReady(ctx context.Context, r client.Reader, n int) e
 
 // poll calls cond every 200ms until it is true, fails, or timeout passes.
 func poll(ctx context.Context, timeout time.Duration, cond func() (bool, error)) error {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	for {
-		ok, err := cond()
-		if err != nil || ok {
-			return err
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(200 * time.Millisecond):
-		}
-	}
+	return wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, timeout, true,
+		func(context.Context) (bool, error) { return cond() })
 }

@@ -3,6 +3,7 @@ package chaos
 import (
 	"context"
 	"fmt"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -327,19 +328,8 @@ func (c *cluster) installPolicy(ctx context.Context) error {
 
 // poll calls cond every 250ms until it is true, fails, or timeout passes.
 func poll(ctx context.Context, timeout time.Duration, cond func() (bool, error)) error {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	for {
-		ok, err := cond()
-		if err != nil || ok {
-			return err
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(250 * time.Millisecond):
-		}
-	}
+	return wait.PollUntilContextTimeout(ctx, 250*time.Millisecond, timeout, true,
+		func(context.Context) (bool, error) { return cond() })
 }
 
 func tail(s string, n int) string {
