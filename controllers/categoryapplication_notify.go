@@ -8,7 +8,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
@@ -198,44 +197,20 @@ func idempotencyKey(app *qualv1.CategoryApplication, rec *qualv1.NotificationRec
 	return notify.IdempotencyKey(app.UID, rec.Generation, rec.Event, sink)
 }
 
-// saveAttempts writes attempted records onto the live application's ledger (mergeAttempts),
-// under an optimistic lock, retrying on conflicts: the only status the delivery path writes.
-// A delivery that happened is never forgotten because someone else wrote the application
-// meanwhile (it would be sent again with its attempt count reset).
-func saveAttempts(ctx context.Context, c client.Client, live client.Reader, key client.ObjectKey, attempted []qualv1.NotificationRecord) error {
-	if len(attempted) == 0 {
-		return nil
-	}
-	return retry.RetryOnConflict(retry.DefaultRetry, func() error {
-		app := &qualv1.CategoryApplication{}
-		if err := live.Get(ctx, key, app); err != nil {
-			return client.IgnoreNotFound(err)
-		}
-		before := app.DeepCopy()
-		var changed bool
-		if app.Status.Notifications, changed = mergeAttempts(app.Status.Notifications, attempted); !changed {
-			return nil
-		}
-		return c.Status().Patch(ctx, app, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{}), client.FieldOwner(FieldManager))
-	})
-}
-
 // mergeAttempts is pure: it overwrites, in recs, each record attempted (same event,
-// generation, round and sink) unless recs already has a later attempt of it, and adds those
-// it lacks; it reports whether anything changed.
+// generation, round and sink) unless recs already has a later attempt of it; it reports
+// whether anything changed. A record recs no longer holds was trimmed by the status
+// controller meanwhile and stays gone: applying its delivery fields would bring it back
+// without its content.
 func mergeAttempts(recs []qualv1.NotificationRecord, attempted []qualv1.NotificationRecord) ([]qualv1.NotificationRecord, bool) {
 	changed := false
 	for _, a := range attempted {
 		cur := findRecord(recs, a.Event, a.Generation, a.MaterialsDigest, a.Sink)
-		switch {
-		case cur == nil: // recorded and attempted in the same reconcile
-			recs = append(recs, a)
-		case cur.State == qualv1.DeliveryDelivered || cur.Attempts >= a.Attempts:
+		if cur == nil || cur.State == qualv1.DeliveryDelivered || cur.Attempts >= a.Attempts {
 			continue
-		default:
-			*cur = a
 		}
+		*cur = a
 		changed = true
 	}
-	return trimLedger(recs), changed
+	return recs, changed
 }

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -18,6 +19,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
+	"github.com/channelshop/category-operator/controllers"
 	"github.com/channelshop/category-operator/internal/notify"
 )
 
@@ -127,6 +129,48 @@ func TestNotificationsHappyPath(t *testing.T) {
 		g.Expect(r.LastError).NotTo(ContainSubstring("s3cret-token"))
 	}
 	g.Expect(merchant.attempts).To(Equal(3), "nothing is sent twice")
+
+	// Two field managers share the ledger: each record's delivery fields are the delivery
+	// controller's (server-side apply), its content the status controller's.
+	delivery := ledgerFields(g, app, controllers.DeliveryFieldManager, metav1.ManagedFieldsOperationApply)
+	content := ledgerFields(g, app, controllers.FieldManager, metav1.ManagedFieldsOperationUpdate)
+	g.Expect(delivery).To(HaveLen(4), "every record was tried")
+	for key, fields := range delivery {
+		g.Expect(fields).To(ContainElements("f:state", "f:attempts", "f:lastAttemptAt", "f:deliveredAt"), key)
+		g.Expect(fields).NotTo(ContainElements("f:nextAttemptAt", "f:lastError"), "%s: dropped once delivered", key)
+		g.Expect(fields).NotTo(ContainElements("f:reason", "f:message", "f:createdAt"), key)
+		g.Expect(content).To(HaveKey(key))
+		g.Expect(content[key]).To(ContainElements("f:reason", "f:createdAt"), key)
+		g.Expect(content[key]).NotTo(ContainElement("f:state"), "%s: the delivery manager took state over", key)
+	}
+	for _, r := range app.Status.Notifications {
+		g.Expect(r.Reason).NotTo(BeEmpty(), "no record lost its content: %+v", r)
+		g.Expect(r.CreatedAt).NotTo(BeNil(), "no record lost its content: %+v", r)
+	}
+}
+
+// ledgerFields reads, from managedFields, the fields one manager owns in each record of
+// status.notifications, by record key.
+func ledgerFields(g Gomega, app *qualv1.CategoryApplication, manager string, op metav1.ManagedFieldsOperationType) map[string][]string {
+	out := map[string][]string{}
+	for _, mf := range app.ManagedFields {
+		if mf.Manager != manager || mf.Operation != op || mf.Subresource != "status" || mf.FieldsV1 == nil {
+			continue
+		}
+		var set map[string]map[string]map[string]map[string]any
+		g.Expect(json.Unmarshal(mf.FieldsV1.Raw, &set)).To(Succeed())
+		for key, fields := range set["f:status"]["f:notifications"] {
+			if !strings.HasPrefix(key, "k:") {
+				continue
+			}
+			for f := range fields {
+				if f != "." {
+					out[key] = append(out[key], f)
+				}
+			}
+		}
+	}
+	return out
 }
 
 // TestNotificationsSurviveOutageAndRestart: the sink fails, deliveries back off and are retried;

@@ -341,10 +341,12 @@ type NotificationRecord struct {
 	Sink string `json:"sink"`
 	// materialsDigest is the review round's (status.materialsDigest) when the event happened:
 	// a round that starts again for the same generation, because the content of its Secret
-	// files changed, is told again.
+	// files changed, is told again. Empty for events outside a pinned round. Part of the
+	// record's key, so always written.
 	// +optional
+	// +kubebuilder:default=""
 	// +kubebuilder:validation:MaxLength=71
-	MaterialsDigest string `json:"materialsDigest,omitempty"`
+	MaterialsDigest string `json:"materialsDigest"`
 	// state of the delivery.
 	// +required
 	State DeliveryState `json:"state"`
@@ -444,9 +446,17 @@ type CategoryApplicationStatus struct {
 	// +optional
 	ListingRef *LocalObjectReference `json:"listingRef,omitempty"`
 
-	// notifications are delivery records (bounded).
+	// notifications are delivery records (bounded), one per event, generation, sink and
+	// round. Two field managers share the list: the operator ("category-operator") records
+	// each event and its content; the delivery controller ("category-operator-delivery")
+	// owns the delivery fields (state once tried, attempts, times, lastError) by
+	// server-side apply.
 	// +optional
-	// +listType=atomic
+	// +listType=map
+	// +listMapKey=event
+	// +listMapKey=generation
+	// +listMapKey=sink
+	// +listMapKey=materialsDigest
 	// +kubebuilder:validation:MaxItems=100
 	Notifications []NotificationRecord `json:"notifications,omitempty"`
 }
