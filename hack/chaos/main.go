@@ -1,7 +1,8 @@
 // Command chaos is `make chaos`: bin/manager, built from this tree and run as its own process
 // against a real kube-apiserver and etcd, is disrupted during a lifecycle of applications, and
 // every end state is checked afterwards (see test/chaos). Scenarios, each on a fresh control
-// plane: crash (kill -9 and restart, then the webhook server down), failover (two replicas
+// plane: crash (kill -9 and restart, then the webhook server down), crash-one (the same with
+// one delivery worker, which bounds repeats by the kills), failover (two replicas
 // with leader election, the leader killed), outage (kube-apiserver stopped and restarted).
 // It stops by itself: every step and each convergence are bounded by -wait. With -out it
 // writes its sections of docs/reliability.md. It exits 1 if any end state is wrong.
@@ -32,7 +33,7 @@ func main() {
 	var out, scenarios string
 	var failoverKills, failoverN int
 	var outage time.Duration
-	flag.StringVar(&scenarios, "scenarios", "crash,failover,outage", "Comma-separated scenarios to run: crash, failover, outage.")
+	flag.StringVar(&scenarios, "scenarios", "crash,crash-one,failover,outage", "Comma-separated scenarios to run: crash, crash-one (crash with --delivery-workers=1), failover, outage.")
 	flag.IntVar(&o.N, "n", 300, "Applications in the crash and outage lifecycles.")
 	flag.IntVar(&o.Kills, "kills", 20, "How many times the manager is killed with SIGKILL in the crash scenario.")
 	flag.IntVar(&failoverN, "failover-n", 100, "Applications in the failover lifecycle.")
@@ -74,7 +75,7 @@ func run(ctx context.Context, o chaos.Options, scenarios []string, failoverN, fa
 	}
 	command := "make chaos CHAOS_FLAGS=\"" + strings.Join(os.Args[1:], " ") + "\""
 	wrong := 0
-	for _, s := range []string{"crash", "failover", "outage"} {
+	for _, s := range []string{"crash", "crash-one", "failover", "outage"} {
 		if !slices.Contains(scenarios, s) {
 			continue
 		}
@@ -82,6 +83,9 @@ func run(ctx context.Context, o chaos.Options, scenarios []string, failoverN, fa
 		switch s {
 		case "crash":
 			so.WebhookDown = true
+		case "crash-one":
+			// One send in flight: a kill can repeat at most one notification.
+			so.DeliveryWorkers = 1
 		case "failover":
 			so.N, so.Kills, so.Replicas = failoverN, failoverKills, 2
 			// Apart by more than a takeover, so each kill finds a leader to kill.

@@ -32,8 +32,11 @@ type Options struct {
 	Outage time.Duration
 	// WebhookDown checks, at the end, what the API server does while no manager serves.
 	WebhookDown bool
-	Bin         string // a built manager; empty: build one
-	Logf        func(format string, a ...any)
+	// DeliveryWorkers is the manager's --delivery-workers; 0: its default. It bounds the
+	// repeats one kill may cause (RepeatsPerKill).
+	DeliveryWorkers int
+	Bin             string // a built manager; empty: build one
+	Logf            func(format string, a ...any)
 }
 
 // Result are the figures of a run; Failures lists every end state that is wrong.

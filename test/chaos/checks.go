@@ -18,7 +18,12 @@ import (
 // RepeatsPerKill bounds the notifications one kill may make the next manager send again: the
 // delivery controller records each send before the next, so only the sends in flight, one
 // per delivery worker (--delivery-workers), can be acknowledged but not yet recorded.
-var RepeatsPerKill = manager.DefaultOptions().DeliveryWorkers
+func (o Options) RepeatsPerKill() int {
+	if o.DeliveryWorkers > 0 {
+		return o.DeliveryWorkers
+	}
+	return manager.DefaultOptions().DeliveryWorkers
+}
 
 // want is the end state a plan must reach.
 type want struct {
@@ -171,8 +176,8 @@ func (c *cluster) check(ctx context.Context, apps []app, res *Result, kills int)
 	if res.Keys != res.Ledger {
 		failf("the sink acted on %d distinct keys for %d notifications", res.Keys, res.Ledger)
 	}
-	if res.Duplicates > kills*RepeatsPerKill {
-		failf("%d repeated deliveries (same Idempotency-Key) after %d kills or outages: more than %d per disruption", res.Duplicates, kills, RepeatsPerKill)
+	if bound := res.RepeatsPerKill(); res.Duplicates > kills*bound {
+		failf("%d repeated deliveries (same Idempotency-Key) after %d kills or outages: more than %d per disruption", res.Duplicates, kills, bound)
 	}
 	if c.sink.noKeyCount() > 0 {
 		failf("%d POSTs without an Idempotency-Key", c.sink.noKeyCount())

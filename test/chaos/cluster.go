@@ -41,6 +41,7 @@ type cluster struct {
 	balancer                  *balancer
 	stopping                  chan struct{}
 	leaderElect               bool
+	deliveryWorkers           int
 	closeOnce                 sync.Once
 }
 
@@ -64,7 +65,7 @@ func (r *replica) current() *procmgr.Process {
 }
 
 func newCluster(ctx context.Context, o Options) (c *cluster, err error) {
-	c = &cluster{logf: o.Logf, stopping: make(chan struct{}), leaderElect: o.Replicas > 1}
+	c = &cluster{logf: o.Logf, stopping: make(chan struct{}), leaderElect: o.Replicas > 1, deliveryWorkers: o.DeliveryWorkers}
 	if c.dir, err = os.MkdirTemp("", "chaos-"); err != nil {
 		return nil, err
 	}
@@ -218,6 +219,9 @@ func (c *cluster) args(r *replica) ([]string, error) {
 	}
 	if c.leaderElect {
 		args = append(args, "--leader-elect")
+	}
+	if c.deliveryWorkers > 0 {
+		args = append(args, "--delivery-workers="+strconv.Itoa(c.deliveryWorkers))
 	}
 	return args, nil
 }
