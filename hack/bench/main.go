@@ -57,6 +57,10 @@ type options struct {
 	secrets     int
 	secretKiB   int
 	profileDir  string
+	// The delivery phase (issue #12): applications notifying fast sinks, and those notifying
+	// the slow sink in its second run.
+	deliveryN, deliverySlow int
+	skipDelivery            bool
 }
 
 func main() {
@@ -72,10 +76,13 @@ func main() {
 	flag.IntVar(&o.secrets, "secrets", 2000, "Unrelated Secrets added for a second measurement at the smallest -memory-n size; 0: none.")
 	flag.IntVar(&o.secretKiB, "secret-kib", 512, "Size of each unrelated Secret, KiB.")
 	flag.StringVar(&o.profileDir, "profile-dir", "", "Keep the manager's heap profiles here (heap-<apps>-<secrets>.pb.gz); empty: discard.")
+	flag.IntVar(&o.deliveryN, "delivery-n", 400, "Applications (one notification each) to the fast sinks in the delivery phase.")
+	flag.IntVar(&o.deliverySlow, "delivery-slow", 20, "Applications to the slow sink in the delivery phase's second run.")
+	flag.BoolVar(&o.skipDelivery, "skip-delivery", false, "Skip the delivery phase.")
 	flag.Parse()
 	sizes, err := parseSizes(memoryN)
-	if err != nil || o.n <= 0 || o.concurrency <= 0 || o.secrets < 0 || o.secretKiB <= 0 || (o.memoryOnly && o.skipMemory) {
-		fmt.Fprintln(os.Stderr, "error: -n, -concurrency, -memory-n and -secret-kib must be positive, -secrets not negative, and -memory-only excludes -skip-memory", err)
+	if err != nil || o.n <= 0 || o.concurrency <= 0 || o.secrets < 0 || o.secretKiB <= 0 || o.deliveryN <= 0 || o.deliverySlow <= 0 || (o.memoryOnly && o.skipMemory) {
+		fmt.Fprintln(os.Stderr, "error: -n, -concurrency, -memory-n, -secret-kib, -delivery-n and -delivery-slow must be positive, -secrets not negative, and -memory-only excludes -skip-memory", err)
 		os.Exit(2)
 	}
 	o.memoryN = sizes
@@ -213,6 +220,15 @@ func run(ctx context.Context, o options) (err error) {
 	r.ratioMem = &m
 	say("steady state: %d writes, %d events, %.0f notifications, %.0f reconciles; heap %.1f MiB, RSS %.1f MiB",
 		r.steady.identity.lifecycle(), r.steady.identity.events(), r.steady.notifications, r.steady.reconciles, m.heapMiB, m.rssMiB)
+
+	if !o.skipDelivery {
+		if r.delivery, err = b.runDelivery(ctx, o.deliveryN, o.deliverySlow); err != nil {
+			return err
+		}
+		for _, l := range r.deliveryVerdicts() {
+			say("%s", l)
+		}
+	}
 
 	if !o.skipMemory {
 		if r.memory, err = b.runMemory(ctx, o.memoryN, o.secrets, o.secretKiB); err != nil {

@@ -18,6 +18,7 @@ type report struct {
 	oper       *result
 	steady     *steadyResult
 	ratioMem   *inProcess
+	delivery   *deliveryResult
 	memory     []memResult
 	extraNotes []string
 }
@@ -61,6 +62,7 @@ func (r *report) markdown() string {
 	r.writes(w)
 	r.cpu(w)
 	w("## What bounds the ratio\n\n%s\n\n", r.bounds())
+	r.deliverySection(w)
 	r.method(w)
 	if len(r.memory) > 0 {
 		w("\n%s", r.memorySection(false))
@@ -106,7 +108,6 @@ func reconciles(res *result) float64 {
 
 func (r *report) targets(w func(string, ...any)) {
 	n := float64(r.opts.n)
-	pass := func(ok bool) string { return map[bool]string{true: "PASS", false: "MISS"}[ok] }
 	w("## Targets\n\n| target | measured | |\n|---|---|---|\n")
 	at := ""
 	if r.opts.n != 2000 {
