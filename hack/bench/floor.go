@@ -22,6 +22,8 @@ const approvalMessage = "materials verified (benchmark)"
 
 // result is one measured run: its phases, and what each identity sent.
 type result struct {
+	name       string
+	operator   bool // an operator run; else a floor run
 	n          int
 	seconds    float64
 	phases     []phaseTime
@@ -73,7 +75,7 @@ func (b *bench) runFloor(ctx context.Context, refs []appRef, t *tracker, name st
 	if err != nil {
 		return nil, err
 	}
-	res := &result{n: len(refs)}
+	res := &result{name: name, n: len(refs)}
 	s0, err := b.scrapeServer(ctx)
 	if err != nil {
 		return nil, err

@@ -55,7 +55,7 @@ func phase(name string, from, to mark, timed bool) phaseTime {
 // runOperator runs the lifecycle with the operator: the merchant creates every application,
 // the operator takes them to UnderReview, the reviewer approves each through the plugin's
 // path, the operator lists them. The manager keeps running afterwards.
-func (b *bench) runOperator(ctx context.Context, refs []appRef, t *tracker) (*result, error) {
+func (b *bench) runOperator(ctx context.Context, refs []appRef, t *tracker, name string) (*result, error) {
 	mgr := newCounter()
 	if _, err := b.startManager(ctx, managerSpec{count: mgr}); err != nil {
 		return nil, err
@@ -72,7 +72,7 @@ func (b *bench) runOperator(ctx context.Context, refs []appRef, t *tracker) (*re
 	}
 	cpu0, m0 := sampleCPU(), markNow(counts)
 
-	if err := pool(ctx, b.concurrency, len(refs), "operator: creating", func(ctx context.Context, i int) error {
+	if err := pool(ctx, b.concurrency, len(refs), name+": creating", func(ctx context.Context, i int) error {
 		if err := c.merchant.Create(ctx, b.newApp(refs[i])); err != nil {
 			return fmt.Errorf("creating %s: %w", refs[i].key, err)
 		}
@@ -81,11 +81,11 @@ func (b *bench) runOperator(ctx context.Context, refs []appRef, t *tracker) (*re
 		return nil, err
 	}
 	created := time.Since(m0.at).Seconds()
-	if err := t.wait(ctx, "operator", refs, stateUnderReview, waitTimeout); err != nil {
+	if err := t.wait(ctx, name, refs, stateUnderReview, waitTimeout); err != nil {
 		return nil, err
 	}
 	m1 := markNow(counts)
-	if err := pool(ctx, b.concurrency, len(refs), "operator: approving", func(ctx context.Context, i int) error {
+	if err := pool(ctx, b.concurrency, len(refs), name+": approving", func(ctx context.Context, i int) error {
 		_, _, err := decision.Write(ctx, c.reviewer, decision.Request{Key: refs[i].key, Verdict: qualv1.VerdictApproved, Message: approvalMessage})
 		if err != nil {
 			return fmt.Errorf("approving %s: %w", refs[i].key, err)
@@ -95,7 +95,7 @@ func (b *bench) runOperator(ctx context.Context, refs []appRef, t *tracker) (*re
 		return nil, err
 	}
 	approved := time.Since(m1.at).Seconds()
-	if err := t.wait(ctx, "operator", refs, stateListed, waitTimeout); err != nil {
+	if err := t.wait(ctx, name, refs, stateListed, waitTimeout); err != nil {
 		return nil, err
 	}
 	m2, cpu := markNow(counts), sampleCPU().minus(cpu0)
@@ -109,20 +109,20 @@ func (b *bench) runOperator(ctx context.Context, refs []appRef, t *tracker) (*re
 	}
 	m3 := markNow(counts)
 
-	res := &result{n: len(refs), seconds: m2.at.Sub(m0.at).Seconds(), server: s1.minus(s0), cpu: cpu,
+	res := &result{name: name, operator: true, n: len(refs), seconds: m2.at.Sub(m0.at).Seconds(), server: s1.minus(s0), cpu: cpu,
 		identities: m3.counts, reconciles: map[string]float64{}, lastCreate: created, lastDecision: approved}
 	for k, v := range reconcileCounts() {
 		res.reconciles[k] = v - rec0[k]
 	}
 	res.phases = []phaseTime{
-		phase("operator: create → all UnderReview", m0, m1, true),
-		phase("operator: approve → all Ready, listing Active", m1, m2, true),
-		phase("operator: after Ready (untimed)", m2, m3, false),
-		phase("operator: end to end", m0, m3, false),
+		phase(name+": create → all UnderReview", m0, m1, true),
+		phase(name+": approve → all Ready, listing Active", m1, m2, true),
+		phase(name+": after Ready (untimed)", m2, m3, false),
+		phase(name+": end to end", m0, m3, false),
 	}
 	res.phases[3].seconds = res.seconds
-	say("operator: created %d in %.1fs, all UnderReview at %.1fs; approved in %.1fs, all Ready at %.1fs",
-		len(refs), created, res.phases[0].seconds, approved, res.seconds)
+	say("%s: created %d in %.1fs, all UnderReview at %.1fs; approved in %.1fs, all Ready at %.1fs",
+		name, len(refs), created, res.phases[0].seconds, approved, res.seconds)
 	return res, nil
 }
 
