@@ -10,6 +10,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
@@ -261,7 +262,8 @@ func (b *bench) waitLedger(ctx context.Context, refs []appRef, name string) erro
 		want[r.key] = true
 	}
 	lastSay := time.Now()
-	return poll(ctx, waitTimeout, func() (bool, error) {
+	// Every second, not poll's 200ms: each round Lists every application of the phase.
+	return wait.PollUntilContextTimeout(ctx, time.Second, waitTimeout, true, func(ctx context.Context) (bool, error) {
 		done, pending := 0, 0
 		for _, ns := range namespacesOf(refs) {
 			var list qualv1.CategoryApplicationList
