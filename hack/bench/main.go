@@ -63,6 +63,8 @@ type options struct {
 	// the slow sink in its second run.
 	deliveryN, deliverySlow int
 	skipDelivery            bool
+	// lifecycleN > 0: the lifecycle at that size too, once each (issue #14.2).
+	lifecycleN int
 }
 
 func main() {
@@ -81,10 +83,11 @@ func main() {
 	flag.IntVar(&o.deliveryN, "delivery-n", 400, "Applications (one notification each) to the fast sinks in the delivery phase.")
 	flag.IntVar(&o.deliverySlow, "delivery-slow", 20, "Applications to the slow sink in the delivery phase's second run.")
 	flag.BoolVar(&o.skipDelivery, "skip-delivery", false, "Skip the delivery phase.")
+	flag.IntVar(&o.lifecycleN, "lifecycle-n", 0, "Also run the lifecycle once as the floor and once with the operator at this size (e.g. 10000), and time a restart to quiet; 0: skip.")
 	flag.Parse()
 	sizes, err := parseSizes(memoryN)
-	if err != nil || o.n <= 0 || o.concurrency <= 0 || o.secrets < 0 || o.secretKiB <= 0 || o.deliveryN <= 0 || o.deliverySlow <= 0 || (o.memoryOnly && o.skipMemory) {
-		fmt.Fprintln(os.Stderr, "error: -n, -concurrency, -memory-n, -secret-kib, -delivery-n and -delivery-slow must be positive, -secrets not negative, and -memory-only excludes -skip-memory", err)
+	if err != nil || o.n <= 0 || o.concurrency <= 0 || o.secrets < 0 || o.secretKiB <= 0 || o.deliveryN <= 0 || o.deliverySlow <= 0 || o.lifecycleN < 0 || (o.memoryOnly && o.skipMemory) {
+		fmt.Fprintln(os.Stderr, "error: -n, -concurrency, -memory-n, -secret-kib, -delivery-n and -delivery-slow must be positive, -secrets and -lifecycle-n not negative, and -memory-only excludes -skip-memory", err)
 		os.Exit(2)
 	}
 	o.memoryN = sizes
@@ -193,6 +196,16 @@ func run(ctx context.Context, o options) (err error) {
 	}
 	if t, err = startTracker(ctx, b.adminCfg); err != nil {
 		return err
+	}
+	if o.lifecycleN > 0 {
+		// First, on a clean cluster: it removes its applications, so the runs below start
+		// from the cluster they would have without it.
+		if r.large, err = b.runLarge(ctx, t, o.lifecycleN); err != nil {
+			return err
+		}
+		for _, l := range r.largeVerdicts() {
+			say("%s", l)
+		}
 	}
 	// Floor, operator, floor, operator, floor: run-to-run noise on a small shared machine is as
 	// large as the differences measured; interleaving spreads drift over both, and medians

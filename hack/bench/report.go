@@ -17,6 +17,7 @@ type report struct {
 	steady     *steadyResult
 	ratioMem   *inProcess
 	delivery   *deliveryResult
+	large      *largeResult
 	memory     []memResult
 	extraNotes []string
 }
@@ -35,8 +36,7 @@ func (r *report) markdown() string {
 	w("- Machine: %d CPUs (%s), %s memory; %s\n", m.cpus, m.model, m.memory, m.goVersion)
 	w("- Control plane: kube-apiserver %s, etcd %s (built by `hack/envtest-assets.sh`)\n", m.kubeVersion, m.etcdVersion)
 	w("- Code: %s\n", m.commit)
-	w("- Command: `make bench` (here: `go run ./hack/bench -n %d -memory-n %s -concurrency %d -out docs/benchmarks.md`); the whole run took %s\n\n",
-		r.opts.n, joinInts(r.opts.memoryN), r.opts.concurrency, r.total.Round(time.Second))
+	w("- Command: `make bench` (here: `%s`); the whole run took %s\n\n", r.command(), r.total.Round(time.Second))
 
 	w("## Results\n\n")
 	w("| N | floor s (median) | operator s (median) | wall ratio operator/floor | CPU ratio operator/floor | writes/app operator vs floor | reconciles/app | 409s | steady-state writes | heap MiB | RSS MiB |\n")
@@ -64,12 +64,36 @@ func (r *report) markdown() string {
 	r.writes(w)
 	r.cpu(w)
 	w("## What bounds the ratio\n\n%s\n\n", r.bounds())
+	r.largeSection(w)
 	r.deliverySection(w)
 	r.method(w)
 	if len(r.memory) > 0 {
 		w("\n%s", r.memorySection(false))
 	}
 	return b.String()
+}
+
+// command is the run's command line, every flag that shapes the document spelt out.
+func (r *report) command() string {
+	o := r.opts
+	c := fmt.Sprintf("go run ./hack/bench -n %d -concurrency %d", o.n, o.concurrency)
+	if o.lifecycleN > 0 {
+		c += fmt.Sprintf(" -lifecycle-n %d", o.lifecycleN)
+	}
+	if o.skipDelivery {
+		c += " -skip-delivery"
+	} else {
+		c += fmt.Sprintf(" -delivery-n %d -delivery-slow %d", o.deliveryN, o.deliverySlow)
+	}
+	if o.skipMemory {
+		c += " -skip-memory"
+	} else {
+		c += fmt.Sprintf(" -memory-n %s -secrets %d", joinInts(o.memoryN), o.secrets)
+	}
+	if o.out != "" {
+		c += " -out " + o.out
+	}
+	return c
 }
 
 func (r *report) floors() []*result { return r.pick(false) }
@@ -298,12 +322,12 @@ func (r *report) method(w func(string, ...any)) {
 		fmt.Sprintf("Five runs alternate: floor, operator, floor, operator, floor, each in fresh namespaces. The floor's applications are removed after each floor run, the first operator run's after it (a later manager would reconcile them at its start); the last floor run has the last operator run's %s applications present. Interleaving spreads drift over both kinds of run, and the medians drop one run a neighbour's build slowed down.", thousands(r.opts.n)),
 		fmt.Sprintf("Applications are `config/samples/03-categoryapplication.yaml` with distinct AppIDs (D1), %d per namespace, with the Secrets of `config/samples/02-secrets.yaml`; the policies of `config/policies` and the calendar of `config/calendar` are installed first, and the policies are Ready before anything is timed.", appsPerNamespace),
 		"`spec.notify` is removed from the applications and no reviewers' sink is configured in the floor and operator runs: the sample's sink (hooks.acme.example) is unreachable here, and the floor sends no notifications, so both runs do the same lifecycle.",
-		"Floor: a manager with `WebhooksOnly` serves the admission webhooks (failurePolicy=Fail, part of every write's path) and runs no controller. Each worker takes one application through: merchant creates it; operator user patches status to UnderReview (the operator's fields and conditions, resourceVersion-guarded merge patch); reviewer approves through `internal/decision` (the plugin's Get, Check and merge patch); operator user creates the ShowcaseListing owned by the application, patches its status to Active, and patches the application's status to Approved/Listed/Ready — the order the reconciler writes them.",
-		"Operator: a fresh manager (`env.StartOperator`, MaxConcurrentReconciles = -concurrency); the merchant creates every application with -concurrency workers; once all are UnderReview the reviewer approves them with -concurrency workers through `internal/decision`; done when all are Ready with an Active listing. The same merchant and reviewer users as in the floor.",
+		"Floor: a manager with `WebhooksOnly` serves the admission webhooks (failurePolicy=Fail, part of every write's path) and runs no controller. Each worker takes one application through: merchant creates it; operator user patches status to UnderReview (the operator's fields and conditions, resourceVersion-guarded merge patch); reviewer approves through `internal/decision` (the plugin's Get, Check and merge patch); operator user creates the ShowcaseListing owned by the application, patches its status to Active, and patches the application's status to Approved/Listed/Ready — the order the reconciler writes them. For 3 applications in 10 the reviewer first rejects (reason and message, through `internal/decision`), the operator user patches status to Rejected, the merchant edits the spec (a merge patch raising the PriorPlatform reputation score) and the operator user patches status to the new round, UnderReview; then the approval and the rest as above. Status is built with the controllers' exported pure functions (`SubmittedStatus`, `ListedStatus`, `DesiredListing`, `SetListingState`), so both runs write the same objects.",
+		"Operator: a fresh manager (`env.StartOperator`, MaxConcurrentReconciles = -concurrency); the merchant creates every application with -concurrency workers; once all are UnderReview the reviewer decides them with -concurrency workers through `internal/decision`, approving 7 in 10 and rejecting the same 3 in 10 as the floor; once those are Ready or Rejected the merchant edits the rejected ones, and once those are UnderReview again the reviewer approves them; done when all are Ready with an Active listing. The same merchant and reviewer users as in the floor.",
 		"Completion is followed through one watch on applications and one on listings (an informer in this process), running in both runs so that both carry the same load; nothing Lists applications repeatedly.",
 		"Counts: every identity's requests go through a counting `http.RoundTripper` (`rest.Config.WrapTransport`): the manager's (controllers, webhooks' SubjectAccessReviews, the event recorder), the merchant's and the reviewer's. Reconciles are `controller_runtime_reconcile_total{controller=\"categoryapplication\"}` read in-process (differences: the registry outlives managers).",
 		"Steady state: after the operator run the manager is stopped and a new one started, now with a reviewers' sink (an in-process loopback HTTP server, named by `ReviewerSinkSecret`); once it has reconciled every application and 5 s passed without a reconcile, its writes, Events and notifications (counter delta and the sink's received requests) are reported.",
-		fmt.Sprintf("Memory: for each size the operator run's %s approved applications (with their listings) are cut down to the size, or applications are added and taken to UnderReview only (not approved); then a new manager process is started and measured once it has reconciled all and is quiet (see the memory section).", thousands(r.opts.n)),
+		fmt.Sprintf("Memory: for each size the last operator run's %s approved applications (with their listings; 3 in 10 with a rejected round in their history) are cut down to the size, or applications are added and taken to UnderReview only (not approved); then a new manager process is started and measured once it has reconciled all and is quiet (see the memory section).", thousands(r.opts.n)),
 	} {
 		w("- %s\n", s)
 	}
