@@ -11,7 +11,6 @@ import (
 
 	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
 	"github.com/channelshop/category-operator/controllers"
-	"github.com/channelshop/category-operator/internal/decision"
 	"github.com/channelshop/category-operator/internal/index"
 	"github.com/channelshop/category-operator/internal/manager/managertest"
 	"github.com/channelshop/category-operator/internal/testenv"
@@ -22,6 +21,8 @@ const approvalMessage = "materials verified (benchmark)"
 
 // result is one measured run: its phases, and what each identity sent.
 type result struct {
+	name       string
+	operator   bool // an operator run; else a floor run
 	n          int
 	seconds    float64
 	phases     []phaseTime
@@ -29,9 +30,9 @@ type result struct {
 	server     serverSample
 	cpu        cpuSample
 	reconciles map[string]float64 // by result; the operator run only
-	// lastCreate and lastDecision are when the operator run's last create and last decision
-	// returned, in seconds since their phase began.
-	lastCreate, lastDecision float64
+	// lastCreate, lastDecision and lastResubmission are when the operator run's last create,
+	// first decision and approval of a resubmission returned, in seconds since their phase began.
+	lastCreate, lastDecision, lastResubmission float64
 }
 
 // clients are plain clients of the three identities, each counted.
@@ -58,7 +59,8 @@ func (b *bench) newClients() (*clients, error) {
 
 // runFloor makes the lifecycle's writes with plain clients while a manager serves only the
 // webhooks: each worker takes one application through create, UnderReview, decision,
-// listing, listing Active and Ready, in the order the reconciler writes them.
+// listing, listing Active and Ready, in the order the reconciler writes them (a rejected one
+// through create, UnderReview, rejection, Rejected, edit, UnderReview, then the same).
 func (b *bench) runFloor(ctx context.Context, refs []appRef, t *tracker, name string) (*result, error) {
 	hooks := newCounter()
 	op, err := b.startManager(ctx, managerSpec{webhooksOnly: true, count: hooks})
@@ -73,7 +75,7 @@ func (b *bench) runFloor(ctx context.Context, refs []appRef, t *tracker, name st
 	if err != nil {
 		return nil, err
 	}
-	res := &result{n: len(refs)}
+	res := &result{name: name, n: len(refs)}
 	s0, err := b.scrapeServer(ctx)
 	if err != nil {
 		return nil, err
@@ -82,7 +84,7 @@ func (b *bench) runFloor(ctx context.Context, refs []appRef, t *tracker, name st
 		"operator": c.counts["operator"], "webhooks": hooks}
 	cpu0, m0 := sampleCPU(), markNow(counts)
 	if err := pool(ctx, b.concurrency, len(refs), name, func(ctx context.Context, i int) error {
-		return b.floorOne(ctx, c, refs[i])
+		return b.floorOne(ctx, c, refs[i], rejected(i))
 	}); err != nil {
 		return nil, err
 	}
@@ -120,21 +122,45 @@ func (b *bench) warmUp(ctx context.Context, c client.Client) error {
 	return c.Get(ctx, client.ObjectKey{Namespace: testenv.OperatorNamespace, Name: managertest.Options(b.env).CalendarConfigMap}, &corev1.ConfigMap{})
 }
 
-func (b *bench) floorOne(ctx context.Context, c *clients, r appRef) error {
+// floorOne takes one application through its writes; a rejected one first goes through the
+// rejection, the status that reflects it, the merchant's edit and the new round.
+func (b *bench) floorOne(ctx context.Context, c *clients, r appRef, rejectFirst bool) error {
 	owner := client.FieldOwner(controllers.FieldManager)
 	locked := client.MergeFromWithOptimisticLock{}
 	app := b.newApp(r)
 	if err := c.merchant.Create(ctx, app); err != nil {
 		return fmt.Errorf("floor: creating %s: %w", r.key, err)
 	}
-	before := app.DeepCopy()
-	controllers.SubmittedStatus(app, b.secretSums, time.Now(), b.calendar, int32(b.reviewDays))
-	if err := c.operator.Status().Patch(ctx, app, client.MergeFromWithOptions(before, locked), owner); err != nil {
-		return fmt.Errorf("floor: %s to UnderReview: %w", r.key, err)
+	// SubmittedStatus is the reconciler's whole status step for an application meeting its
+	// requirements: a new round for a new generation, or the decision on the current one.
+	submit := func(what string) error {
+		before := app.DeepCopy()
+		controllers.SubmittedStatus(app, b.secretSums, time.Now(), b.calendar, int32(b.reviewDays))
+		if err := c.operator.Status().Patch(ctx, app, client.MergeFromWithOptions(before, locked), owner); err != nil {
+			return fmt.Errorf("floor: %s to %s: %w", r.key, what, err)
+		}
+		return nil
 	}
-	app, _, err := decision.Write(ctx, c.reviewer, decision.Request{Key: r.key, Verdict: qualv1.VerdictApproved, Message: approvalMessage})
-	if err != nil {
-		return fmt.Errorf("floor: approving %s: %w", r.key, err)
+	if err := submit("UnderReview"); err != nil {
+		return err
+	}
+	var err error
+	if rejectFirst {
+		if app, err = reject(ctx, c.reviewer, r.key); err != nil {
+			return fmt.Errorf("floor: %w", err)
+		}
+		if err := submit("Rejected"); err != nil {
+			return err
+		}
+		if err := edit(ctx, c.merchant, app); err != nil {
+			return fmt.Errorf("floor: %w", err)
+		}
+		if err := submit("UnderReview again"); err != nil {
+			return err
+		}
+	}
+	if app, err = approve(ctx, c.reviewer, r.key); err != nil {
+		return fmt.Errorf("floor: %w", err)
 	}
 	l := controllers.DesiredListing(app, nil, testenv.Scheme, time.Now())
 	if err := c.operator.Create(ctx, l, owner); err != nil {
@@ -145,7 +171,7 @@ func (b *bench) floorOne(ctx context.Context, c *clients, r appRef) error {
 	if err := c.operator.Status().Patch(ctx, l, client.MergeFrom(lBefore), owner); err != nil {
 		return fmt.Errorf("floor: activating the listing of %s: %w", r.key, err)
 	}
-	before = app.DeepCopy()
+	before := app.DeepCopy()
 	controllers.ListedStatus(app, l, time.Now(), b.calendar)
 	if err := c.operator.Status().Patch(ctx, app, client.MergeFromWithOptions(before, locked), owner); err != nil {
 		return fmt.Errorf("floor: %s to Ready: %w", r.key, err)

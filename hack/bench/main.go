@@ -3,19 +3,21 @@
 //
 //  1. Floor: a manager serves the admission webhooks but runs no controller; plain clients
 //     make exactly the lifecycle's writes for N applications, with the operator's concurrency.
-//     It runs before and after the operator run, which it brackets against drift and noise.
 //  2. Operator: a manager runs; the merchant creates N applications, the reviewer approves
 //     each through the plugin's path (internal/decision) once all are UnderReview; done when
-//     all are Ready with an Active listing.
+//     all are Ready with an Active listing. Floor and operator alternate, floor, operator,
+//     floor, operator, floor; the ratios are of medians, of wall time and of CPU-seconds.
 //  3. Counts: every identity's requests through a counting transport, the controller's
 //     reconciles from controller-runtime's registry, 409s.
 //  4. Steady state: a restarted manager (with a reviewers' sink) must write and send nothing.
-//  5. Memory: bin/manager built from the tree runs as its own process; its heap after GC (from
+//  5. Delivery: notifications to 8 fast loopback sinks, alone and beside a sink answering
+//     after 5 s.
+//  6. Memory: bin/manager built from the tree runs as its own process; its heap after GC (from
 //     its metrics and a heap profile through --pprof-bind-address), RSS, and etcd's size, with
 //     1,000, 10,000 and 20,000 applications, and with 2,000 unrelated 512 KiB Secrets.
 //
 // It prints one table and, with -out, writes docs/benchmarks.md. With -memory-only it runs
-// step 5 alone and replaces only the memory section of the -out file.
+// step 6 alone and replaces only the memory section of the -out file.
 package main
 
 import (
@@ -57,6 +59,12 @@ type options struct {
 	secrets     int
 	secretKiB   int
 	profileDir  string
+	// The delivery phase (issue #12): applications notifying fast sinks, and those notifying
+	// the slow sink in its second run.
+	deliveryN, deliverySlow int
+	skipDelivery            bool
+	// lifecycleN > 0: the lifecycle at that size too, once each (issue #14.2).
+	lifecycleN int
 }
 
 func main() {
@@ -72,10 +80,14 @@ func main() {
 	flag.IntVar(&o.secrets, "secrets", 2000, "Unrelated Secrets added for a second measurement at the smallest -memory-n size; 0: none.")
 	flag.IntVar(&o.secretKiB, "secret-kib", 512, "Size of each unrelated Secret, KiB.")
 	flag.StringVar(&o.profileDir, "profile-dir", "", "Keep the manager's heap profiles here (heap-<apps>-<secrets>.pb.gz); empty: discard.")
+	flag.IntVar(&o.deliveryN, "delivery-n", 400, "Applications (one notification each) to the fast sinks in the delivery phase.")
+	flag.IntVar(&o.deliverySlow, "delivery-slow", 20, "Applications to the slow sink in the delivery phase's second run.")
+	flag.BoolVar(&o.skipDelivery, "skip-delivery", false, "Skip the delivery phase.")
+	flag.IntVar(&o.lifecycleN, "lifecycle-n", 0, "Also run the lifecycle once as the floor and once with the operator at this size (e.g. 10000), and time a restart to quiet; 0: skip.")
 	flag.Parse()
 	sizes, err := parseSizes(memoryN)
-	if err != nil || o.n <= 0 || o.concurrency <= 0 || o.secrets < 0 || o.secretKiB <= 0 || (o.memoryOnly && o.skipMemory) {
-		fmt.Fprintln(os.Stderr, "error: -n, -concurrency, -memory-n and -secret-kib must be positive, -secrets not negative, and -memory-only excludes -skip-memory", err)
+	if err != nil || o.n <= 0 || o.concurrency <= 0 || o.secrets < 0 || o.secretKiB <= 0 || o.deliveryN <= 0 || o.deliverySlow <= 0 || o.lifecycleN < 0 || (o.memoryOnly && o.skipMemory) {
+		fmt.Fprintln(os.Stderr, "error: -n, -concurrency, -memory-n, -secret-kib, -delivery-n and -delivery-slow must be positive, -secrets and -lifecycle-n not negative, and -memory-only excludes -skip-memory", err)
 		os.Exit(2)
 	}
 	o.memoryN = sizes
@@ -109,6 +121,9 @@ func parseSizes(s string) ([]int, error) {
 func say(format string, args ...any) {
 	fmt.Printf("%s "+format+"\n", append([]any{time.Now().Format("15:04:05")}, args...)...)
 }
+
+// lifecycleRuns is floor, operator, floor, operator, floor.
+const lifecycleRuns = 5
 
 // bench is the control plane, the identities, and the manager running now.
 type bench struct {
@@ -182,25 +197,58 @@ func run(ctx context.Context, o options) (err error) {
 	if t, err = startTracker(ctx, b.adminCfg); err != nil {
 		return err
 	}
-	// The floor runs before and after the operator: run-to-run noise on a small shared machine
-	// is as large as the differences measured, and bracketing cancels any drift.
-	if r.floor, err = b.floor(ctx, t, "bench-floor", "floor (before)"); err != nil {
-		return err
+	if o.lifecycleN > 0 {
+		// First, on a clean cluster: it removes its applications, so the runs below start
+		// from the cluster they would have without it.
+		if r.large, err = b.runLarge(ctx, t, o.lifecycleN); err != nil {
+			return err
+		}
+		for _, l := range r.largeVerdicts() {
+			say("%s", l)
+		}
 	}
-	opRefs, err := b.prepare(ctx, "bench-op", o.n)
-	if err != nil {
-		return err
+	// Floor, operator, floor, operator, floor: run-to-run noise on a small shared machine is as
+	// large as the differences measured; interleaving spreads drift over both, and medians
+	// drop a run that a neighbour's build slowed down.
+	for i := range lifecycleRuns {
+		if i%2 == 0 {
+			name := fmt.Sprintf("floor %d", i/2+1)
+			res, err := b.floor(ctx, t, fmt.Sprintf("bench-floor%d", i/2+1), name)
+			if err != nil {
+				return err
+			}
+			r.runs = append(r.runs, res)
+			continue
+		}
+		name := fmt.Sprintf("operator %d", i/2+1)
+		opRefs, err := b.prepare(ctx, fmt.Sprintf("bench-op%d", i/2+1), o.n)
+		if err != nil {
+			return err
+		}
+		say("%s: %d applications, %d workers per client, MaxConcurrentReconciles %d", name, o.n, o.concurrency, o.concurrency)
+		res, err := b.runOperator(ctx, opRefs, t, name)
+		if err != nil {
+			return err
+		}
+		r.runs = append(r.runs, res)
+		if err := b.stopManager(); err != nil {
+			return err
+		}
+		if i+2 < lifecycleRuns {
+			// The next operator run's manager would reconcile these at its start, inside its
+			// timing: only the last operator run's applications stay (steady state, memory).
+			if err := b.remove(ctx, opRefs); err != nil {
+				return err
+			}
+			if err := t.wait(ctx, name+" cleanup", opRefs, stateGone, 5*time.Minute); err != nil {
+				return err
+			}
+		} else {
+			b.live = opRefs
+		}
 	}
-	say("operator: %d applications, %d workers per client, MaxConcurrentReconciles %d", o.n, o.concurrency, o.concurrency)
-	if r.oper, err = b.runOperator(ctx, opRefs, t); err != nil {
-		return err
-	}
-	b.live = opRefs
-	if err := b.stopManager(); err != nil {
-		return err
-	}
-	if r.floorAfter, err = b.floor(ctx, t, "bench-floor2", "floor (after)"); err != nil {
-		return err
+	for _, l := range r.ratioVerdicts() {
+		say("%s", l)
 	}
 	t.stop()
 	t = nil
@@ -213,6 +261,15 @@ func run(ctx context.Context, o options) (err error) {
 	r.ratioMem = &m
 	say("steady state: %d writes, %d events, %.0f notifications, %.0f reconciles; heap %.1f MiB, RSS %.1f MiB",
 		r.steady.identity.lifecycle(), r.steady.identity.events(), r.steady.notifications, r.steady.reconciles, m.heapMiB, m.rssMiB)
+
+	if !o.skipDelivery {
+		if r.delivery, err = b.runDelivery(ctx, o.deliveryN, o.deliverySlow); err != nil {
+			return err
+		}
+		for _, l := range r.deliveryVerdicts() {
+			say("%s", l)
+		}
+	}
 
 	if !o.skipMemory {
 		if r.memory, err = b.runMemory(ctx, o.memoryN, o.secrets, o.secretKiB); err != nil {

@@ -27,7 +27,7 @@ type tracker struct {
 	done     chan struct{}
 }
 
-type appView struct{ underReview, ready bool }
+type appView struct{ underReview, rejected, ready bool }
 
 func startTracker(ctx context.Context, cfg *rest.Config) (*tracker, error) {
 	c, err := cache.New(cfg, cache.Options{Scheme: testenv.Scheme, DefaultTransform: keepStatus})
@@ -78,6 +78,7 @@ func (t *tracker) set(obj any) {
 		current := o.Status.ObservedGeneration == o.Generation
 		t.apps[client.ObjectKeyFromObject(o)] = appView{
 			underReview: current && o.Status.Phase == qualv1.PhaseUnderReview,
+			rejected:    current && o.Status.Phase == qualv1.PhaseRejected,
 			ready: current && o.Status.Phase == qualv1.PhaseApproved &&
 				meta.IsStatusConditionTrue(o.Status.Conditions, qualv1.ConditionReady),
 		}
@@ -107,10 +108,11 @@ const (
 	stateUnderReview state = iota // phase UnderReview for the current generation
 	stateListed                   // Ready (approved and listed) with an Active listing
 	stateGone                     // deleted, listing too
+	stateRejected                 // phase Rejected for the current generation
 )
 
 func (s state) String() string {
-	return [...]string{"UnderReview", "Ready with an Active listing", "deleted"}[s]
+	return [...]string{"UnderReview", "Ready with an Active listing", "deleted", "Rejected"}[s]
 }
 
 func (t *tracker) count(refs []appRef, s state) int {
@@ -130,6 +132,10 @@ func (t *tracker) count(refs []appRef, s state) int {
 			}
 		case stateGone:
 			if _, listed := t.listings[r.key]; !exists && !listed {
+				n++
+			}
+		case stateRejected:
+			if v.rejected {
 				n++
 			}
 		}
