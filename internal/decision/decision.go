@@ -39,12 +39,14 @@ type Request struct {
 
 // Write reads the application, refuses locally what the server would refuse (Allowed), and
 // patches the decision; on a conflict (someone wrote meanwhile) it reads again and re-checks.
+// Conflicts back off for about 1.5 s in all: when a round starts the operator's status and
+// delivery controllers write the application several times in a row.
 // It returns the application as last read or, on success, as stored, and the generation
 // decided. Server refusals are returned as they are: they are written for reviewers.
 func Write(ctx context.Context, c client.Client, r Request) (*qualv1.CategoryApplication, int64, error) {
 	seen, seenDigest := r.Generation, r.MaterialsDigest
 	app := &qualv1.CategoryApplication{}
-	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+	err := retry.RetryOnConflict(retry.DefaultBackoff, func() error {
 		app = &qualv1.CategoryApplication{}
 		if err := c.Get(ctx, r.Key, app); err != nil {
 			return err
