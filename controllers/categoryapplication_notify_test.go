@@ -109,3 +109,20 @@ func TestMergeAttempts(t *testing.T) {
 		})
 	}
 }
+
+// TestFailedMessage: one warning names every record that failed in a pass, and stays bounded
+// however many there are.
+func TestFailedMessage(t *testing.T) {
+	g := NewWithT(t)
+	g.Expect(failedMessage([]string{"Approved to secret/s (timeout)", "Listed to secret/s (HTTP 503)"})).To(Equal(
+		"2 notification(s) failed 3 times, still retrying: Approved to secret/s (timeout); Listed to secret/s (HTTP 503)"))
+
+	many := make([]string, 200)
+	for i := range many {
+		many[i] = fmt.Sprintf("Submitted to secret/sink-%03d (connection refused)", i)
+	}
+	msg := failedMessage(many)
+	g.Expect(len(msg)).To(BeNumerically("<=", maxFailedMessage))
+	g.Expect(msg).To(HavePrefix("200 notification(s) failed 3 times"))
+	g.Expect(msg).To(ContainSubstring("more bytes)"), "says it was cut")
+}

@@ -3,6 +3,7 @@ package controllers
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -19,6 +20,9 @@ import (
 
 	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
 )
+
+// maxFailedMessage bounds the NotificationFailed warning's message.
+const maxFailedMessage = 1024
 
 // DeliveryReconciler sends what status.notifications says is due, apart from the status
 // reconcile (as cert-manager keeps slow side effects in narrow controllers): a sink that
@@ -92,19 +96,26 @@ func (r *DeliveryReconciler) Reconcile(ctx context.Context, req ctrl.Request) (c
 			log.FromContext(ctx).Info("notification not delivered", "event", rec.Event, "sink", rec.Sink,
 				"attempts", rec.Attempts, "class", rec.LastError, "detail", err.Error())
 			if rec.Attempts == failedAfter {
-				failed = append(failed, fmt.Sprintf("%s notification to %s failed %d times, still retrying: %s", rec.Event, rec.Sink, rec.Attempts, rec.LastError))
+				failed = append(failed, fmt.Sprintf("%s to %s (%s)", rec.Event, rec.Sink, rec.LastError))
 			}
 		}
 	}
-	if r.Recorder != nil {
-		for _, msg := range failed {
-			r.Recorder.Eventf(app, nil, corev1.EventTypeWarning, EventNotificationFailed, "Deliver", "%s", msg)
-		}
+	if r.Recorder != nil && len(failed) > 0 {
+		// One warning per pass, not per record: a dead sink would otherwise use up the
+		// application's event burst and crowd out events that matter more (ListingExpired).
+		r.Recorder.Eventf(app, nil, corev1.EventTypeWarning, EventNotificationFailed, "Deliver", "%s", failedMessage(failed))
 	}
 	if busy {
 		return ctrl.Result{RequeueAfter: time.Second}, nil
 	}
 	return ctrl.Result{}, nil // our own status write wakes us for the next backoff
+}
+
+// failedMessage is the one NotificationFailed warning of a delivery pass, naming every record
+// that reached failedAfter attempts in it, bounded to maxFailedMessage bytes.
+func failedMessage(failed []string) string {
+	msg := fmt.Sprintf("%d notification(s) failed %d times, still retrying: %s", len(failed), failedAfter, strings.Join(failed, "; "))
+	return qualv1.Truncate(msg, maxFailedMessage)
 }
 
 func (r *DeliveryReconciler) perSink() int {
