@@ -115,7 +115,7 @@ func (r *Result) Markdown(command string) string {
 		p("Delivered: the next manager sends it again with the same Idempotency-Key, and a receiver that")
 		p("deduplicates on it acts once. The run fails above %d repeats per kill: each send is recorded", r.RepeatsPerKill())
 		p("before the next, so a kill can leave one acknowledged but unrecorded send per delivery worker in")
-		p("flight. No more repeats than kills (issue #12's target): %s in this run.", verdict(r.Duplicates <= len(r.Killed)))
+		p("flight. No more repeats than kills (issue #12's target): %s.", verdict(r.Duplicates <= len(r.Killed)))
 		if r.DeliveryWorkers != 1 {
 			p("That target holds by construction only with one send in flight (`--delivery-workers=1`, the")
 			p("section \"Crash and restart, one delivery worker\"), at the cost of throughput.")
