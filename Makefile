@@ -1,5 +1,13 @@
 # category-operator Makefile. `make help` lists the targets.
 
+# One set of build flags for every go command make runs, inherited by the hack/ scripts and the
+# tests' own `go build`s: static and -trimpath, as the plugin archive (reproducible) and the
+# test binaries (kube-apiserver, etcd, helm) are built. Go's build cache is keyed by them, so the
+# packages the tests share with those tools compile once (hack/sharedversions keeps their module
+# versions equal for the same reason). -race needs cgo: `make test CGO_ENABLED=1 GO_TEST_FLAGS=-race`.
+export CGO_ENABLED = 0
+export GOFLAGS := $(strip $(filter-out -trimpath,$(shell go env GOFLAGS)) -trimpath)
+
 # Tools are pinned here and installed into ./bin (ignored by git) on first use.
 CONTROLLER_TOOLS_VERSION ?= v0.23.0
 LOCALBIN ?= $(CURDIR)/bin
