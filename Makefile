@@ -8,11 +8,10 @@
 export CGO_ENABLED = 0
 export GOFLAGS := $(strip $(filter-out -trimpath,$(shell go env GOFLAGS)) -trimpath)
 
-# Tools are pinned here and installed into ./bin (ignored by git) on first use.
-CONTROLLER_TOOLS_VERSION ?= v0.23.0
+# Tools pinned in their own modules under hack/tools/<name> (go.mod `tool` lines), built into
+# ./bin (ignored by git) on first use and again when their go.mod changes.
 LOCALBIN ?= $(CURDIR)/bin
-CONTROLLER_GEN ?= $(LOCALBIN)/controller-gen-$(CONTROLLER_TOOLS_VERSION)
-# Tools pinned in their own modules under hack/tools/<name> (go.mod `tool` lines).
+CONTROLLER_GEN ?= $(LOCALBIN)/controller-gen
 CRD_REF_DOCS ?= $(LOCALBIN)/crd-ref-docs
 
 # Test binaries (kube-apiserver, etcd) are built from the Go module proxy and cached outside the
@@ -150,11 +149,10 @@ helm: ## Build helm (pinned in hack/tools/helm) into bin/ once.
 	@LOCALBIN=$(LOCALBIN) ./hack/helm.sh >/dev/null
 
 .PHONY: controller-gen
-controller-gen: $(CONTROLLER_GEN) ## Install controller-gen into bin/.
-$(CONTROLLER_GEN):
+controller-gen: $(CONTROLLER_GEN) ## Build controller-gen (hack/tools/controller-gen) into bin/.
+$(CONTROLLER_GEN): hack/tools/controller-gen/go.mod hack/tools/controller-gen/go.sum
 	@mkdir -p $(LOCALBIN)
-	GOBIN=$(LOCALBIN) go install sigs.k8s.io/controller-tools/cmd/controller-gen@$(CONTROLLER_TOOLS_VERSION)
-	mv $(LOCALBIN)/controller-gen $(CONTROLLER_GEN)
+	cd hack/tools/controller-gen && go build -o $(CONTROLLER_GEN) sigs.k8s.io/controller-tools/cmd/controller-gen
 
 .PHONY: crd-ref-docs
 crd-ref-docs: $(CRD_REF_DOCS) ## Build crd-ref-docs (hack/tools/crd-ref-docs) into bin/.
