@@ -94,8 +94,12 @@ verify-dist: ## Check plugins/category.yaml: valid for krew, sha256 of this tree
 test-image: ## Test the image builder (hack/image): one digest per input, non-root, no shell, loadable outputs.
 	cd hack/image && go vet ./... && go test ./...
 
+.PHONY: verify-shared-versions
+verify-shared-versions: ## Fail if a tools module (hack/) and go.mod want different versions of a module they share.
+	go run ./hack/sharedversions
+
 .PHONY: test
-test: verify-generated fmt vet verify-dist test-image chart-lint promql-test ## Regenerate (fail if stale), check krew manifest, image builder and chart, then run all tests against a real API server.
+test: verify-shared-versions verify-generated fmt vet verify-dist test-image chart-lint promql-test ## Regenerate (fail if stale), check krew manifest, image builder and chart, then run all tests against a real API server.
 	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" HELM="$(HELM)" go test $(GO_TEST_FLAGS) ./...
 
 .PHONY: chart-lint
