@@ -1,10 +1,17 @@
 # category-operator Makefile. `make help` lists the targets.
 
-# Tools are pinned here and installed into ./bin (ignored by git) on first use.
-CONTROLLER_TOOLS_VERSION ?= v0.23.0
+# One set of build flags for every go command make runs, inherited by the hack/ scripts and the
+# tests' own `go build`s: static and -trimpath, as the plugin archive (reproducible) and the
+# test binaries (kube-apiserver, etcd, helm) are built. Go's build cache is keyed by them, so the
+# packages the tests share with those tools compile once (hack/sharedversions keeps their module
+# versions equal for the same reason). -race needs cgo: `make test CGO_ENABLED=1 GO_TEST_FLAGS=-race`.
+export CGO_ENABLED = 0
+export GOFLAGS := $(strip $(filter-out -trimpath,$(shell go env GOFLAGS)) -trimpath)
+
+# Tools pinned in their own modules under hack/tools/<name> (go.mod `tool` lines), built into
+# ./bin (ignored by git) on first use and again when their go.mod changes.
 LOCALBIN ?= $(CURDIR)/bin
-CONTROLLER_GEN ?= $(LOCALBIN)/controller-gen-$(CONTROLLER_TOOLS_VERSION)
-# Tools pinned in their own modules under hack/tools/<name> (go.mod `tool` lines).
+CONTROLLER_GEN ?= $(LOCALBIN)/controller-gen
 CRD_REF_DOCS ?= $(LOCALBIN)/crd-ref-docs
 
 # Test binaries (kube-apiserver, etcd) are built from the Go module proxy and cached outside the
@@ -89,8 +96,12 @@ verify-dist: ## Check plugins/category.yaml: valid for krew, sha256 of this tree
 test-image: ## Test the image builder (hack/image): one digest per input, non-root, no shell, loadable outputs.
 	cd hack/image && go vet ./... && go test ./...
 
+.PHONY: verify-shared-versions
+verify-shared-versions: ## Fail if a tools module (hack/) and go.mod want different versions of a module they share.
+	go run ./hack/sharedversions
+
 .PHONY: test
-test: verify-generated fmt vet verify-dist test-image chart-lint promql-test ## Regenerate (fail if stale), check krew manifest, image builder and chart, then run all tests against a real API server.
+test: verify-shared-versions verify-generated fmt vet verify-dist test-image chart-lint promql-test ## Regenerate (fail if stale), check krew manifest, image builder and chart, then run all tests against a real API server.
 	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" HELM="$(HELM)" go test $(GO_TEST_FLAGS) ./...
 
 .PHONY: chart-lint
@@ -144,11 +155,10 @@ helm: ## Build helm (pinned in hack/tools/helm) into bin/ once.
 	@LOCALBIN=$(LOCALBIN) ./hack/helm.sh >/dev/null
 
 .PHONY: controller-gen
-controller-gen: $(CONTROLLER_GEN) ## Install controller-gen into bin/.
-$(CONTROLLER_GEN):
+controller-gen: $(CONTROLLER_GEN) ## Build controller-gen (hack/tools/controller-gen) into bin/.
+$(CONTROLLER_GEN): hack/tools/controller-gen/go.mod hack/tools/controller-gen/go.sum
 	@mkdir -p $(LOCALBIN)
-	GOBIN=$(LOCALBIN) go install sigs.k8s.io/controller-tools/cmd/controller-gen@$(CONTROLLER_TOOLS_VERSION)
-	mv $(LOCALBIN)/controller-gen $(CONTROLLER_GEN)
+	cd hack/tools/controller-gen && go build -o $(CONTROLLER_GEN) sigs.k8s.io/controller-tools/cmd/controller-gen
 
 .PHONY: crd-ref-docs
 crd-ref-docs: $(CRD_REF_DOCS) ## Build crd-ref-docs (hack/tools/crd-ref-docs) into bin/.

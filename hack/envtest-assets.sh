@@ -56,6 +56,8 @@ build() { # build <tools module> <package> <binary name> [ldflags]
     return 0
   fi
   echo "building $bin from $pkg (first time only; cached in $dir)" >&2
+  # Static and -trimpath, as the Makefile builds everything: the build cache is then shared with
+  # the tests, which compile half of kube-apiserver's packages too.
   (cd "$root/hack/tools/$mod" && CGO_ENABLED=0 go build -trimpath -ldflags "$ldflags" -o "$dir/$bin.tmp" "$pkg")
   mv "$dir/$bin.tmp" "$dir/$bin"
   printf '%s' "$ldflags" >"$dir/$bin.ldflags"

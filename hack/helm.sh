@@ -11,7 +11,8 @@ if [ -x "$bin/helm" ] && [ "$(cat "$bin/helm.version" 2>/dev/null)" = "$version"
 fi
 echo "building helm $version (first time only; cached in $bin)" >&2
 mkdir -p "$bin"
-# The version is stamped as helm's own release build does, so `helm version` tells.
+# The version is stamped as helm's own release build does, so `helm version` tells. Static and
+# -trimpath, as the Makefile builds everything, to share the build cache with the tests.
 (cd "$root/hack/tools/helm" && CGO_ENABLED=0 go build -trimpath \
   -ldflags "-X helm.sh/helm/v3/internal/version.version=$version" -o "$bin/helm.tmp" helm.sh/helm/v3/cmd/helm)
 mv "$bin/helm.tmp" "$bin/helm"

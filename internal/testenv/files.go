@@ -7,17 +7,58 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"runtime"
+	"strings"
+	"sync"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/yaml"
 )
 
-// RepoRoot returns the repository root (found from this file's location).
-func RepoRoot() string {
-	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "..", "..")
+// modulePath is what the repository root's go.mod declares; the tools modules under hack/ have
+// go.mod files of their own, which the search must pass over.
+const modulePath = "github.com/channelshop/category-operator"
+
+// RepoRoot returns the repository root: the nearest folder, from the working directory up,
+// whose go.mod declares this module. `go test` runs in the package's folder and the hack/
+// programs run from the root, so both find it. Source file paths (runtime.Caller) cannot be
+// used: `make` builds with -trimpath, which leaves only module-relative paths.
+func RepoRoot() string { return repoRoot() }
+
+var repoRoot = sync.OnceValue(func() string {
+	wd, err := os.Getwd()
+	if err == nil {
+		var root string
+		if root, err = findRepoRoot(wd); err == nil {
+			return root
+		}
+	}
+	panic(fmt.Sprintf("testenv: finding the repository root: %v", err))
+})
+
+func findRepoRoot(from string) (string, error) {
+	for dir := from; ; dir = filepath.Dir(dir) {
+		if declaresModule(filepath.Join(dir, "go.mod")) {
+			return dir, nil
+		}
+		if filepath.Dir(dir) == dir {
+			return "", fmt.Errorf("no folder from %s up has the go.mod of %s: run from inside the repository", from, modulePath)
+		}
+	}
+}
+
+// declaresModule reports whether the go.mod file at path declares modulePath.
+func declaresModule(path string) bool {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return false
+	}
+	for line := range strings.Lines(string(raw)) {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "module" {
+			return strings.Trim(f[1], `"`) == modulePath
+		}
+	}
+	return false
 }
 
 // RepoPath joins parts under the repository root: RepoPath("config", "rbac", "role.yaml").

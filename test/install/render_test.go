@@ -11,7 +11,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 
@@ -19,6 +18,8 @@ import (
 	"k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
+
+	"github.com/channelshop/category-operator/internal/testenv"
 )
 
 // namespace and release are what the kustomize install uses; the chart rendered with them must
@@ -28,10 +29,7 @@ const (
 	release   = "category-operator"
 )
 
-func repoRoot() string {
-	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "..", "..")
-}
+func repoRoot() string { return testenv.RepoRoot() }
 
 // helmBinary is $HELM (set by make test) or the pinned helm built by hack/helm.sh into bin/.
 func helmBinary(t *testing.T) string {

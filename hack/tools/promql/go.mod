@@ -33,3 +33,13 @@ require (
 	golang.org/x/text v0.43.0 // indirect
 	google.golang.org/protobuf v1.36.12 // indirect
 )
+
+// The versions of go.mod (the operator's), older than prometheus asks for, so that compiled
+// packages are shared with the tests (hack/sharedversions; otel is an exception listed there).
+replace (
+	github.com/go-logr/logr => github.com/go-logr/logr v1.4.3
+	github.com/prometheus/common => github.com/prometheus/common v0.72.0
+	go.uber.org/atomic => go.uber.org/atomic v1.11.0
+	golang.org/x/sys => golang.org/x/sys v0.48.0
+	golang.org/x/text => golang.org/x/text v0.42.0
+)
