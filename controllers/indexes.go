@@ -76,8 +76,10 @@ func (listingChangedByOthers) Update(e event.UpdateEvent) bool {
 	return e.ObjectOld.GetGeneration() != e.ObjectNew.GetGeneration()
 }
 
-// statusDecisionChanged passes updates that change the reviewer's decision: the only status
-// field written by someone else, and the only status change the controller must react to.
+// statusDecisionChanged passes updates that make or change the reviewer's decision: the only
+// status field written by someone else, and the only status change the controller must react
+// to. A decision going away is the operator's own archiving at the start of a new round (only
+// the operator may remove one, D13), already reconciled by the write that did it.
 type statusDecisionChanged struct{ predicate.Funcs }
 
 func (statusDecisionChanged) Create(event.CreateEvent) bool   { return false }
@@ -89,7 +91,7 @@ func (statusDecisionChanged) Update(e event.UpdateEvent) bool {
 	if !ok1 || !ok2 {
 		return false
 	}
-	return !decisionEqual(o.Status.Decision, n.Status.Decision)
+	return n.Status.Decision != nil && !decisionEqual(o.Status.Decision, n.Status.Decision)
 }
 
 func decisionEqual(a, b *qualv1.Decision) bool {
