@@ -9,13 +9,10 @@ import (
 	"sync"
 
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/rest"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
@@ -125,52 +122,6 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 		return nil, err
 	}
 	return mgr, nil
-}
-
-// cacheOptions keep the cache small: no managedFields and no kubectl last-applied copy on
-// anything (GitOps tools that apply client-side double every object with it; on a Secret it
-// holds the values too). Secrets are watched as metadata only, and of that only key and
-// resourceVersion are kept: the reconciler reads the referenced ones uncached when their
-// resourceVersion changes, so no Secret value is cached.
-func cacheOptions(o Options) cache.Options {
-	return cache.Options{
-		DefaultTransform: stripForCache,
-		ByObject: map[client.Object]cache.ByObject{
-			&corev1.ConfigMap{}: {
-				Namespaces: map[string]cache.Config{o.Namespace: {}},
-				Field:      fields.OneTermEqualSelector("metadata.name", o.CalendarConfigMap),
-			},
-		},
-	}
-}
-
-// lastApplied is kubectl's client-side apply annotation: the whole object again, as JSON.
-const lastApplied = "kubectl.kubernetes.io/last-applied-configuration"
-
-func stripForCache(obj any) (any, error) {
-	if m, ok := obj.(*metav1.PartialObjectMetadata); ok && m.Kind == "Secret" {
-		return stripSecretMetadata(m), nil
-	}
-	if m, ok := obj.(metav1.Object); ok {
-		m.SetManagedFields(nil)
-		if a := m.GetAnnotations(); a[lastApplied] != "" {
-			delete(a, lastApplied)
-			m.SetAnnotations(a)
-		}
-	}
-	return obj, nil
-}
-
-// stripSecretMetadata keeps of a Secret's cached metadata what the reconciler reads: its
-// key, to wake the applications that reference it (appsOfSecret), and its resourceVersion, to
-// know when to read its values again (digestCache). Labels, annotations, owners and
-// finalizers of every Secret in the cluster (Helm's, service account tokens') would otherwise
-// be held, read by nothing.
-func stripSecretMetadata(m *metav1.PartialObjectMetadata) *metav1.PartialObjectMetadata {
-	return &metav1.PartialObjectMetadata{TypeMeta: m.TypeMeta, ObjectMeta: metav1.ObjectMeta{
-		Name: m.Name, Namespace: m.Namespace, UID: m.UID, ResourceVersion: m.ResourceVersion,
-		CreationTimestamp: m.CreationTimestamp, DeletionTimestamp: m.DeletionTimestamp,
-	}}
 }
 
 // Setup registers indexes, controllers, webhooks, metrics and health checks on mgr. With
