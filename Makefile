@@ -38,8 +38,8 @@ DIST_GOTOOLCHAIN ?= go1.26.8
 # Flags of `make bench` (see hack/bench/main.go): e.g. BENCH_FLAGS="-n 500 -skip-memory", or the memory
 # runs alone, replacing only that section of the document:
 # BENCH_FLAGS="-memory-only -memory-n 1000,10000,20000 -secrets 2000 -out docs/benchmarks.md".
-# -lifecycle-n 10000 adds the lifecycle at that size and the restart to quiet (issue #14.2). A quick
-# check of every phase: BENCH_FLAGS="-n 100 -skip-memory -delivery-n 80 -delivery-slow 8 -lifecycle-n 200 -out /tmp/bench.md".
+# The whole run (the lifecycle at -lifecycle-n 10000 included) takes about an hour. A quick check
+# of every phase: BENCH_FLAGS="-n 100 -skip-memory -delivery-n 80 -delivery-slow 8 -lifecycle-n 200 -out /tmp/bench.md".
 BENCH_FLAGS ?= -out docs/benchmarks.md
 # Flags of `make chaos` (see hack/chaos/main.go): e.g. CHAOS_FLAGS="-n 100 -kills 5".
 CHAOS_FLAGS ?= -out docs/reliability.md

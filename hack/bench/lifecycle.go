@@ -192,7 +192,7 @@ func (r *report) largeSection(w func(string, ...any)) {
 	}
 	n := float64(l.n)
 	w("## The lifecycle at N = %s (issue #14.2)\n\n", thousands(l.n))
-	w("From the same run, with `-lifecycle-n %d` (e.g. `make bench BENCH_FLAGS=\"-lifecycle-n %d -out docs/benchmarks.md\"`): before the runs above, ", l.n, l.n)
+	w("From the same run (`-lifecycle-n %d`; `-lifecycle-n 0` skips it): before the runs above, ", l.n)
 	w("the same lifecycle (3 in 10 rejected, edited and approved) once as the floor and once with the operator, at %s applications; ", thousands(l.n))
 	w("then the manager is stopped and a new one started over the settled applications. Its applications are removed before the runs above.\n\n")
 	w("| run | seconds | CPU s | CPU ms per application | writes per application | Events per application | reconciles per application | 409s per application |\n")

@@ -83,7 +83,7 @@ func main() {
 	flag.IntVar(&o.deliveryN, "delivery-n", 400, "Applications (one notification each) to the fast sinks in the delivery phase.")
 	flag.IntVar(&o.deliverySlow, "delivery-slow", 20, "Applications to the slow sink in the delivery phase's second run.")
 	flag.BoolVar(&o.skipDelivery, "skip-delivery", false, "Skip the delivery phase.")
-	flag.IntVar(&o.lifecycleN, "lifecycle-n", 0, "Also run the lifecycle once as the floor and once with the operator at this size (e.g. 10000), and time a restart to quiet; 0: skip.")
+	flag.IntVar(&o.lifecycleN, "lifecycle-n", 10000, "Also run the lifecycle once as the floor and once with the operator at this size, and time a restart to quiet; 0: skip.")
 	flag.Parse()
 	sizes, err := parseSizes(memoryN)
 	if err != nil || o.n <= 0 || o.concurrency <= 0 || o.secrets < 0 || o.secretKiB <= 0 || o.deliveryN <= 0 || o.deliverySlow <= 0 || o.lifecycleN < 0 || (o.memoryOnly && o.skipMemory) {
