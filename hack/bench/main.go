@@ -191,6 +191,9 @@ func run(ctx context.Context, o options) (err error) {
 		if r.memory, err = b.runMemory(ctx, o.memoryN, o.secrets, o.secretKiB); err != nil {
 			return err
 		}
+		if r.object, err = b.measureObject(ctx); err != nil {
+			return err
+		}
 		r.total = time.Since(started)
 		return r.writeMemoryOnly()
 	}
@@ -273,6 +276,9 @@ func run(ctx context.Context, o options) (err error) {
 
 	if !o.skipMemory {
 		if r.memory, err = b.runMemory(ctx, o.memoryN, o.secrets, o.secretKiB); err != nil {
+			return err
+		}
+		if r.object, err = b.measureObject(ctx); err != nil {
 			return err
 		}
 	}

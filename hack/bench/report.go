@@ -19,6 +19,7 @@ type report struct {
 	delivery   *deliveryResult
 	large      *largeResult
 	memory     []memResult
+	object     objectSize
 	extraNotes []string
 }
 
