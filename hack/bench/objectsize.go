@@ -24,14 +24,15 @@ type objectSize struct {
 	decoded, cached float64 // live heap bytes per copy
 }
 
-// measureObject decodes the first live application objectCopies times in this process.
+// measureObject decodes the last application added objectCopies times in this process: one
+// taken to UnderReview, like those the marginal cost per application is measured on.
 // Every copy has its own strings, as when decoded from a watch stream; the cache transform
 // then shares only the values it interns across applications.
 func (b *bench) measureObject(ctx context.Context) (objectSize, error) {
 	if len(b.live) == 0 {
 		return objectSize{}, fmt.Errorf("object size: no application to measure")
 	}
-	k := b.live[0].key
+	k := b.live[len(b.live)-1].key
 	raw, err := b.adminREST.Get().AbsPath("/apis", qualv1.GroupVersion.Group, qualv1.GroupVersion.Version,
 		"namespaces", k.Namespace, "categoryapplications", k.Name).DoRaw(ctx)
 	if err != nil {
