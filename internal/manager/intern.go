@@ -25,12 +25,11 @@ type interner struct {
 
 func newInterner() *interner { return &interner{m: map[string]string{}} }
 
+// str interns *s; the caller holds t.mu.
 func (t *interner) str(s *string) {
 	if *s == "" {
 		return
 	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
 	if v, ok := t.m[*s]; ok {
 		*s = v
 	} else if len(t.m) < maxInterned {
@@ -49,6 +48,8 @@ func str[S ~string](t *interner, s *S) {
 // applications; what identifies one merchant or one file (names, AppIDs, subjects, URLs,
 // digests) is left as decoded.
 func (t *interner) application(app *qualv1.CategoryApplication) {
+	t.mu.Lock() // once per object: the informers of several kinds share the table
+	defer t.mu.Unlock()
 	t.meta(&app.ObjectMeta)
 	sp := &app.Spec
 	str(t, &sp.Merchant.ShopType)
