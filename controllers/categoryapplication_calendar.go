@@ -48,8 +48,8 @@ func setDeadlineProvisionalCondition(app *qualv1.CategoryApplication, cal *calen
 		covers = "the calendar lists holidays and make-up working days for years " + cal.Years() + " only"
 	}
 	setCondition(app, qualv1.ConditionDeadlineProvisional, true, qualv1.ReasonOutsideCalendarYears,
-		fmt.Sprintf("the count passes %s, but %s: from then on only weekends were days off, so the deadline moves when %d is added to the calendar (D5)",
-			day, covers, day.Year))
+		fmt.Sprintf("the count passes %s, but %s: days of %d count with weekends as the only days off, so the deadline moves when %d is added to the calendar (D5)",
+			day, covers, day.Year, day.Year))
 }
 
 // deadlineMoved is pure: the deadline of a round that was open before and after this reconcile
