@@ -9,6 +9,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -45,6 +46,8 @@ type ApplicationReconciler struct {
 	Clock     clock.PassiveClock
 	// Calendar returns the working-day calendar in force.
 	Calendar func(ctx context.Context) *calendar.Calendar
+	// CalendarConfigMap is where Calendar reads it: a change recounts every open round's deadline.
+	CalendarConfigMap types.NamespacedName
 	// Rules compiles policies' custom CEL rules once per policy generation.
 	Rules *celrules.Cache
 	// Notifier names the reviewers' sink for the ledger; delivery is the DeliveryReconciler's.
@@ -177,7 +180,8 @@ func soonest(a, b time.Duration) time.Duration {
 }
 
 // SetupWithManager wires the watches. Everything the result depends on is watched, so no
-// periodic polling is needed: the policy, referenced Secrets, owned listings, duplicates.
+// periodic polling is needed: the policy, referenced Secrets, owned listings, duplicates, the
+// calendar.
 func (r *ApplicationReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&qualv1.CategoryApplication{}, builder.WithPredicates(predicate.Or(
@@ -190,6 +194,8 @@ func (r *ApplicationReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.appsOfSecret), builder.OnlyMetadata).
 		Watches(&qualv1.CategoryApplication{}, handler.EnqueueRequestsFromMapFunc(r.duplicatesOf),
 			builder.WithPredicates(createOrDelete{})).
+		Watches(&corev1.ConfigMap{}, handler.EnqueueRequestsFromMapFunc(r.openRounds),
+			builder.WithPredicates(calendarChanged{key: r.CalendarConfigMap})).
 		WithOptions(controller.Options{MaxConcurrentReconciles: r.MaxConcurrentReconciles}).
 		Complete(r)
 }

@@ -24,6 +24,9 @@ func (r *ApplicationReconciler) review(_ context.Context, s *appState) (stepResu
 	}
 	res := reviewRound(s.app, s.now, s.cal, days)
 	recordPins(s.app, s.pins)
+	if t := deadlineMoved(&s.before.Status, &s.app.Status, s.cal); t != nil {
+		s.notes = append(s.notes, *t)
+	}
 	return res, nil
 }
 
@@ -100,14 +103,17 @@ func reviewRound(app *qualv1.CategoryApplication, now time.Time, cal *calendar.C
 		endRound(app, qualv1.ReasonRequirementsNotMet, "not under review until every requirement is met (see status.findings)")
 		return stepResult{}
 	}
-	if st.SubmittedGeneration != gen {
-		if reviewDays <= 0 {
-			reviewDays = 5 // D5: the guide's default for the shop channel
-		}
+	if st.SubmittedGeneration != gen || st.SubmittedAt == nil {
 		st.SubmittedGeneration = gen
 		st.SubmittedAt = &metav1.Time{Time: now}
-		st.ReviewDeadline = &metav1.Time{Time: cal.Deadline(now, int(reviewDays)).UTC()}
 	}
+	if reviewDays <= 0 {
+		reviewDays = 5 // D5: the guide's default for the shop channel
+	}
+	// D5: the deadline is counted from the submission with the calendar in force on every
+	// reconcile, so an open round follows a calendar that gains a year's holidays.
+	st.ReviewDeadline = &metav1.Time{Time: cal.Deadline(st.SubmittedAt.Time, int(reviewDays)).UTC()}
+	setDeadlineProvisionalCondition(app, cal)
 	deadline := st.ReviewDeadline.Time
 	setCondition(app, qualv1.ConditionUnderReview, true, qualv1.ReasonAwaitingReview,
 		fmt.Sprintf("awaiting a reviewer's decision on generation %d; deadline %s", gen, deadline.In(cal.Location()).Format(time.RFC3339)))

@@ -210,9 +210,14 @@ func transitions(before, after *qualv1.CategoryApplicationStatus, generation int
 	// A round starts: for a new generation, or again for the same one when the content of its
 	// Secret files changed (D19).
 	newRound := before.SubmittedGeneration != generation || before.SubmittedAt == nil || !before.SubmittedAt.Equal(after.SubmittedAt)
-	if after.SubmittedGeneration == generation && after.SubmittedAt != nil && newRound {
+	started := after.SubmittedGeneration == generation && after.SubmittedAt != nil && newRound
+	if started {
 		out = append(out, transition{event: qualv1.EventSubmitted, reason: qualv1.ReasonAwaitingReview,
 			message: meta.FindStatusCondition(after.Conditions, qualv1.ConditionUnderReview).Message})
+	}
+	// Once per round that opens provisional or becomes so (D5), not on every recount.
+	if c, ok := became(qualv1.ConditionDeadlineProvisional, metav1.ConditionTrue); ok || c != nil && c.Status == metav1.ConditionTrue && started {
+		out = append(out, transition{event: EventDeadlineProvisional, warning: true, reason: c.Reason, message: c.Message})
 	}
 	if c, ok := became(qualv1.ConditionReviewOverdue, metav1.ConditionTrue); ok {
 		out = append(out, transition{event: qualv1.EventReviewOverdue, warning: true, reason: c.Reason, message: c.Message})

@@ -15,6 +15,8 @@
 //   - categoryapplication_materials.go: pins the digests of the Secret files a round is judged on.
 //   - categoryapplication_review.go: review rounds, deadlines in working days, honouring a
 //     reviewer's decision, withdrawal, and their conditions.
+//   - categoryapplication_calendar.go: whether a deadline is provisional (the calendar does not
+//     cover every day counted), the event when a recount moves it, and the calendar watch.
 //   - categoryapplication_listing.go: the ShowcaseListing an approval creates, suspends or expires.
 //   - categoryapplication_status.go: the phase and Ready summary, and the transitions between the
 //     status before and after a reconcile.

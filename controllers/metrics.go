@@ -11,6 +11,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
+	"github.com/channelshop/category-operator/internal/calendar"
 )
 
 var (
@@ -24,6 +25,8 @@ var (
 	}, []string{"group", "verdict"})
 	applicationsDesc = prometheus.NewDesc("category_applications", "Applications by phase and category group.", []string{"phase", "group"}, nil)
 	overdueDesc      = prometheus.NewDesc("category_reviews_overdue", "Applications under review past their deadline, by group.", []string{"group"}, nil)
+	calendarDesc     = prometheus.NewDesc("category_calendar_last_covered_day_timestamp_seconds",
+		"Start of the last day (December 31, in the calendar's zone) of the last year whose holidays the working-day calendar lists; 0 when it lists none, or is missing or invalid.", nil, nil)
 )
 
 // stateCollector computes the gauges from the cache at scrape time, so they are always exact
@@ -31,17 +34,24 @@ var (
 // process (tests, the benchmark): the registry is global, the cache is not.
 type stateCollector struct{}
 
-var collectorReader atomic.Pointer[client.Reader]
+var (
+	collectorReader   atomic.Pointer[client.Reader]
+	collectorCalendar atomic.Pointer[func(context.Context) *calendar.Calendar]
+)
 
 func (stateCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- applicationsDesc
 	ch <- overdueDesc
+	ch <- calendarDesc
 }
 
 func (stateCollector) Collect(ch chan<- prometheus.Metric) {
 	var list qualv1.CategoryApplicationList
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
+	if cal := collectorCalendar.Load(); cal != nil {
+		ch <- prometheus.MustNewConstMetric(calendarDesc, prometheus.GaugeValue, lastCoveredDay((*cal)(ctx)))
+	}
 	reader := collectorReader.Load()
 	if reader == nil {
 		return
@@ -74,10 +84,22 @@ func (stateCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 }
 
+// lastCoveredDay is the calendar gauge's value: an alert fires well before deadlines start to
+// be provisional (config/prometheus/rules.yaml).
+func lastCoveredDay(cal *calendar.Calendar) float64 {
+	d, ok := cal.LastCoveredDay()
+	if !ok {
+		return 0
+	}
+	return float64(d.Start(cal.Location()).Unix())
+}
+
 // RegisterMetrics adds the operator's metrics to controller-runtime's registry (served on the
-// manager's metrics endpoint). The gauges read applications from reader (the cache).
-func RegisterMetrics(reader client.Reader) error {
+// manager's metrics endpoint). The gauges read applications from reader (the cache), and the
+// calendar in force from cal.
+func RegisterMetrics(reader client.Reader, cal func(context.Context) *calendar.Calendar) error {
 	collectorReader.Store(&reader)
+	collectorCalendar.Store(&cal)
 	for _, c := range []prometheus.Collector{notificationsTotal, reviewDuration, stateCollector{}} {
 		if err := metrics.Registry.Register(c); err != nil {
 			if _, dup := err.(prometheus.AlreadyRegisteredError); !dup {

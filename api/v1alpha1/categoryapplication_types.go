@@ -390,8 +390,8 @@ type CategoryApplicationStatus struct {
 	// +optional
 	Phase ApplicationPhase `json:"phase,omitempty"`
 
-	// conditions: RequirementsMet, UnderReview, Approved, Rejected, ReviewOverdue, Listed,
-	// PolicyCompliant, Ready, Reconciling, Stalled.
+	// conditions: RequirementsMet, UnderReview, Approved, Rejected, ReviewOverdue,
+	// DeadlineProvisional, Listed, PolicyCompliant, Ready, Reconciling, Stalled.
 	// +optional
 	// +listType=map
 	// +listMapKey=type
@@ -412,7 +412,10 @@ type CategoryApplicationStatus struct {
 	// +optional
 	SubmittedGeneration int64 `json:"submittedGeneration,omitempty"`
 
-	// reviewDeadline is submittedAt plus the policy's review days, in working days (D5).
+	// reviewDeadline is submittedAt plus the policy's review days, in working days (D5),
+	// counted with the calendar in force: while the round is open it is recounted when the
+	// calendar changes. DeadlineProvisional=True says the count passed days the calendar does
+	// not cover, so it may still move.
 	// +optional
 	ReviewDeadline *metav1.Time `json:"reviewDeadline,omitempty"`
 

@@ -12,6 +12,10 @@ const (
 	ConditionRejected = "Rejected"
 	// ReviewOverdue: the review deadline passed with no decision (D5).
 	ConditionReviewOverdue = "ReviewOverdue"
+	// DeadlineProvisional: the review deadline was counted across days whose holidays and
+	// make-up working days the calendar does not list (a year outside its key years, or no
+	// usable calendar); it moves when the calendar adds them (D5). It changes no health verdict.
+	ConditionDeadlineProvisional = "DeadlineProvisional"
 	// Listed: the ShowcaseListing of the approval is Active.
 	ConditionListed = "Listed"
 	// PolicyCompliant: an approved application still meets its policy after the policy changed (D29).
@@ -55,6 +59,18 @@ const (
 	ReasonPolicyInvalid  = "PolicyInvalid"
 )
 
+// Reasons of DeadlineProvisional (D5).
+const (
+	// ReasonOutsideCalendarYears: True, the count passes a day of a year that the calendar's
+	// key years does not list.
+	ReasonOutsideCalendarYears = "OutsideCalendarYears"
+	// ReasonCalendarUnavailable: True, the calendar ConfigMap is missing or invalid, so only
+	// weekends are days off.
+	ReasonCalendarUnavailable = "CalendarUnavailable"
+	// ReasonWithinCalendarYears: False, every day counted is in the calendar's years.
+	ReasonWithinCalendarYears = "WithinCalendarYears"
+)
+
 // Polarity says which status of a condition reports a problem.
 type Polarity string
 
@@ -62,7 +78,7 @@ const (
 	// NormalTrue: True is the normal state; the condition is always present once computed.
 	NormalTrue Polarity = "NormalTrue"
 	// AbnormalTrue: True reports a problem (kstatus's Reconciling and Stalled, Rejected,
-	// ReviewOverdue). None of them may be True while Ready is True.
+	// ReviewOverdue, DeadlineProvisional). None of them may be True while Ready is True.
 	AbnormalTrue Polarity = "AbnormalTrue"
 )
 
@@ -97,6 +113,7 @@ var ApplicationConditions = []ConditionSpec{
 	{ConditionRequirementsMet, NormalTrue, ScopeRequirements},
 	{ConditionUnderReview, NormalTrue, ScopeRound},
 	{ConditionReviewOverdue, AbnormalTrue, ScopeRound},
+	{ConditionDeadlineProvisional, AbnormalTrue, ScopeRound},
 	{ConditionApproved, NormalTrue, ScopeDecision},
 	{ConditionRejected, AbnormalTrue, ScopeDecision},
 	{ConditionPolicyCompliant, NormalTrue, ScopeDecision},

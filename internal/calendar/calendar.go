@@ -87,6 +87,10 @@ type Calendar struct {
 	loc      *time.Location
 	holidays map[Date]bool
 	workdays map[Date]bool
+	// years are the years whose holidays and make-up days the lists give (years.go).
+	years yearRange
+	// problem says why this is not the configured calendar (Unavailable).
+	problem error
 }
 
 // New builds a calendar. A nil loc means Asia/Shanghai. holidays are days

@@ -346,6 +346,12 @@ func TestShippedConfigMap(t *testing.T) {
 	cal, err := Parse(cm.Data)
 	g.Expect(err).NotTo(gm.HaveOccurred())
 	g.Expect(cal.Location().String()).To(gm.Equal("Asia/Shanghai"))
+	// 2027's holidays are not published in this file: it says so, and deadlines past 2026 are
+	// provisional (D5).
+	g.Expect(cal.Years()).To(gm.Equal("2026"))
+	end, ok := cal.LastCoveredDay()
+	g.Expect(ok).To(gm.BeTrue())
+	g.Expect(end.String()).To(gm.Equal("2026-12-31"))
 
 	// Weekday holidays and make-up days from the State Council notice.
 	off := []string{"2026-01-01", "2026-01-02", "2026-02-16", "2026-02-20", "2026-02-23",

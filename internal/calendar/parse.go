@@ -14,6 +14,7 @@ const (
 	KeyTimezone = "timezone"
 	KeyHolidays = "holidays"
 	KeyWorkdays = "workdays"
+	KeyYears    = "years"
 )
 
 // MaxRangeDays caps a holiday/workday range. Official blocks are at most
@@ -26,15 +27,18 @@ const MaxRangeDays = 31
 //	timezone: IANA name, default Asia/Shanghai
 //	holidays: one "YYYY-MM-DD" or inclusive "YYYY-MM-DD..YYYY-MM-DD" per line
 //	workdays: same format; make-up working days, each must be a Sat or Sun
+//	years:    the years whose holidays and make-up days the lists give: "2026", "2026..2027"
+//	          or "2026,2027", consecutive; every listed date must be in one of them
 //
+// Without years the calendar covers no year, so every deadline it counts is provisional (D5).
 // "#" starts a comment; blank lines are ignored. Unknown keys are rejected
 // so a typo like "holiday" cannot silently drop every holiday. All problems
 // are reported together, each naming the key, the line and the bad text.
 func Parse(data map[string]string) (*Calendar, error) {
 	var errs []error
 	for _, k := range slices.Sorted(maps.Keys(data)) {
-		if k != KeyTimezone && k != KeyHolidays && k != KeyWorkdays {
-			errs = append(errs, fmt.Errorf("unknown key %q (want %s, %s or %s)", k, KeyTimezone, KeyHolidays, KeyWorkdays))
+		if k != KeyTimezone && k != KeyHolidays && k != KeyWorkdays && k != KeyYears {
+			errs = append(errs, fmt.Errorf("unknown key %q (want %s, %s, %s or %s)", k, KeyTimezone, KeyYears, KeyHolidays, KeyWorkdays))
 		}
 	}
 
@@ -57,10 +61,33 @@ func Parse(data map[string]string) (*Calendar, error) {
 			errs = append(errs, fmt.Errorf("%s is in both %s (line %d) and %s (line %d)", d, KeyHolidays, hl, KeyWorkdays, workdays[d]))
 		}
 	}
+	var years yearRange
+	if text, ok := data[KeyYears]; ok {
+		var err error
+		if years, err = parseYears(text); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", KeyYears, err))
+		} else {
+			errs = append(append(errs, outside(KeyHolidays, holidays, years)...), outside(KeyWorkdays, workdays, years)...)
+		}
+	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
-	return New(loc, sortedDates(holidays), sortedDates(workdays)), nil
+	return New(loc, sortedDates(holidays), sortedDates(workdays)).WithYears(years.first, years.last), nil
+}
+
+// outside reports listed dates of years the calendar does not say it covers: adding 2027's
+// holidays without 2027 in years (or the reverse typo, 2062) would leave it half-declared.
+func outside(key string, dates map[Date]int, years yearRange) []error {
+	var errs []error
+	reported := map[int]bool{} // one error per line, not one per day of a range
+	for _, d := range sortedDates(dates) {
+		if n := dates[d]; !years.covers(d.Year) && !reported[n] {
+			reported[n] = true
+			errs = append(errs, fmt.Errorf("%s line %d: %s is not in %s (%s)", key, n, d, KeyYears, years))
+		}
+	}
+	return errs
 }
 
 // loadLocation rejects "Local": the pod's zone (usually UTC) is not a

@@ -6,14 +6,11 @@ package manager
 import (
 	"context"
 	"fmt"
-	"sync"
 
-	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/rest"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
@@ -135,7 +132,7 @@ func Setup(mgr ctrl.Manager, o Options) error {
 		return fmt.Errorf("registering indexes: %w", err)
 	}
 	rules := &celrules.Cache{}
-	cal := calendarSource(mgr.GetCache(), types.NamespacedName{Namespace: o.Namespace, Name: o.CalendarConfigMap})
+	cal := calendarSource(mgr.GetCache(), calendarKey(o), mgr.GetEventRecorder(controllers.FieldManager), ctrl.Log.WithName("calendar"))
 	if !o.WebhooksOnly {
 		if err := setupControllers(mgr, o, cal, rules); err != nil {
 			return err
@@ -162,7 +159,7 @@ func setupControllers(mgr ctrl.Manager, o Options, cal func(context.Context) *ca
 	notifier := &controllers.Notifier{Sender: notify.NewSender(o.NotifyOptions), Reader: mgr.GetAPIReader(), ReviewerSecret: reviewer}
 	app := &controllers.ApplicationReconciler{
 		Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Recorder: mgr.GetEventRecorder(controllers.FieldManager),
-		Clock: o.Clock, Calendar: cal, Rules: rules, MaxConcurrentReconciles: o.MaxConcurrentReconciles,
+		Clock: o.Clock, Calendar: cal, CalendarConfigMap: calendarKey(o), Rules: rules, MaxConcurrentReconciles: o.MaxConcurrentReconciles,
 		Notifier: notifier,
 	}
 	if err := app.SetupWithManager(mgr); err != nil {
@@ -177,7 +174,7 @@ func setupControllers(mgr ctrl.Manager, o Options, cal func(context.Context) *ca
 	if err := (&controllers.PolicyReconciler{Client: mgr.GetClient(), Rules: rules}).SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the policy controller: %w", err)
 	}
-	return controllers.RegisterMetrics(mgr.GetCache())
+	return controllers.RegisterMetrics(mgr.GetCache(), cal)
 }
 
 func registerWebhooks(mgr ctrl.Manager, o Options, cal func(context.Context) *calendar.Calendar, rules *celrules.Cache) {
@@ -196,33 +193,5 @@ func registerWebhooks(mgr ctrl.Manager, o Options, cal func(context.Context) *ca
 		"/validate" + prefix + "showcaselisting":            (&hooks.Listing{Operator: o.OperatorUsername}).Validate,
 	} {
 		srv.Register(path, &webhook.Admission{Handler: h})
-	}
-}
-
-// calendarSource returns the calendar in force: the ConfigMap parsed once per resourceVersion,
-// or weekends-only when it is missing or invalid (the deadline must still be computable).
-func calendarSource(reader client.Reader, key types.NamespacedName) func(context.Context) *calendar.Calendar {
-	var (
-		mu     sync.Mutex
-		rv     string
-		parsed *calendar.Calendar
-	)
-	return func(ctx context.Context) *calendar.Calendar {
-		cm := &corev1.ConfigMap{}
-		if err := reader.Get(ctx, key, cm); err != nil {
-			return calendar.Default()
-		}
-		mu.Lock()
-		defer mu.Unlock()
-		if rv == cm.ResourceVersion && parsed != nil {
-			return parsed
-		}
-		c, err := calendar.Parse(cm.Data)
-		if err != nil {
-			ctrl.Log.WithName("calendar").Error(err, "invalid calendar ConfigMap; using weekends only", "configmap", key.String())
-			c = calendar.Default()
-		}
-		rv, parsed = cm.ResourceVersion, c
-		return c
 	}
 }

@@ -31,7 +31,8 @@ func (e *Env) Apply(ctx context.Context, obj client.Object) error {
 
 // InstallCalendar applies the shipped working-day calendar (config/calendar/calendar.yaml) into
 // OperatorNamespace, which must exist, and returns it as installed. Tests leave it out on
-// purpose: without it the operator counts weekends only, which is what their deadlines assume.
+// purpose: without it the operator counts weekends only, which is what their deadlines assume
+// (and marks each deadline provisional, DeadlineProvisional=True with CalendarUnavailable).
 func (e *Env) InstallCalendar(ctx context.Context) (*corev1.ConfigMap, error) {
 	cm := &corev1.ConfigMap{}
 	if err := readFile(cm, true, "config", "calendar", "calendar.yaml"); err != nil {

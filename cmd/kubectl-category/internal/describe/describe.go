@@ -34,7 +34,8 @@ func NewCmd(streams genericiooptions.IOStreams, f *factory.Factory) *cobra.Comma
 		Use:   "describe NAME [-o json|yaml]",
 		Short: "Show an application: merchant, category, materials, findings, decision and history",
 		Long: `Show everything a reviewer needs to decide an application: the merchant, the category
-with the names merchants see, the review deadline, every material with its files and screen
+with the names merchants see, the review deadline (and why, if it is provisional: counted
+across days the operator's calendar does not cover yet), every material with its files and screen
 recordings, declared prior-platform figures next to the screenshots that prove them, the
 operator's findings, the decision and earlier rounds.
 

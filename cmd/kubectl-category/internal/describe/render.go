@@ -7,6 +7,9 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
 	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
 	"github.com/channelshop/category-operator/internal/calendar"
 	"github.com/channelshop/category-operator/internal/decision"
@@ -149,9 +152,14 @@ func (v View) deadline() string {
 	}
 	left := v.Calendar.WorkingDaysLeft(v.Now, d.Time)
 	if v.Now.After(d.Time) {
-		return fmt.Sprintf("%s (OVERDUE by %.1f working days)", s, -left)
+		s = fmt.Sprintf("%s (OVERDUE by %.1f working days)", s, -left)
+	} else {
+		s = fmt.Sprintf("%s (%.1f working days left)", s, left)
 	}
-	return fmt.Sprintf("%s (%.1f working days left)", s, left)
+	if c := meta.FindStatusCondition(v.App.Status.Conditions, qualv1.ConditionDeadlineProvisional); c != nil && c.Status == metav1.ConditionTrue {
+		s += fmt.Sprintf(" provisional (%s): %s", c.Reason, oneLine(c.Message))
+	}
+	return s
 }
 
 func (v View) decision(d *qualv1.Decision) string {

@@ -37,7 +37,8 @@ func NewCmd(streams genericiooptions.IOStreams, f *factory.Factory) *cobra.Comma
 		Short: "List applications waiting for a decision, soonest deadline first",
 		Long: `List applications under review, soonest review deadline first, with the working days
 left (holidays and make-up days from the operator's calendar). Overdue ones say OVERDUE and
-how many working days late they are.
+how many working days late they are. A deadline marked (provisional) was counted across days
+the calendar does not cover yet, and may move when it does (describe says why).
 
 With --noncompliant, list instead approved applications that no longer meet their policy
 after it changed (D29): candidates for "kubectl category withdraw".

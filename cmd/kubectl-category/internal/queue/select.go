@@ -29,6 +29,9 @@ type Row struct {
 	// after the deadline, so Overdue, not the sign of Left, says "late".
 	Left    float64
 	Overdue bool
+	// Provisional: the calendar does not cover every day the deadline counted, so it may move
+	// (DeadlineProvisional, D5); describe says why.
+	Provisional bool
 	// Since is when an approved application stopped complying (noncompliant view).
 	Since time.Time
 	// Why says why it no longer complies (noncompliant view).
@@ -58,6 +61,7 @@ func Select(apps []qualv1.CategoryApplication, f Filter, now time.Time, cal *cal
 			r.Deadline = d.Time
 			r.Left = cal.WorkingDaysLeft(now, d.Time)
 			r.Overdue = now.After(d.Time)
+			r.Provisional = meta.IsStatusConditionTrue(app.Status.Conditions, qualv1.ConditionDeadlineProvisional)
 		}
 		if f.Overdue && !r.Overdue {
 			continue

@@ -30,6 +30,9 @@ func formatDeadline(r Row, loc *time.Location) string {
 	if r.Deadline.IsZero() {
 		return "<none>"
 	}
+	if r.Provisional {
+		return calendar.FormatDeadline(r.Deadline, loc) + " (provisional)"
+	}
 	return calendar.FormatDeadline(r.Deadline, loc)
 }
 
