@@ -97,6 +97,12 @@ func (r *ApplicationReconciler) Reconcile(ctx context.Context, req ctrl.Request)
 	if err := r.Get(ctx, req.NamespacedName, app); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
+	if app.DeletionTimestamp != nil {
+		// Being deleted (the API server bumped its generation, which would open a round):
+		// nothing done now would outlive it, and its listing no longer stands on an approval,
+		// which the ListingReconciler says on the listing.
+		return ctrl.Result{}, nil
+	}
 	s := &appState{app: app, before: app.DeepCopy(), now: r.Clock.Now(), cal: r.Calendar(ctx)}
 	requeue, err := r.run(ctx, s)
 	res, err := outcome(s, requeue, err)

@@ -3,6 +3,7 @@ package controllers
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	apiequality "k8s.io/apimachinery/pkg/api/equality"
@@ -10,6 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
@@ -22,8 +24,9 @@ import (
 // +kubebuilder:rbac:groups=qualification.channelshop.dev,resources=showcaselistings/status,verbs=get;update;patch
 
 // listing makes the approval's effect: a ShowcaseListing owned by the application (D14, D20).
-// It is created on approval, suspended (never deleted) when a later round is rejected or the
-// approval withdrawn, expired at validUntil, and active again on a later approval.
+// It is created on approval (or adopted, when a deleted application of the same name left it),
+// suspended (never deleted) when a later round is rejected or the approval withdrawn, expired
+// at validUntil, and active again on a later approval.
 func (r *ApplicationReconciler) listing(ctx context.Context, s *appState) (stepResult, error) {
 	app := s.app
 	current := &qualv1.ShowcaseListing{}
@@ -33,12 +36,23 @@ func (r *ApplicationReconciler) listing(ctx context.Context, s *appState) (stepR
 	} else if err != nil {
 		return stepResult{}, err
 	}
-	if current != nil && !metav1.IsControlledBy(current, app) {
-		setCondition(app, qualv1.ConditionListed, false, qualv1.ReasonListingConflict,
-			fmt.Sprintf("a ShowcaseListing %q exists that this application does not own; it is left untouched", app.Name))
-		return stepResult{}, nil
-	}
 	approved := app.Status.Decision != nil && app.Status.Decision.Verdict == qualv1.VerdictApproved
+	if current != nil && !metav1.IsControlledBy(current, app) {
+		switch {
+		case !leftByDeleted(current, app):
+			setCondition(app, qualv1.ConditionListed, false, qualv1.ReasonListingConflict,
+				fmt.Sprintf("a ShowcaseListing %q exists that this application does not own; it is left untouched", app.Name))
+			return stepResult{}, nil
+		case !approved:
+			// Not this application's to change until an approval: it stays as the
+			// ListingReconciler keeps it (Suspended, or Expired).
+			app.Status.ListingRef = nil
+			setCondition(app, qualv1.ConditionListed, false, qualv1.ReasonListingOrphaned, fmt.Sprintf(
+				"ShowcaseListing %s was left by a deleted application of this name and stands on no approval; an approval of this application adopts it", app.Name))
+			return stepResult{}, nil
+		}
+		// Approved: DesiredListing adopts it.
+	}
 	if current == nil && !approved {
 		meta.RemoveStatusCondition(&app.Status.Conditions, qualv1.ConditionListed)
 		app.Status.ListingRef = nil
@@ -53,8 +67,8 @@ func (r *ApplicationReconciler) listing(ctx context.Context, s *appState) (stepR
 				// AlreadyExists: the cache was behind; the next reconcile adopts or reports it.
 				return stepResult{}, err
 			}
-		} else if !apiequality.Semantic.DeepEqual(current.Spec, desired.Spec) {
-			if err := r.Patch(ctx, desired, client.MergeFrom(current), client.FieldOwner(FieldManager)); err != nil {
+		} else if !apiequality.Semantic.DeepEqual(current.Spec, desired.Spec) || !apiequality.Semantic.DeepEqual(current.OwnerReferences, desired.OwnerReferences) {
+			if err := r.Patch(ctx, desired, lockedMergeFrom(current), client.FieldOwner(FieldManager)); err != nil {
 				return stepResult{}, err
 			}
 		}
@@ -63,12 +77,39 @@ func (r *ApplicationReconciler) listing(ctx context.Context, s *appState) (stepR
 	if desired.Status.State != state || desired.Status.Reason != reason || desired.Status.ObservedGeneration != desired.Generation {
 		before := desired.DeepCopy()
 		SetListingState(desired, state, reason)
-		if err := r.Status().Patch(ctx, desired, client.MergeFrom(before), client.FieldOwner(FieldManager)); err != nil {
+		if err := r.Status().Patch(ctx, desired, lockedMergeFrom(before), client.FieldOwner(FieldManager)); err != nil {
 			return stepResult{}, err
 		}
 	}
 	setListedCondition(app, desired)
 	return stepResult{requeueAfter: requeue}, nil
+}
+
+// lockedMergeFrom is a merge patch guarded by the resourceVersion read. Two controllers write
+// a listing's status (this one while the application lives, the ListingReconciler once it is
+// gone): a write made on what was read before the other's must fail (409, retried) instead of
+// overwriting it, such as an Active put back over the ApplicationGone of a deletion.
+func lockedMergeFrom(obj client.Object) client.Patch {
+	return client.MergeFromWithOptions(obj, client.MergeFromWithOptimisticLock{})
+}
+
+// leftByDeleted is pure: whether l was left by a deleted application of app's name, so that
+// app may adopt it on approval: no controller (`kubectl delete --cascade=orphan`), or a
+// controller reference to a CategoryApplication of this name with another UID (names are
+// unique in a namespace, so that one is gone; the garbage collector has not caught up).
+// Anything else this application does not control is a conflict.
+func leftByDeleted(l *qualv1.ShowcaseListing, app *qualv1.CategoryApplication) bool {
+	if l.Namespace != app.Namespace || l.Spec.ApplicationRef.Name != app.Name {
+		return false
+	}
+	c := metav1.GetControllerOf(l)
+	return c == nil || (isApplicationRef(*c, app.Name) && c.UID != app.UID)
+}
+
+// isApplicationRef: o refers to the CategoryApplication name (of any UID).
+func isApplicationRef(o metav1.OwnerReference, name string) bool {
+	gv, err := schema.ParseGroupVersion(o.APIVersion)
+	return err == nil && gv.Group == qualv1.GroupVersion.Group && o.Kind == "CategoryApplication" && o.Name == name
 }
 
 // SetListingState is pure: a listing's status for a state. Exported, like DesiredListing,
@@ -97,6 +138,12 @@ func DesiredListing(app *qualv1.CategoryApplication, current *qualv1.ShowcaseLis
 	l := &qualv1.ShowcaseListing{}
 	if current != nil {
 		l = current.DeepCopy()
+		if !metav1.IsControlledBy(l, app) {
+			// Adoption of a listing left by a deleted application of this name (leftByDeleted):
+			// the deleted one's reference goes, this one becomes the controller.
+			l.OwnerReferences = slices.DeleteFunc(l.OwnerReferences, func(o metav1.OwnerReference) bool { return isApplicationRef(o, app.Name) })
+			_ = controllerutil.SetControllerReference(app, l, scheme) // cannot fail: no other controller is left
+		}
 	} else {
 		l.Name, l.Namespace = app.Name, app.Namespace
 		_ = controllerutil.SetControllerReference(app, l, scheme) // cannot fail: both types are in the scheme
@@ -124,15 +171,9 @@ func DesiredListing(app *qualv1.CategoryApplication, current *qualv1.ShowcaseLis
 // listingState is pure: expiry wins, then the latest decision; a round under review keeps the
 // state the last approval gave (renewal does not suspend).
 func listingState(app *qualv1.CategoryApplication, l *qualv1.ShowcaseListing, now time.Time, cal *calendar.Calendar) (qualv1.ListingState, string, time.Duration) {
-	var requeue time.Duration
-	if l.Spec.ValidUntil != nil {
-		if d, err := calendar.ParseDate(string(*l.Spec.ValidUntil)); err == nil {
-			end := d.AddDays(1).Start(cal.Location())
-			if !now.Before(end) {
-				return qualv1.ListingExpired, qualv1.ReasonListingExpired, 0
-			}
-			requeue = end.Sub(now)
-		}
+	expired, requeue := listingExpiry(l, now, cal)
+	if expired {
+		return qualv1.ListingExpired, qualv1.ReasonListingExpired, 0
 	}
 	if d := app.Status.Decision; d != nil && d.Verdict != qualv1.VerdictApproved {
 		return qualv1.ListingSuspended, qualv1.ReasonListingSuspended, requeue
@@ -141,6 +182,23 @@ func listingState(app *qualv1.CategoryApplication, l *qualv1.ShowcaseListing, no
 		return qualv1.ListingSuspended, qualv1.ReasonListingSuspended, requeue
 	}
 	return qualv1.ListingActive, qualv1.ReasonListingActive, requeue
+}
+
+// listingExpiry is pure: whether the listing's validUntil has passed, valid through that day
+// in the calendar's timezone (D20), and if not how long until it does (0: no end date).
+func listingExpiry(l *qualv1.ShowcaseListing, now time.Time, cal *calendar.Calendar) (bool, time.Duration) {
+	if l.Spec.ValidUntil == nil {
+		return false, 0
+	}
+	d, err := calendar.ParseDate(string(*l.Spec.ValidUntil))
+	if err != nil {
+		return false, 0
+	}
+	end := d.AddDays(1).Start(cal.Location())
+	if !now.Before(end) {
+		return true, 0
+	}
+	return false, end.Sub(now)
 }
 
 func boolStatus(b bool) metav1.ConditionStatus {

@@ -85,6 +85,8 @@ func healthState(app *qualv1.CategoryApplication) string {
 		return metav1.Condition{}
 	}
 	switch {
+	case app.DeletionTimestamp != nil:
+		return "being deleted"
 	case st.ObservedGeneration == 0 && len(st.Conditions) == 0:
 		return "not yet processed"
 	case st.ObservedGeneration != app.Generation:
@@ -270,9 +272,10 @@ func TestGitOpsHealth(t *testing.T) {
 	g.Expect(admin.Create(ctx, sampleApp(t, bare, "gold", nextAppID(), "gold"))).To(Succeed())
 	see(waitPhase(g, bare, "gold", qualv1.PhaseIncomplete), "requirements not met")
 
-	// A listing of that name exists and is not the application's.
+	// A listing of that name exists and is not the application's: made for another application,
+	// so not one a deleted application of this name left (that one would be adopted).
 	g.Expect(operatorClient(t).Create(ctx, &qualv1.ShowcaseListing{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "taken"},
-		Spec: qualv1.ShowcaseListingSpec{ApplicationRef: qualv1.LocalObjectReference{Name: "taken"}, AppID: "wx00000000000000aa",
+		Spec: qualv1.ShowcaseListingSpec{ApplicationRef: qualv1.LocalObjectReference{Name: "someone-else"}, AppID: "wx00000000000000aa",
 			ShopName: "Someone Else", Category: qualv1.CategoryRef{Group: "jewelry", Level2: "gold"}, Channel: qualv1.ChannelShop,
 			ApprovedGeneration: 1, ApprovedAt: metav1.Now()}})).To(Succeed())
 	g.Expect(admin.Create(ctx, sampleApp(t, ns, "taken", nextAppID(), "gold"))).To(Succeed())
@@ -306,6 +309,11 @@ func TestGitOpsHealth(t *testing.T) {
 	touch(t, app) // "update the application", as Stalled says
 	app = waitFor(frozen, "gold", is(qualv1.ConditionReady, "True", ""))
 	g.Expect(app.Status.Conditions).NotTo(ContainElement(HaveField("Type", qualv1.ConditionReconciling)))
+
+	// Deleted with --cascade=orphan: the test environment has no garbage collector, so the
+	// orphan finalizer keeps it in deletion.
+	g.Expect(admin.Delete(ctx, app, client.PropagationPolicy(metav1.DeletePropagationOrphan))).To(Succeed())
+	see(waitFor(frozen, "gold", func(a *qualv1.CategoryApplication) bool { return a.DeletionTimestamp != nil }), "being deleted")
 
 	for state := range rows {
 		g.Expect(seen).To(HaveKey(state), "the README documents %q, which this test never produced", state)

@@ -50,6 +50,12 @@ const (
 	ReasonListingConflict    = "ListingConflict"
 	ReasonCompliant          = "Compliant"
 	ReasonNoncompliant       = "Noncompliant"
+	// ReasonApplicationGone: a listing's reason when the application it stood on was deleted
+	// (or is being deleted): no approval backs it, so it is Suspended, and kept (D14).
+	ReasonApplicationGone = "ApplicationGone"
+	// ReasonListingOrphaned: an application's Listed reason when a listing of its name was left
+	// by a deleted application; an approval of this application adopts it (D14).
+	ReasonListingOrphaned = "ListingOrphaned"
 	// ReasonReconcileError: a reconcile failed and is retried with backoff (Reconciling=True).
 	ReasonReconcileError = "ReconcileError"
 	// ReasonRequestRefused: the API server refused, as invalid, an object the operator derived

@@ -59,11 +59,13 @@ type ShowcaseListingStatus struct {
 	// +optional
 	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
 
-	// state: Active, Suspended (a later round was rejected or withdrawn) or Expired (validUntil passed).
+	// state: Active, Suspended (a later round was rejected or withdrawn, or the application
+	// was deleted: reason ApplicationGone) or Expired (validUntil passed).
 	// +optional
 	State ListingState `json:"state,omitempty"`
 
-	// reason is a CamelCase reason for the state.
+	// reason is a CamelCase reason for the state: ListingActive, ListingSuspended,
+	// ApplicationGone or ListingExpired.
 	// +optional
 	Reason string `json:"reason,omitempty"`
 

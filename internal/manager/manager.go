@@ -165,6 +165,11 @@ func setupControllers(mgr ctrl.Manager, o Options, cal func(context.Context) *ca
 	if err := app.SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the application controller: %w", err)
 	}
+	listings := &controllers.ListingReconciler{Client: mgr.GetClient(), Recorder: mgr.GetEventRecorder(controllers.FieldManager),
+		Clock: o.Clock, Calendar: cal}
+	if err := listings.SetupWithManager(mgr); err != nil {
+		return fmt.Errorf("setting up the listing controller: %w", err)
+	}
 	delivery := &controllers.DeliveryReconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(),
 		Recorder: mgr.GetEventRecorder(controllers.FieldManager), Clock: o.Clock, Notifier: notifier,
 		Workers: o.DeliveryWorkers, PerSinkLimit: o.DeliveriesPerSink}

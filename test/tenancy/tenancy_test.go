@@ -105,6 +105,13 @@ func TestGarbageCollectorOrphansListing(t *testing.T) {
 	g.Expect(orphaned.OwnerReferences).To(BeEmpty())
 	g.Expect(orphaned.Spec.ShopName).To(Equal(listing.Spec.ShopName))
 
+	// No application controls it now, so the operator suspends it (ApplicationGone); wait for
+	// that write, so the refusal below is not hidden by a conflict with it.
+	fixture.Await(g, func(g Gomega) {
+		g.Expect(env.Admin.Get(ctx, client.ObjectKeyFromObject(listing), orphaned)).To(Succeed())
+		g.Expect(orphaned.Status.Reason).To(Equal(qualv1.ReasonApplicationGone))
+	}).Should(Succeed())
+
 	// Anyone else, even the cluster admin, is still refused.
 	changed = orphaned.DeepCopy()
 	changed.Finalizers = []string{"example.com/keep"}
