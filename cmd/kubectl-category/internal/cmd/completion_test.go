@@ -18,7 +18,7 @@ func TestCompletion(t *testing.T) {
 	newApp(t, "complete", "acme-gold-2")
 	approved := "acme-approved"
 	newApp(t, "complete", approved)
-	g.Expect(run(t, "alice", "approve", approved, "-n", "complete").err).NotTo(HaveOccurred())
+	g.Expect(run(t, "alice", approveArgs(t, "complete", approved)...).err).NotTo(HaveOccurred())
 	waitForPhase(t, "complete", approved, "Approved")
 
 	complete := func(args ...string) []string {
