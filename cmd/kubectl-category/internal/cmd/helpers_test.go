@@ -71,6 +71,12 @@ func newApp(t *testing.T, ns, name string) *qualv1.CategoryApplication {
 // notification sink (nothing to deliver to in a test), edited by edit.
 func createApp(t *testing.T, ns, name string, edit ...func(*qualv1.CategoryApplication)) {
 	t.Helper()
+	NewWithT(t).Expect(admin.Create(context.Background(), buildApp(t, ns, name, edit...))).To(Succeed())
+}
+
+// buildApp is createApp's application, with its Secrets created, but not the application.
+func buildApp(t *testing.T, ns, name string, edit ...func(*qualv1.CategoryApplication)) *qualv1.CategoryApplication {
+	t.Helper()
 	g := NewWithT(t)
 	ctx := context.Background()
 	g.Expect(env.EnsureNamespace(ctx, ns)).To(Succeed())
@@ -91,7 +97,7 @@ func createApp(t *testing.T, ns, name string, edit ...func(*qualv1.CategoryAppli
 	for _, e := range edit {
 		e(app)
 	}
-	g.Expect(admin.Create(ctx, app)).To(Succeed())
+	return app
 }
 
 func getApp(t *testing.T, ns, name string) *qualv1.CategoryApplication {

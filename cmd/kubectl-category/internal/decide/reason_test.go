@@ -38,6 +38,9 @@ func TestValidateFlags(t *testing.T) {
 	g.Expect(approve(2, "").Validate()).To(MatchError(HavePrefix("approve needs --materials-digest: ")))
 	g.Expect(approve(0, "sha256:aaaa").Validate()).To(MatchError("--materials-digest needs --generation: both come from what describe showed"))
 	g.Expect((&Options{Verdict: qualv1.VerdictRejected, Reason: "SealMissing"}).Validate()).To(MatchError(ContainSubstring("--message is required")))
+	g.Expect((&Options{Verdict: qualv1.VerdictRejected, Reason: "SealMissing", Message: "the seal\nis not legible"}).Validate()).To(Succeed())
+	g.Expect((&Options{Verdict: qualv1.VerdictRejected, Reason: "SealMissing", Message: "fix\x1b[8m it"}).Validate()).To(MatchError(
+		"--message must be printable text: no control characters other than tab and newline, line or paragraph separators, or bidirectional controls"))
 	g.Expect((&Options{Verdict: qualv1.VerdictWithdrawn, Message: "m"}).Validate()).To(MatchError(ContainSubstring("--reason is required")))
 	g.Expect((&Options{Verdict: qualv1.VerdictWithdrawn, Reason: "StandardRevised", Message: "m"}).Validate()).To(Succeed())
 }
