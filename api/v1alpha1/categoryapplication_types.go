@@ -7,10 +7,12 @@ import (
 
 // Merchant identifies the shop that applies (D4).
 type Merchant struct {
-	// shopName is the shop's name on the platform.
+	// shopName is the shop's name on the platform: one line of printable text, as every free
+	// text of the spec (no control characters, line separators or bidirectional controls).
 	// +required
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=128
+	// +kubebuilder:validation:XValidation:rule=`!self.matches(r'[\p{Cc}\x{2028}-\x{202e}\x{2066}-\x{2069}\x{200e}\x{200f}\x{061c}]')`,message="must be printable text on one line: no control characters (C0 with tab and newline, DEL, C1), line or paragraph separators, or bidirectional controls, which would act on a reviewer's terminal"
 	ShopName string `json:"shopName"`
 
 	// appID is the shop's AppID: "wx" and 16 lowercase hex digits. Immutable (D18).
@@ -24,6 +26,7 @@ type Merchant struct {
 	// +required
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=256
+	// +kubebuilder:validation:XValidation:rule=`!self.matches(r'[\p{Cc}\x{2028}-\x{202e}\x{2066}-\x{2069}\x{200e}\x{200f}\x{061c}]')`,message="must be printable text on one line: no control characters (C0 with tab and newline, DEL, C1), line or paragraph separators, or bidirectional controls, which would act on a reviewer's terminal"
 	LegalEntity string `json:"legalEntity"`
 
 	// shopType is the kind of shop (D24). Required by policies that restrict shop types.
@@ -57,6 +60,7 @@ type Material struct {
 	// subject is the legal entity the document names (FilingLetter, BusinessLicense, D7).
 	// +optional
 	// +kubebuilder:validation:MaxLength=256
+	// +kubebuilder:validation:XValidation:rule=`!self.matches(r'[\p{Cc}\x{2028}-\x{202e}\x{2066}-\x{2069}\x{200e}\x{200f}\x{061c}]')`,message="must be printable text on one line: no control characters (C0 with tab and newline, DEL, C1), line or paragraph separators, or bidirectional controls, which would act on a reviewer's terminal"
 	Subject string `json:"subject,omitempty"`
 
 	// sealed says the filing letter carries the official company seal (D7).
@@ -75,6 +79,7 @@ type Material struct {
 	// account is the merchant's account on that platform: the one with the best figures (D9).
 	// +optional
 	// +kubebuilder:validation:MaxLength=128
+	// +kubebuilder:validation:XValidation:rule=`!self.matches(r'[\p{Cc}\x{2028}-\x{202e}\x{2066}-\x{2069}\x{200e}\x{200f}\x{061c}]')`,message="must be printable text on one line: no control characters (C0 with tab and newline, DEL, C1), line or paragraph separators, or bidirectional controls, which would act on a reviewer's terminal"
 	Account string `json:"account,omitempty"`
 
 	// monthlySalesCNY are the declared sales of the most recent months, newest first (D27).
@@ -103,11 +108,13 @@ type Material struct {
 	// brand is the brand name (Brand, D23).
 	// +optional
 	// +kubebuilder:validation:MaxLength=128
+	// +kubebuilder:validation:XValidation:rule=`!self.matches(r'[\p{Cc}\x{2028}-\x{202e}\x{2066}-\x{2069}\x{200e}\x{200f}\x{061c}]')`,message="must be printable text on one line: no control characters (C0 with tab and newline, DEL, C1), line or paragraph separators, or bidirectional controls, which would act on a reviewer's terminal"
 	Brand string `json:"brand,omitempty"`
 
 	// trademarkNumber is the trademark registration number.
 	// +optional
 	// +kubebuilder:validation:MaxLength=64
+	// +kubebuilder:validation:XValidation:rule=`!self.matches(r'[\p{Cc}\x{2028}-\x{202e}\x{2066}-\x{2069}\x{200e}\x{200f}\x{061c}]')`,message="must be printable text on one line: no control characters (C0 with tab and newline, DEL, C1), line or paragraph separators, or bidirectional controls, which would act on a reviewer's terminal"
 	TrademarkNumber string `json:"trademarkNumber,omitempty"`
 
 	// trademarkClass is the Nice class the trademark is registered in (D26).
@@ -119,6 +126,7 @@ type Material struct {
 	// owner is the trademark owner.
 	// +optional
 	// +kubebuilder:validation:MaxLength=256
+	// +kubebuilder:validation:XValidation:rule=`!self.matches(r'[\p{Cc}\x{2028}-\x{202e}\x{2066}-\x{2069}\x{200e}\x{200f}\x{061c}]')`,message="must be printable text on one line: no control characters (C0 with tab and newline, DEL, C1), line or paragraph separators, or bidirectional controls, which would act on a reviewer's terminal"
 	Owner string `json:"owner,omitempty"`
 
 	// authorizationLevel: 0 = the merchant owns the trademark, 1 = first-level distributor, ... (D23, D25).
@@ -436,7 +444,11 @@ type CategoryApplicationStatus struct {
 	MaterialsDigest string `json:"materialsDigest,omitempty"`
 
 	// decision is the reviewer's, for one generation; written through `kubectl category`.
+	// Its message is printable text: tab and newline, but no other control characters (the
+	// rule is here, not on Decision, so records archived in history before it existed never
+	// block a status write).
 	// +optional
+	// +kubebuilder:validation:XValidation:rule=`!has(self.message) || !self.message.matches(r'[\x00-\x08\x0b-\x1f\x7f-\x9f\x{2028}-\x{202e}\x{2066}-\x{2069}\x{200e}\x{200f}\x{061c}]')`,fieldPath=".message",message="must be printable text: no control characters other than tab and newline (C0, DEL, C1), line or paragraph separators, or bidirectional controls, which would act on a reader's terminal"
 	Decision *Decision `json:"decision,omitempty"`
 
 	// history holds earlier review rounds, newest first (bounded).

@@ -116,6 +116,7 @@ type LocalObjectReference struct {
 	// +required
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:XValidation:rule=`!self.matches(r'[\p{Cc}\x{2028}-\x{202e}\x{2066}-\x{2069}\x{200e}\x{200f}\x{061c}]')`,message="must be printable text on one line: no control characters (C0 with tab and newline, DEL, C1), line or paragraph separators, or bidirectional controls, which would act on a reviewer's terminal"
 	Name string `json:"name"`
 }
 
@@ -125,6 +126,7 @@ type SecretKeyReference struct {
 	// +required
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:XValidation:rule=`!self.matches(r'[\p{Cc}\x{2028}-\x{202e}\x{2066}-\x{2069}\x{200e}\x{200f}\x{061c}]')`,message="must be printable text on one line: no control characters (C0 with tab and newline, DEL, C1), line or paragraph separators, or bidirectional controls, which would act on a reviewer's terminal"
 	Name string `json:"name"`
 
 	// key in the Secret's data.
@@ -148,6 +150,7 @@ type FileRef struct {
 	// +optional
 	// +kubebuilder:validation:MaxLength=2048
 	// +kubebuilder:validation:XValidation:rule="self.startsWith('https://') && isURL(self)",message="must be an https URL (D19)"
+	// +kubebuilder:validation:XValidation:rule=`!self.matches(r'[\p{Cc}\x{2028}-\x{202e}\x{2066}-\x{2069}\x{200e}\x{200f}\x{061c}]')`,message="must be printable text on one line: no control characters (C0 with tab and newline, DEL, C1), line or paragraph separators, or bidirectional controls, which would act on a reviewer's terminal"
 	URL string `json:"url,omitempty"`
 
 	// sha256 is the lowercase hex sha256 digest of the file at url.

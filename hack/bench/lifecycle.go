@@ -48,9 +48,16 @@ func reject(ctx context.Context, reviewer client.Client, key client.ObjectKey) (
 	return app, nil
 }
 
-// approve writes the reviewer's approval of the generation under review.
+// approve writes the reviewer's approval of the generation under review: the reviewer reads
+// it first (describe) and approves the generation and materials digest read, as an approval
+// must name them (decision.Named).
 func approve(ctx context.Context, reviewer client.Client, key client.ObjectKey) (*qualv1.CategoryApplication, error) {
-	app, _, err := decision.Write(ctx, reviewer, decision.Request{Key: key, Verdict: qualv1.VerdictApproved, Message: approvalMessage})
+	seen := &qualv1.CategoryApplication{}
+	if err := reviewer.Get(ctx, key, seen); err != nil {
+		return nil, fmt.Errorf("reading %s to approve it: %w", key, err)
+	}
+	app, _, err := decision.Write(ctx, reviewer, decision.Request{Key: key, Verdict: qualv1.VerdictApproved, Message: approvalMessage,
+		Generation: seen.Generation, MaterialsDigest: seen.Status.MaterialsDigest})
 	if err != nil {
 		return nil, fmt.Errorf("approving %s: %w", key, err)
 	}

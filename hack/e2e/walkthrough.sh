@@ -70,6 +70,26 @@ assign_appid() {
 
 queue_lists() { reviewer category queue -A | grep -q "$1"; }
 
+# pins NAME: --generation and --materials-digest of what NAME is now, for users who cannot
+# describe it (their approval is refused for who they are, which is what those checks prove).
+pins() {
+  k get catapp "$1" -n "$app_ns" -o jsonpath='--generation {.metadata.generation} --materials-digest {.status.materialsDigest}'
+}
+
+# approve_shown NAME [ARGS...]: the reviewer runs the approve command `describe NAME` ends with,
+# as the README says to, with ARGS (e.g. --message) added.
+approve_shown() {
+  local name=$1 shown
+  shift
+  shown=$(reviewer category describe "$name" -n "$app_ns" |
+    sed -n 's/^To decide what is shown: *kubectl \(category approve .*\) (or reject .*$/\1/p')
+  [ -n "$shown" ] || { echo "describe $name ends with no approve command"; return 1; }
+  echo "kubectl $shown"
+  # The printed command is plain words (names, flags, a digest): no quoting to undo.
+  # shellcheck disable=SC2086
+  reviewer $shown "$@"
+}
+
 walkthrough() {
   phase "walk-through: policies, samples, refusals"
   local groups
@@ -92,12 +112,16 @@ walkthrough() {
     k create clusterrolebinding e2e-reviewers --clusterrole="$reviewer_role" --group=e2e:reviewers
   check "kubectl category queue -A (reviewer) lists acme-gold" queue_lists acme-gold
   check "kubectl category describe acme-gold (reviewer)" reviewer category describe acme-gold -n "$app_ns"
+  check "approve without --generation and --materials-digest is refused, naming the describe command" \
+    refused_with "kubectl category describe acme-gold -n $app_ns" reviewer category approve acme-gold -n "$app_ns"
+  # shellcheck disable=SC2046 # pins prints flags, one word each
   check "a user without the reviewer role cannot approve" \
-    refused_with forbidden outsider category approve acme-gold -n "$app_ns" --message "not mine to decide"
+    refused_with forbidden outsider category approve acme-gold -n "$app_ns" $(pins acme-gold) --message "not mine to decide"
+  # shellcheck disable=SC2046
   check "the creator cannot approve their own application (D16)" \
-    refused_with "cannot decide it" k category approve acme-gold -n "$app_ns" --message "self review"
-  check "still UnderReview after both refusals" is_phase acme-gold UnderReview
-  check "kubectl category approve acme-gold (reviewer)" reviewer category approve acme-gold -n "$app_ns" --message "materials complete"
+    refused_with "cannot decide it" k category approve acme-gold -n "$app_ns" $(pins acme-gold) --message "self review"
+  check "still UnderReview after the refusals" is_phase acme-gold UnderReview
+  check "kubectl category approve acme-gold (reviewer, the command describe ends with)" approve_shown acme-gold --message "materials complete"
   check "kubectl wait --for=condition=Ready catapp/acme-gold" k wait --for=condition=Ready catapp/acme-gold -n "$app_ns" --timeout=60s
   check "acme-gold is Approved" is_phase acme-gold Approved
   wait_for 30 "ShowcaseListing acme-gold is Active" is_listing acme-gold Active
@@ -127,7 +151,7 @@ tightened() {
   check "the merchant complies: shopType OfficialFlagship" \
     k patch catapp acme-gold -n "$app_ns" --type=merge -p '{"spec":{"merchant":{"shopType":"OfficialFlagship"}}}'
   wait_for 60 "generation 2 is UnderReview" generation_reviewed acme-gold UnderReview
-  check "kubectl category approve acme-gold (reviewer, generation 2)" reviewer category approve acme-gold -n "$app_ns"
+  check "kubectl category approve acme-gold (reviewer, generation 2, the command describe ends with)" approve_shown acme-gold
   check "kubectl wait --for=condition=Ready catapp/acme-gold" k wait --for=condition=Ready catapp/acme-gold -n "$app_ns" --timeout=60s
   wait_for 30 "ShowcaseListing acme-gold is Active again" is_listing acme-gold Active
 }
@@ -174,7 +198,7 @@ restart() {
     '$root/config/samples/03-categoryapplication.yaml' |
     kubectl --kubeconfig '$pki/admin.kubeconfig' apply -f -"
   wait_for 60 "acme-gold-2 reaches UnderReview (reconciled by the new manager)" is_phase acme-gold-2 UnderReview
-  check "kubectl category approve acme-gold-2 (reviewer)" reviewer category approve acme-gold-2 -n "$app_ns" --message "after restart"
+  check "kubectl category approve acme-gold-2 (reviewer, the command describe ends with)" approve_shown acme-gold-2 --message "after restart"
   check "kubectl wait --for=condition=Ready catapp/acme-gold-2" k wait --for=condition=Ready catapp/acme-gold-2 -n "$app_ns" --timeout=60s
   wait_for 30 "ShowcaseListing acme-gold-2 is Active" is_listing acme-gold-2 Active
   save_manager_logs end

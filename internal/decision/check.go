@@ -20,6 +20,10 @@ type Refusal struct {
 	Value     any
 	Forbidden bool
 	Message   string
+	// LookAgain says the reviewer's view is out of date or missing: Message then ends with the
+	// command that shows the application as it is now (see Describe), to which a client
+	// appends the connection flags its user gave, so the command can be copied as it is.
+	LookAgain bool
 }
 
 func (r *Refusal) Error() string { return r.Message }
@@ -40,11 +44,16 @@ func (r *Refusal) FieldError(path *field.Path) *field.Error {
 // who may decide is Who's. d is the decision as the reviewer makes it: verdict, the generation
 // and the materials digest they looked at.
 func Allowed(app *qualv1.CategoryApplication, d qualv1.Decision) *Refusal {
+	if r := Named(d); r != nil {
+		r.Message += "; describe it: " + Describe(app)
+		r.LookAgain = true
+		return r
+	}
 	gen := app.Generation
 	if d.Generation != gen {
-		return &Refusal{Field: "generation", Value: d.Generation, Message: fmt.Sprintf(
-			"%s changed since you looked: generation %d → %d; describe it again (kubectl category describe %s) (D17)",
-			app.Name, d.Generation, gen, app.Name)}
+		return &Refusal{Field: "generation", Value: d.Generation, LookAgain: true, Message: fmt.Sprintf(
+			"%s changed since you looked: generation %d → %d (D17); describe it again: %s",
+			app.Name, d.Generation, gen, Describe(app))}
 	}
 	prev := app.Status.Decision
 	decidedNow := prev != nil && prev.Generation == gen
@@ -79,23 +88,39 @@ func Allowed(app *qualv1.CategoryApplication, d qualv1.Decision) *Refusal {
 	return digestRefusal(app, d)
 }
 
+// Named is the rule that an approval names what the reviewer saw (D17, D19): the generation and
+// the materials digest that describe showed, never values read just before writing, which
+// would approve whatever is current when the request lands. A rejection or a withdrawal may
+// leave them out: the plugin then sends what it read. The schema requires a generation of at
+// least 1 in every decision, and Allowed applies this rule, so the server refuses the same.
+func Named(d qualv1.Decision) *Refusal {
+	const msg = "an approval names the generation and the materials digest of what the reviewer looked at (D17, D19)"
+	switch {
+	case d.Verdict != qualv1.VerdictApproved:
+		return nil
+	case d.Generation == 0:
+		return &Refusal{Field: "generation", Value: d.Generation, Message: msg}
+	case d.MaterialsDigest == "":
+		return &Refusal{Field: "materialsDigest", Value: "", Message: msg}
+	}
+	return nil
+}
+
+// Describe is the command that shows an application as a reviewer decides it.
+func Describe(app *qualv1.CategoryApplication) string {
+	return fmt.Sprintf("kubectl category describe %s -n %s", app.Name, app.Namespace)
+}
+
 // digestRefusal binds a decision to the content of the Secret files under review (D17, D19):
-// an approval must name the round's digest; any decision that names one must name the
-// current one.
+// any decision that names a digest must name the current one.
 func digestRefusal(app *qualv1.CategoryApplication, d qualv1.Decision) *Refusal {
 	want := app.Status.MaterialsDigest
-	switch {
-	case want == "" || d.MaterialsDigest == want:
+	if d.MaterialsDigest == want || d.MaterialsDigest == "" && d.Verdict != qualv1.VerdictApproved {
 		return nil
-	case d.MaterialsDigest == "" && d.Verdict != qualv1.VerdictApproved:
-		return nil
-	case d.MaterialsDigest == "":
-		return &Refusal{Field: "materialsDigest", Value: "", Message: fmt.Sprintf(
-			"an approval names the materials digest of the round it approves (status.materialsDigest %s); `kubectl category approve` sends it (D17, D19)", want)}
 	}
-	return &Refusal{Field: "materialsDigest", Value: d.MaterialsDigest, Message: fmt.Sprintf(
-		"the materials of %s changed since you looked: the files in its Secrets now have digest %s, not %s; describe it again (kubectl category describe %s) (D17, D19)",
-		app.Name, want, d.MaterialsDigest, app.Name)}
+	return &Refusal{Field: "materialsDigest", Value: d.MaterialsDigest, LookAgain: true, Message: fmt.Sprintf(
+		"the materials of %s changed since you looked: the files in its Secrets now have digest %s, not %s (D17, D19); describe it again: %s",
+		app.Name, orNone(want), d.MaterialsDigest, Describe(app))}
 }
 
 // Who is pure: nobody decides an application they created or whose spec they changed since
@@ -148,6 +173,13 @@ func by(d *qualv1.Decision) string {
 		return ""
 	}
 	return " by " + d.Reviewer
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "<none>"
+	}
+	return s
 }
 
 func phase(app *qualv1.CategoryApplication) string {

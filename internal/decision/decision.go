@@ -27,10 +27,10 @@ type Request struct {
 	Reason  string
 	Message string
 	// Generation is the generation the reviewer looked at; 0 means the one read just before
-	// writing.
+	// writing, which only a rejection or a withdrawal may leave out (Named).
 	Generation int64
 	// MaterialsDigest is the round's materials digest the reviewer looked at; empty means the
-	// one read just before writing (only when Generation is 0 too).
+	// one read just before writing (only when Generation is 0 too; never for an approval).
 	MaterialsDigest string
 	// BeforeWrite, if set, runs between reading the application and writing the decision:
 	// a seam for tests to change the application in that window.
@@ -43,9 +43,13 @@ type Request struct {
 // delivery controllers write the application several times in a row.
 // It returns the application as last read or, on success, as stored, and the generation
 // decided. Server refusals are returned as they are: they are written for reviewers.
+// An approval that does not name what the reviewer saw is refused before anything is read.
 func Write(ctx context.Context, c client.Client, r Request) (*qualv1.CategoryApplication, int64, error) {
 	seen, seenDigest := r.Generation, r.MaterialsDigest
 	app := &qualv1.CategoryApplication{}
+	if refusal := Named(qualv1.Decision{Verdict: r.Verdict, Generation: seen, MaterialsDigest: seenDigest}); refusal != nil {
+		return app, seen, refusal
+	}
 	err := retry.RetryOnConflict(retry.DefaultBackoff, func() error {
 		app = &qualv1.CategoryApplication{}
 		if err := c.Get(ctx, r.Key, app); err != nil {

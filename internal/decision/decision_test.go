@@ -12,9 +12,9 @@ import (
 
 func underReview(gen int64) *qualv1.CategoryApplication {
 	return &qualv1.CategoryApplication{
-		ObjectMeta: metav1.ObjectMeta{Name: "acme-gold", Generation: gen},
+		ObjectMeta: metav1.ObjectMeta{Name: "acme-gold", Namespace: "shop-acme", Generation: gen},
 		Status: qualv1.CategoryApplicationStatus{
-			ObservedGeneration: gen, Phase: qualv1.PhaseUnderReview,
+			ObservedGeneration: gen, Phase: qualv1.PhaseUnderReview, MaterialsDigest: "sha256:aaaa",
 			Conditions: []metav1.Condition{
 				{Type: qualv1.ConditionRequirementsMet, Status: metav1.ConditionTrue, ObservedGeneration: gen},
 				{Type: qualv1.ConditionUnderReview, Status: metav1.ConditionTrue, ObservedGeneration: gen},
@@ -56,7 +56,8 @@ func TestAllowed(t *testing.T) {
 	listedIncomplete.Status.Conditions[0].Status = metav1.ConditionFalse
 	listedIncomplete.Status.Conditions[1].Status = metav1.ConditionFalse
 	pinned := underReview(2)
-	pinned.Status.MaterialsDigest = "sha256:aaaa"
+	unpinned := underReview(2) // no round records a digest: nothing can be approved
+	unpinned.Status.MaterialsDigest = ""
 
 	for _, tc := range []struct {
 		name    string
@@ -66,14 +67,15 @@ func TestAllowed(t *testing.T) {
 		digest  string
 		want    string // "" = allowed
 	}{
-		{"approve under review", underReview(2), qualv1.VerdictApproved, 2, "", ""},
+		{"approve under review", underReview(2), qualv1.VerdictApproved, 2, "sha256:aaaa", ""},
 		{"reject under review", underReview(2), qualv1.VerdictRejected, 2, "", ""},
-		{"changed since looked", underReview(3), qualv1.VerdictApproved, 2, "", "acme-gold changed since you looked: generation 2 → 3; describe it again"},
-		{"approve twice", decided(2, qualv1.VerdictApproved), qualv1.VerdictApproved, 2, "", "generation 2 of acme-gold was already approved by alice; a decision is final for its generation (D17); to take an approval back use `kubectl category withdraw`"},
+		{"changed since looked", underReview(3), qualv1.VerdictApproved, 2, "sha256:aaaa",
+			"acme-gold changed since you looked: generation 2 → 3 (D17); describe it again: kubectl category describe acme-gold -n shop-acme"},
+		{"approve twice", decided(2, qualv1.VerdictApproved), qualv1.VerdictApproved, 2, "sha256:aaaa", "generation 2 of acme-gold was already approved by alice; a decision is final for its generation (D17); to take an approval back use `kubectl category withdraw`"},
 		{"reject an approval", decided(2, qualv1.VerdictApproved), qualv1.VerdictRejected, 2, "", "was already approved by alice"},
-		{"approve a rejection", decided(2, qualv1.VerdictRejected), qualv1.VerdictApproved, 2, "", "was already rejected by alice"},
-		{"requirements not met", incomplete, qualv1.VerdictApproved, 2, "", "acme-gold is not under review (phase Incomplete): its requirements are not met (1 finding(s))"},
-		{"not processed yet", unprocessed, qualv1.VerdictApproved, 3, "", "the operator has not processed generation 3 yet"},
+		{"approve a rejection", decided(2, qualv1.VerdictRejected), qualv1.VerdictApproved, 2, "sha256:aaaa", "was already rejected by alice"},
+		{"requirements not met", incomplete, qualv1.VerdictApproved, 2, "sha256:aaaa", "acme-gold is not under review (phase Incomplete): its requirements are not met (1 finding(s))"},
+		{"not processed yet", unprocessed, qualv1.VerdictApproved, 3, "sha256:aaaa", "the operator has not processed generation 3 yet"},
 		{"withdraw approval", decided(2, qualv1.VerdictApproved), qualv1.VerdictWithdrawn, 2, "", ""},
 		{"withdraw under review", underReview(2), qualv1.VerdictWithdrawn, 2, "", "acme-gold is not approved (phase UnderReview) and has no Active listing: only an approved application can be withdrawn (D29)"},
 		{"withdraw rejection", decided(2, qualv1.VerdictRejected), qualv1.VerdictWithdrawn, 2, "", "only an approved application can be withdrawn"},
@@ -82,8 +84,12 @@ func TestAllowed(t *testing.T) {
 		{"withdraw a listing whose new round is under review", listedUnderReview(2), qualv1.VerdictWithdrawn, 2, "", ""},
 		{"withdraw a listing: still the current generation only", listedUnderReview(3), qualv1.VerdictWithdrawn, 2, "", "changed since you looked"},
 		{"approve the digest looked at", pinned, qualv1.VerdictApproved, 2, "sha256:aaaa", ""},
-		{"approve after the Secrets changed", pinned, qualv1.VerdictApproved, 2, "sha256:bbbb", "the materials of acme-gold changed since you looked: the files in its Secrets now have digest sha256:aaaa, not sha256:bbbb"},
-		{"approve without a digest", pinned, qualv1.VerdictApproved, 2, "", "an approval names the materials digest of the round it approves"},
+		{"approve after the Secrets changed", pinned, qualv1.VerdictApproved, 2, "sha256:bbbb",
+			"the materials of acme-gold changed since you looked: the files in its Secrets now have digest sha256:aaaa, not sha256:bbbb (D17, D19); describe it again: kubectl category describe acme-gold -n shop-acme"},
+		{"approve without a digest", pinned, qualv1.VerdictApproved, 2, "",
+			"an approval names the generation and the materials digest of what the reviewer looked at (D17, D19); describe it: kubectl category describe acme-gold -n shop-acme"},
+		{"approve without a generation", pinned, qualv1.VerdictApproved, 0, "sha256:aaaa", "an approval names the generation and the materials digest"},
+		{"approve a round without a digest", unpinned, qualv1.VerdictApproved, 2, "sha256:aaaa", "now have digest <none>, not sha256:aaaa"},
 		{"reject without a digest", pinned, qualv1.VerdictRejected, 2, "", ""},
 		{"reject naming an old digest", pinned, qualv1.VerdictRejected, 2, "sha256:bbbb", "changed since you looked"},
 	} {
@@ -97,6 +103,34 @@ func TestAllowed(t *testing.T) {
 			g.Expect(r).NotTo(BeNil())
 			g.Expect(r.Message).To(ContainSubstring(tc.want))
 		})
+	}
+}
+
+// An approval names what the reviewer saw; a rejection or withdrawal may leave it to the
+// plugin's read (D17, D19).
+func TestNamed(t *testing.T) {
+	for _, tc := range []struct {
+		verdict qualv1.Verdict
+		gen     int64
+		digest  string
+		field   string // "" = named well enough
+	}{
+		{qualv1.VerdictApproved, 2, "sha256:aaaa", ""},
+		{qualv1.VerdictApproved, 0, "", "generation"},
+		{qualv1.VerdictApproved, 0, "sha256:aaaa", "generation"},
+		{qualv1.VerdictApproved, 2, "", "materialsDigest"},
+		{qualv1.VerdictRejected, 0, "", ""},
+		{qualv1.VerdictWithdrawn, 0, "", ""},
+	} {
+		g := NewWithT(t)
+		r := Named(qualv1.Decision{Verdict: tc.verdict, Generation: tc.gen, MaterialsDigest: tc.digest})
+		if tc.field == "" {
+			g.Expect(r).To(BeNil(), "%+v", tc)
+			continue
+		}
+		g.Expect(r).NotTo(BeNil(), "%+v", tc)
+		g.Expect(r.Field).To(Equal(tc.field))
+		g.Expect(r.Message).To(Equal("an approval names the generation and the materials digest of what the reviewer looked at (D17, D19)"))
 	}
 }
 

@@ -91,12 +91,17 @@ func TestWhoMayDecideWithoutWebhooks(t *testing.T) {
 			d := as("rita", qualv1.VerdictApproved)(cur)
 			d.Generation++
 			return d
-		}, "gold changed since you looked: generation 2 → 1"},
+		}, "gold changed since you looked: generation 2 → 1 (D17); describe it again: kubectl category describe gold -n shop-authz"},
 		{"wrong materials digest", rita, func(cur *qualv1.CategoryApplication) *qualv1.Decision {
 			d := as("rita", qualv1.VerdictApproved)(cur)
 			d.MaterialsDigest = "sha256:" + strings.Repeat("0", 64)
 			return d
 		}, "the materials of gold changed since you looked"},
+		{"an approval naming no materials digest", rita, func(cur *qualv1.CategoryApplication) *qualv1.Decision {
+			d := as("rita", qualv1.VerdictApproved)(cur)
+			d.MaterialsDigest = ""
+			return d
+		}, "an approval names the generation and the materials digest of what the reviewer looked at (D17, D19); describe it: kubectl category describe gold -n shop-authz"},
 		{"withdrawing what was not approved", rita, as("rita", qualv1.VerdictWithdrawn), "only an approved application can be withdrawn (D29)"},
 	}
 	for _, c := range cases {

@@ -79,7 +79,8 @@ func (c *cluster) webhookDown(ctx context.Context, under app) (*downResult, erro
 	if err := c.admin.Get(ctx, under.key, before); err != nil {
 		return nil, err
 	}
-	_, _, err = decision.Write(ctx, c.reviewer, decision.Request{Key: under.key, Verdict: qualv1.VerdictApproved})
+	_, _, err = decision.Write(ctx, c.reviewer, decision.Request{Key: under.key, Verdict: qualv1.VerdictApproved,
+		Generation: before.Generation, MaterialsDigest: before.Status.MaterialsDigest})
 	res.Approve = refusal("the reviewer's approval", err)
 
 	// The operator's identity writing a decision: refused by the API server's own policy.

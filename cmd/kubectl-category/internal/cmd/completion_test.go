@@ -18,7 +18,7 @@ func TestCompletion(t *testing.T) {
 	newApp(t, "complete", "acme-gold-2")
 	approved := "acme-approved"
 	newApp(t, "complete", approved)
-	g.Expect(run(t, "alice", "approve", approved, "-n", "complete").err).NotTo(HaveOccurred())
+	g.Expect(run(t, "alice", approveArgs(t, "complete", approved)...).err).NotTo(HaveOccurred())
 	waitForPhase(t, "complete", approved, "Approved")
 
 	complete := func(args ...string) []string {
@@ -33,6 +33,9 @@ func TestCompletion(t *testing.T) {
 	g.Expect(complete("withdraw", "-n", "complete", "")).To(ConsistOf(approved))
 	g.Expect(complete("describe", "-n", "complete", "")).To(ConsistOf("acme-gold", "acme-gold-2", approved))
 	g.Expect(complete("queue", "--group", "jew")).To(ConsistOf("jewelry\t珠宝首饰"))
+	// What approve pins is never completed from what is current: that would approve unseen.
+	g.Expect(complete("approve", "acme-gold", "-n", "complete", "--generation", "")).To(BeEmpty())
+	g.Expect(complete("approve", "acme-gold", "-n", "complete", "--materials-digest", "")).To(BeEmpty())
 }
 
 // Installed as kubectl-category, the plugin presents itself as `kubectl category`.

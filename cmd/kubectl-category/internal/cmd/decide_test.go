@@ -20,7 +20,7 @@ func TestApproveThenWithdraw(t *testing.T) {
 	g := NewWithT(t)
 	newApp(t, "approve", "acme-gold")
 
-	r := run(t, "alice", "approve", "acme-gold", "-n", "approve", "--message", "materials verified")
+	r := run(t, "alice", approveArgs(t, "approve", "acme-gold", "--message", "materials verified")...)
 	g.Expect(r.err).NotTo(HaveOccurred())
 	g.Expect(r.out).To(Equal(ref + " approved (generation 1)\n"))
 	app := waitForPhase(t, "approve", "acme-gold", qualv1.PhaseApproved)
@@ -34,7 +34,7 @@ func TestApproveThenWithdraw(t *testing.T) {
 
 	// Approving twice, or rejecting an approval, is refused before anything is written.
 	for _, args := range [][]string{
-		{"approve", "acme-gold", "-n", "approve"},
+		approveArgs(t, "approve", "acme-gold"),
 		{"reject", "acme-gold", "-n", "approve", "--reason", "SealMissing", "--message", "m"},
 	} {
 		r = run(t, "alice", args...)
@@ -61,7 +61,7 @@ func TestApproveThenWithdraw(t *testing.T) {
 
 	r = run(t, "alice", "withdraw", "acme-gold", "-n", "approve", "--reason", "StandardRevised", "--message", "again")
 	g.Expect(r.errOut).To(Equal("error: generation 1 of acme-gold was already withdrawn by alice\n"))
-	r = run(t, "alice", "approve", "acme-gold", "-n", "approve")
+	r = run(t, "alice", approveArgs(t, "approve", "acme-gold")...)
 	g.Expect(r.errOut).To(HavePrefix("error: generation 1 of acme-gold was already withdrawn by alice"))
 }
 
@@ -103,7 +103,7 @@ func TestApproveWithoutPermission(t *testing.T) {
 	g := NewWithT(t)
 	newApp(t, "forbidden", "acme-gold")
 
-	r := run(t, "bob", "approve", "acme-gold", "-n", "forbidden")
+	r := run(t, "bob", approveArgs(t, "forbidden", "acme-gold")...)
 	g.Expect(r.err).To(HaveOccurred())
 	g.Expect(r.out).To(BeEmpty())
 	g.Expect(r.errOut).To(HavePrefix("Error from server (Forbidden): "))
@@ -125,28 +125,30 @@ func TestStaleGeneration(t *testing.T) {
 	kc, ns := kubeconfig(t, "alice"), "stale"
 	f.ConfigFlags.KubeConfig, f.ConfigFlags.Namespace = &kc, &ns
 	changes := 0
-	o := &decide.Options{IOStreams: streams, Factory: f, Verdict: qualv1.VerdictApproved, Name: "acme-gold", BeforeWrite: func(ctx context.Context) error {
-		if changes++; changes > 1 {
-			return nil
-		}
-		app := getApp(t, "stale", "acme-gold")
-		pp := &app.Spec.Materials[6]
-		pp.MonthlySalesCNY = append([]int64{1300000}, pp.MonthlySalesCNY...)
-		return admin.Update(ctx, app)
-	}}
+	shown := getApp(t, "stale", "acme-gold")
+	o := &decide.Options{IOStreams: streams, Factory: f, Verdict: qualv1.VerdictApproved, Name: "acme-gold",
+		Generation: shown.Generation, MaterialsDigest: shown.Status.MaterialsDigest, BeforeWrite: func(ctx context.Context) error {
+			if changes++; changes > 1 {
+				return nil
+			}
+			app := getApp(t, "stale", "acme-gold")
+			pp := &app.Spec.Materials[6]
+			pp.MonthlySalesCNY = append([]int64{1300000}, pp.MonthlySalesCNY...)
+			return admin.Update(ctx, app)
+		}}
 	err := o.Run(ctx)
-	g.Expect(err).To(MatchError("acme-gold changed since you looked: generation 1 → 2; describe it again (kubectl category describe acme-gold) (D17)"))
+	g.Expect(err).To(MatchError("acme-gold changed since you looked: generation 1 → 2 (D17); describe it again: kubectl category describe acme-gold -n stale --kubeconfig " + kc))
 	g.Expect(changes).To(Equal(1), "the refusal comes from the re-read after the conflict")
 	g.Expect(getApp(t, "stale", "acme-gold").Status.Decision).To(BeNil())
 
 	// --generation names what the reviewer looked at in describe.
 	waitForPhase(t, "stale", "acme-gold", qualv1.PhaseUnderReview)
-	r := run(t, "alice", "approve", "acme-gold", "-n", "stale", "--generation", "1")
-	g.Expect(r.errOut).To(Equal("error: acme-gold changed since you looked: generation 1 → 2; describe it again (kubectl category describe acme-gold) (D17)\n"))
-	r = run(t, "alice", "approve", "acme-gold", "-n", "stale", "--generation", "2")
-	g.Expect(r.errOut).To(HavePrefix("error: an approval names the materials digest of the round it approves"),
-		"a pinned generation without the pinned content is refused: --materials-digest too")
 	digest := getApp(t, "stale", "acme-gold").Status.MaterialsDigest
+	r := run(t, "alice", "approve", "acme-gold", "-n", "stale", "--generation", "1", "--materials-digest", digest)
+	g.Expect(r.errOut).To(Equal("error: acme-gold changed since you looked: generation 1 → 2 (D17); describe it again: kubectl category describe acme-gold -n stale --kubeconfig " + r.kubeconfig + "\n"))
+	r = run(t, "alice", "approve", "acme-gold", "-n", "stale", "--generation", "2")
+	g.Expect(r.errOut).To(HavePrefix("error: approve needs --materials-digest: "),
+		"a pinned generation without the pinned content is refused: --materials-digest too")
 	r = run(t, "alice", "approve", "acme-gold", "-n", "stale", "--generation", "2", "--materials-digest", digest)
 	g.Expect(r.err).NotTo(HaveOccurred())
 	g.Expect(r.out).To(Equal(ref + " approved (generation 2)\n"))

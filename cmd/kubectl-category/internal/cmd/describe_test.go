@@ -3,6 +3,7 @@ package cmd_test
 import (
 	"encoding/json"
 	"regexp"
+	"strings"
 	"testing"
 
 	. "github.com/onsi/gomega"
@@ -47,8 +48,8 @@ func TestDescribe(t *testing.T) {
 	}
 	digest := getApp(t, "describe", "acme-gold").Status.MaterialsDigest
 	g.Expect(r.out).To(ContainSubstring("Materials digest:"))
-	g.Expect(r.out).To(MatchRegexp(`(?m)^Verify files: +kubectl category materials acme-gold -n describe$`))
-	g.Expect(r.out).To(ContainSubstring("kubectl category approve acme-gold -n describe --generation 1 --materials-digest " + digest))
+	g.Expect(r.out).To(MatchRegexp(`(?m)^Verify files: +kubectl category materials acme-gold -n describe --kubeconfig ` + regexp.QuoteMeta(r.kubeconfig) + `$`))
+	g.Expect(r.out).To(ContainSubstring("kubectl category approve acme-gold -n describe --kubeconfig " + r.kubeconfig + " --generation 1 --materials-digest " + digest))
 	// Declared figures next to the evidence that must show them (D12, D27).
 	g.Expect(r.out).To(MatchRegexp(`\n    DECLARED +EVIDENCE\n`))
 	g.Expect(r.out).To(MatchRegexp(`\n    sales, month -1 \(newest\): 1,280,000 CNY +file: secret acme-gold-materials, key douyin-account\.png` + pin + `\n`))
@@ -86,7 +87,7 @@ func TestDescribeFindings(t *testing.T) {
 	g.Expect(r.out).To(MatchRegexp(`(?m)^Findings: +1 requirement\(s\) not met$`))
 	g.Expect(r.out).To(MatchRegexp(`\n  \[D19\] spec\.materials\[0\]\.files\[0\]\.secretKeyRef: Secret "acme-gold-materials" in namespace "describe-findings" has no key "missing\.jpg"`))
 
-	r = run(t, "alice", "approve", "acme-gold", "-n", "describe-findings")
+	r = run(t, "alice", "approve", "acme-gold", "-n", "describe-findings", "--generation", "1", "--materials-digest", "sha256:"+strings.Repeat("0", 64))
 	g.Expect(r.err).To(HaveOccurred())
 	g.Expect(r.errOut).To(Equal("error: acme-gold is not under review (phase Incomplete): its requirements are not met (1 finding(s)); see `kubectl category describe acme-gold` (D14)\n"))
 	g.Expect(getApp(t, "describe-findings", "acme-gold").Status.Decision).To(BeNil())

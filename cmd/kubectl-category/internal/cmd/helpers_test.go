@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -70,6 +71,12 @@ func newApp(t *testing.T, ns, name string) *qualv1.CategoryApplication {
 // notification sink (nothing to deliver to in a test), edited by edit.
 func createApp(t *testing.T, ns, name string, edit ...func(*qualv1.CategoryApplication)) {
 	t.Helper()
+	NewWithT(t).Expect(admin.Create(context.Background(), buildApp(t, ns, name, edit...))).To(Succeed())
+}
+
+// buildApp is createApp's application, with its Secrets created, but not the application.
+func buildApp(t *testing.T, ns, name string, edit ...func(*qualv1.CategoryApplication)) *qualv1.CategoryApplication {
+	t.Helper()
 	g := NewWithT(t)
 	ctx := context.Background()
 	g.Expect(env.EnsureNamespace(ctx, ns)).To(Succeed())
@@ -90,7 +97,7 @@ func createApp(t *testing.T, ns, name string, edit ...func(*qualv1.CategoryAppli
 	for _, e := range edit {
 		e(app)
 	}
-	g.Expect(admin.Create(ctx, app)).To(Succeed())
+	return app
 }
 
 func getApp(t *testing.T, ns, name string) *qualv1.CategoryApplication {
@@ -140,18 +147,49 @@ func kubeconfig(t *testing.T, user string) string {
 type result struct {
 	out, errOut string
 	err         error
+	// kubeconfig is the file the run was given with --kubeconfig.
+	kubeconfig string
 }
 
 // run runs the plugin in-process as user, like `kubectl category ARGS --kubeconfig ...`.
 func run(t *testing.T, user string, args ...string) result {
 	t.Helper()
-	streams, _, out, errOut := genericiooptions.NewTestIOStreams()
+	kc := kubeconfig(t, user)
 	// Global flags first, as a user may type them; completion needs the word being completed last.
-	full := append([]string{"--kubeconfig", kubeconfig(t, user)}, args...)
+	full := append([]string{"--kubeconfig", kc}, args...)
 	if len(args) > 0 && args[0] == "__complete" {
 		full = append([]string{args[0], full[0], full[1]}, args[1:]...)
 	}
-	err := cmd.Run(streams, full)
-	t.Logf("kubectl category %s (as %s)\n%s%s", strings.Join(args, " "), user, out, errOut)
+	r := runArgs(t, full...)
+	r.kubeconfig = kc
+	return r
+}
+
+// runArgs runs the plugin in-process with exactly these arguments.
+func runArgs(t *testing.T, args ...string) result {
+	t.Helper()
+	streams, _, out, errOut := genericiooptions.NewTestIOStreams()
+	err := cmd.Run(streams, args)
+	t.Logf("kubectl category %s\n%s%s", strings.Join(args, " "), out, errOut)
 	return result{out: out.String(), errOut: errOut.String(), err: err}
+}
+
+// runPrinted runs a command line the plugin printed, as a user who copies it would: its words
+// and nothing else (the printed commands here need no shell quoting).
+func runPrinted(t *testing.T, line string, extra ...string) result {
+	t.Helper()
+	words := strings.Fields(line)
+	if len(words) < 2 || words[0] != "kubectl" || words[1] != "category" {
+		t.Fatalf("not a kubectl category command: %q", line)
+	}
+	return runArgs(t, append(words[2:], extra...)...)
+}
+
+// approveArgs approves name in ns with the generation and materials digest it has now: what
+// describe would show a reviewer who looks at it now.
+func approveArgs(t *testing.T, ns, name string, extra ...string) []string {
+	t.Helper()
+	app := getApp(t, ns, name)
+	return append([]string{"approve", name, "-n", ns, "--generation", strconv.FormatInt(app.Generation, 10),
+		"--materials-digest", app.Status.MaterialsDigest}, extra...)
 }

@@ -199,8 +199,8 @@ func TestMaterialsFetchesAndVerifiesEveryFile(t *testing.T) {
 	r = run(t, "alice", append([]string{"materials", "acme-gold", "-n", ns, "--output-dir", "review"}, srv.flags()...)...)
 	g.Expect(r.err).NotTo(HaveOccurred())
 	g.Expect(listDir(t, "review")).To(HaveKeyWithValue("06-SalesFlow-file-1.png", png))
-	g.Expect(r.out).To(ContainSubstring("Every file is the one recorded for this round. To decide: kubectl category approve acme-gold -n materials --generation 2 --materials-digest " +
-		app.Status.MaterialsDigest + " "))
+	g.Expect(r.out).To(ContainSubstring("Every file is the one recorded for this round. To decide: kubectl category approve acme-gold -n materials --kubeconfig " +
+		r.kubeconfig + " --generation 2 --materials-digest " + app.Status.MaterialsDigest + " "))
 }
 
 // TestMaterialsWithoutPermissionOnASecret: the reviewer may read one of the two Secrets; the

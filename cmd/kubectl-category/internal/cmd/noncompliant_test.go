@@ -23,7 +23,7 @@ func TestQueueNoncompliant(t *testing.T) {
 	g.Expect(admin.Create(ctx, gems)).To(Succeed())
 	createApp(t, "noncompliant", "acme-gold", func(app *qualv1.CategoryApplication) { app.Spec.Category.Group = "gems" })
 	waitForPhase(t, "noncompliant", "acme-gold", qualv1.PhaseUnderReview)
-	g.Expect(run(t, "alice", "approve", "acme-gold", "-n", "noncompliant").err).NotTo(HaveOccurred())
+	g.Expect(run(t, "alice", approveArgs(t, "noncompliant", "acme-gold")...).err).NotTo(HaveOccurred())
 	waitForPhase(t, "noncompliant", "acme-gold", qualv1.PhaseApproved)
 
 	r := run(t, "alice", "queue", "-A", "--noncompliant")

@@ -12,6 +12,7 @@ import (
 
 	"github.com/channelshop/category-operator/cmd/kubectl-category/internal/decide"
 	"github.com/channelshop/category-operator/cmd/kubectl-category/internal/describe"
+	"github.com/channelshop/category-operator/cmd/kubectl-category/internal/escape"
 	"github.com/channelshop/category-operator/cmd/kubectl-category/internal/factory"
 	"github.com/channelshop/category-operator/cmd/kubectl-category/internal/materials"
 	"github.com/channelshop/category-operator/cmd/kubectl-category/internal/queue"
@@ -78,13 +79,15 @@ func Run(streams genericiooptions.IOStreams, args []string) error {
 	return err
 }
 
+// errorLine is escaped (escape.Lines): the server's refusals quote what merchants and
+// reviewers wrote.
 func errorLine(err error) string {
 	var status apierrors.APIStatus
 	if errors.As(err, &status) {
 		if reason := status.Status().Reason; reason != "" {
-			return fmt.Sprintf("Error from server (%s): %v", reason, err)
+			return escape.Lines(fmt.Sprintf("Error from server (%s): %v", reason, err))
 		}
-		return fmt.Sprintf("Error from server: %v", err)
+		return escape.Lines(fmt.Sprintf("Error from server: %v", err))
 	}
-	return "error: " + err.Error()
+	return escape.Lines("error: " + err.Error())
 }

@@ -7,6 +7,7 @@ package decide
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -32,10 +33,10 @@ type Options struct {
 	Reason  string
 	Message string
 	// Generation is the generation the reviewer looked at (--generation); 0 means the one
-	// read just before writing.
+	// read just before writing, which an approval may not leave out (decision.Named).
 	Generation int64
 	// MaterialsDigest is the round's materials digest the reviewer looked at
-	// (--materials-digest); empty means the one read just before writing.
+	// (--materials-digest); empty means the one read just before writing (not for approve).
 	MaterialsDigest string
 	// BeforeWrite, if set, runs between reading the application and writing the decision:
 	// a seam for tests to change the application in that window.
@@ -61,6 +62,15 @@ func newCmd(streams genericiooptions.IOStreams, f *factory.Factory, verdict qual
 	}
 	fl.Int64Var(&o.Generation, "generation", 0, "The generation you reviewed (shown by describe); refuse if the application changed since.")
 	fl.StringVar(&o.MaterialsDigest, "materials-digest", "", "The materials digest you reviewed (shown by describe); refuse if a file in a Secret changed since.")
+	if verdict == qualv1.VerdictApproved {
+		fl.Lookup("generation").Usage += " Required."
+		fl.Lookup("materials-digest").Usage += " Required."
+	}
+	// No completion from the cluster for these: a value completed from what is current now
+	// would approve what nobody looked at. Nor file names.
+	for _, name := range []string{"generation", "materials-digest"} {
+		_ = cmd.RegisterFlagCompletionFunc(name, cobra.NoFileCompletions)
+	}
 	return cmd
 }
 
@@ -83,12 +93,36 @@ func (o *Options) Validate() error {
 		return fmt.Errorf("--materials-digest needs --generation: both come from what describe showed")
 	}
 	if o.Verdict == qualv1.VerdictApproved {
-		return validateMessage(o.Message, false)
+		if err := validateMessage(o.Message, false); err != nil {
+			return err
+		}
+		return o.named()
 	}
 	if err := ValidateReason(o.Reason); err != nil {
 		return err
 	}
 	return validateMessage(o.Message, true)
+}
+
+// named refuses an approval that does not name what the reviewer saw (decision.Named), with
+// the describe command, in the user's namespace and connection flags, that shows both.
+func (o *Options) named() error {
+	if decision.Named(qualv1.Decision{Verdict: o.Verdict, Generation: o.Generation, MaterialsDigest: o.MaterialsDigest}) == nil {
+		return nil
+	}
+	var missing []string
+	if o.Generation == 0 {
+		missing = append(missing, "--generation")
+	}
+	if o.MaterialsDigest == "" {
+		missing = append(missing, "--materials-digest")
+	}
+	ns, err := o.Factory.Namespace()
+	if err != nil {
+		return err
+	}
+	return fmt.Errorf("approve needs %s: an approval names the generation and the materials digest of what you looked at (D17, D19); "+
+		"see them with\n  %s\nwhich ends with the command that approves what it shows", strings.Join(missing, " and "), o.Factory.Command("describe", o.Name, ns))
 }
 
 // Run reads the application, refuses locally what the server would refuse, and writes the
@@ -107,6 +141,13 @@ func (o *Options) Run(ctx context.Context) error {
 		Key: client.ObjectKey{Namespace: ns, Name: o.Name}, Verdict: o.Verdict, Reason: o.Reason,
 		Message: strings.TrimSpace(o.Message), Generation: o.Generation, MaterialsDigest: o.MaterialsDigest, BeforeWrite: o.BeforeWrite,
 	})
+	var refusal *decision.Refusal
+	if errors.As(err, &refusal) && refusal.LookAgain {
+		// The message ends with the describe command: make it the one this user can run.
+		if flags := o.Factory.ConnectionFlags(); len(flags) > 0 {
+			return errors.New(refusal.Message + " " + factory.Words(flags...))
+		}
+	}
 	if err != nil {
 		return err // server refusals are returned as they are: they are written for reviewers
 	}

@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"strings"
 	"unicode"
+
+	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
 )
 
 // Limits mirror the CRD's schema of status.decision, so the error is ours and says what to do.
@@ -50,6 +52,9 @@ func validateMessage(msg string, required bool) error {
 		return fmt.Errorf("--message is required: tell the merchant what is wrong and what to fix (D13)")
 	case len(msg) > maxMessage:
 		return fmt.Errorf("--message is %d bytes long; at most %d", len(msg), maxMessage)
+	case !qualv1.PrintableText(msg):
+		// The CRD refuses it too; the merchant and other reviewers read it in their terminals.
+		return fmt.Errorf("--message must be printable text: no control characters other than tab and newline, line or paragraph separators, or bidirectional controls")
 	}
 	return nil
 }

@@ -8,17 +8,22 @@ import (
 	"github.com/channelshop/category-operator/cmd/kubectl-category/internal/factory"
 )
 
-// NewCmdApprove returns `approve NAME [--message TEXT]`.
+// NewCmdApprove returns `approve NAME --generation N --materials-digest D [--message TEXT]`.
 func NewCmdApprove(streams genericiooptions.IOStreams, f *factory.Factory) *cobra.Command {
 	return newCmd(streams, f, qualv1.VerdictApproved, &cobra.Command{
-		Use:   "approve NAME [--message TEXT]",
-		Short: "Approve an application under review",
-		Long: `Approve the current generation of an application under review (D14, D17).
+		Use:   "approve NAME --generation N --materials-digest D [--message TEXT]",
+		Short: "Approve the generation and materials you looked at",
+		Long: `Approve an application under review: the generation and the materials digest you looked
+at, which "kubectl category describe" shows and ends with as a command to copy (D14, D17, D19).
+Both are required: if the merchant edited the application or replaced a file in its Secrets
+since, the approval is refused instead of approving something nobody saw.
 
 You need the "approve" verb on the categorypolicies object of the application's category
 group; nobody approves their own application (D16). The server records you as the reviewer.`,
-		Example: `  kubectl category approve acme-gold -n shop-acme --message "materials verified"
-  kubectl category approve acme-gold --generation 2   # refuse if it changed after you looked`,
+		Example: `  kubectl category describe acme-gold -n shop-acme   # ends with the command below
+  kubectl category approve acme-gold -n shop-acme --generation 1 \
+      --materials-digest sha256:3b9a9c6b4242d53fca4e33708e660b6259eb5bc56712f2838467ca7a0d96b483 \
+      --message "materials verified"`,
 	})
 }
 

@@ -39,8 +39,9 @@ across days the operator's calendar does not cover yet), every material with its
 recordings, declared prior-platform figures next to the screenshots that prove them, the
 operator's findings, the decision and earlier rounds.
 
-The generation shown is the one a decision applies to (D17): pass it to approve or reject
-with --generation to refuse if the application changes after you looked.`,
+It ends with the command that approves what it showed: the generation and the materials
+digest, which approve requires, so an edit or a replaced file after you looked is refused
+rather than approved unseen (D17, D19).`,
 		Example: `  kubectl category describe acme-gold -n shop-acme`,
 		Args:    factory.OneName,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -73,7 +74,7 @@ func (o *Options) Run(ctx context.Context) error {
 	if o.Output != "" {
 		return output.Print(o.Out, o.Output, app)
 	}
-	v := View{App: app, Now: o.Now(), Calendar: o.Factory.Calendar(ctx, c, o.ErrOut)}
+	v := View{App: app, Now: o.Now(), Calendar: o.Factory.Calendar(ctx, c, o.ErrOut), Flags: o.Factory.ConnectionFlags()}
 	policy := &qualv1.CategoryPolicy{}
 	switch err := c.Get(ctx, client.ObjectKey{Name: app.Spec.Category.Group}, policy); {
 	case err == nil:

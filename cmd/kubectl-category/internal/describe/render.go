@@ -3,6 +3,7 @@ package describe
 import (
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -11,6 +12,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
+	"github.com/channelshop/category-operator/cmd/kubectl-category/internal/factory"
 	"github.com/channelshop/category-operator/internal/calendar"
 	"github.com/channelshop/category-operator/internal/decision"
 )
@@ -23,6 +25,9 @@ type View struct {
 	PolicyProblem string
 	Now           time.Time
 	Calendar      *calendar.Calendar
+	// Flags are the connection flags the reviewer gave (factory.ConnectionFlags): the commands
+	// shown carry them, so they run against the same cluster as the same user.
+	Flags []string
 }
 
 const timeFormat = "2006-01-02 15:04 MST"
@@ -55,7 +60,7 @@ func Render(out io.Writer, v View) error {
 		w.field(0, "Materials digest", "%s (the files in Secrets, as recorded for this round)", st.MaterialsDigest)
 	}
 	if len(app.Spec.Materials) > 0 {
-		w.field(0, "Verify files", "kubectl category materials %s -n %s", app.Name, app.Namespace)
+		w.field(0, "Verify files", "%s", factory.CommandLine("materials", app.Name, app.Namespace, v.Flags))
 	}
 	findings(w, st.Findings)
 	w.field(0, "Decision", "%s", v.decision(st.Decision))
@@ -66,7 +71,7 @@ func Render(out io.Writer, v View) error {
 	}
 	w.field(0, "Listing", "%s", listing)
 	notifications(w, st.Notifications)
-	if next := NextCommand(app); next != "" {
+	if next := NextCommand(app, v.Flags); next != "" {
 		w.field(0, "To decide what is shown", "%s", next)
 	}
 	return w.tw.Flush()
@@ -74,19 +79,16 @@ func Render(out io.Writer, v View) error {
 
 // NextCommand is the exact command that decides what describe showed: the generation and the
 // materials digest it printed, so an edit or a Secret change made since is refused, not
-// approved unseen (D17, D19).
-func NextCommand(app *qualv1.CategoryApplication) string {
+// approved unseen (D17, D19). flags are the reviewer's connection flags.
+func NextCommand(app *qualv1.CategoryApplication, flags []string) string {
 	st := &app.Status
-	pin := fmt.Sprintf("%s -n %s --generation %d", app.Name, app.Namespace, app.Generation)
+	gen := []string{"--generation", strconv.FormatInt(app.Generation, 10)}
 	switch {
-	case st.Phase == qualv1.PhaseUnderReview && st.ObservedGeneration == app.Generation:
-		cmd := "kubectl category approve " + pin
-		if st.MaterialsDigest != "" {
-			cmd += " --materials-digest " + st.MaterialsDigest
-		}
-		return cmd + "   (or reject ... --reason R --message M)"
+	case st.Phase == qualv1.PhaseUnderReview && st.ObservedGeneration == app.Generation && st.MaterialsDigest != "":
+		return factory.CommandLine("approve", app.Name, app.Namespace, flags, append(gen, "--materials-digest", st.MaterialsDigest)...) +
+			"   (or reject ... --reason R --message M)"
 	case decision.Listed(app) && (st.Decision == nil || st.Decision.Generation != app.Generation || st.Decision.Verdict == qualv1.VerdictApproved):
-		return "kubectl category withdraw " + pin + " --reason R --message M   (the listing is Active)"
+		return factory.CommandLine("withdraw", app.Name, app.Namespace, flags, gen...) + " --reason R --message M   (the listing is Active)"
 	}
 	return ""
 }

@@ -2,6 +2,7 @@ package describe
 
 import (
 	"bytes"
+	"strconv"
 	"testing"
 	"time"
 
@@ -75,4 +76,73 @@ func TestCNY(t *testing.T) {
 	g.Expect(cny(999)).To(Equal("999 CNY"))
 	g.Expect(cny(1000)).To(Equal("1,000 CNY"))
 	g.Expect(cny(1280000)).To(Equal("1,280,000 CNY"))
+}
+
+// TestRenderEscapesWhatOthersWrote: an application stored with control characters (before the
+// CRD refused them, or in a field it does not cover) is shown with them escaped: nothing a
+// merchant, a reviewer or a policy wrote can move the cursor, hide the rest of the screen or
+// reorder a line (item 6 of issue 22).
+func TestRenderEscapesWhatOthersWrote(t *testing.T) {
+	g := NewWithT(t)
+	const esc = "\x1b[8m"  // conceal everything after it
+	const csi = "\u009b1A" // C1 CSI: cursor up one line
+	const rlo = "\u202e"   // right-to-left override
+	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	sum := "sha256:" + repeat('a')
+	app := &qualv1.CategoryApplication{
+		ObjectMeta: metav1.ObjectMeta{Name: "x", Namespace: "ns", Generation: 2,
+			Annotations: map[string]string{qualv1.AnnotationCreatedBy: "mallory" + esc}},
+		Spec: qualv1.CategoryApplicationSpec{
+			Merchant: qualv1.Merchant{ShopName: "Acme" + esc + "hidden", LegalEntity: "Acme Ltd" + csi, AppID: "wx0000000000000001"},
+			Category: qualv1.CategoryRef{Group: "personal-care", Level2: "devices"},
+			Materials: []qualv1.Material{{
+				Type: qualv1.MaterialFilingLetter, Subject: "Acme" + rlo + "dlo",
+				Files: []qualv1.FileRef{{SecretKeyRef: &qualv1.SecretKeyReference{Name: "m\x1b[2J", Key: "a.jpg"}}},
+			}, {
+				Type: qualv1.MaterialBrand, Brand: "B" + esc, Owner: "O" + csi, TrademarkNumber: "T\x07",
+				Files: []qualv1.FileRef{{URL: "https://e.example/\u009b2J", SHA256: repeat('b')}},
+			}, {
+				Type: qualv1.MaterialPriorPlatform, Platform: qualv1.PlatformDouyin, Account: "acc\x1b]0;owned\x07",
+				Files: []qualv1.FileRef{{SecretKeyRef: &qualv1.SecretKeyReference{Name: "m", Key: "d.png"}}},
+			}},
+		},
+		Status: qualv1.CategoryApplicationStatus{
+			Phase: qualv1.PhaseUnderReview, ObservedGeneration: 2, MaterialsDigest: sum,
+			Conditions: []metav1.Condition{{Type: qualv1.ConditionUnderReview, Status: metav1.ConditionTrue, ObservedGeneration: 2,
+				Reason: "AwaitingReview", Message: "subject " + esc + "of the merchant"}},
+			Findings: []qualv1.Finding{{Rule: "D7", Field: "spec.materials[0].subject", Message: "subject \"Acme" + esc + "\" differs"}},
+			Decision: &qualv1.Decision{Verdict: qualv1.VerdictRejected, Generation: 1, Reviewer: "rita" + csi,
+				Reason: "SealMissing", Message: "fix it" + esc + "\rCHANGED since the last decision"},
+			History: []qualv1.ReviewRecord{{Generation: 1, Decision: &qualv1.Decision{Verdict: qualv1.VerdictRejected, Generation: 1,
+				Reviewer: "rita", Message: "old" + rlo}}},
+			Notifications: []qualv1.NotificationRecord{{Event: qualv1.EventSubmitted, Generation: 2, Sink: "secret/n" + esc,
+				State: qualv1.DeliveryFailed, Attempts: 1, LastError: "HTTP 500" + csi}},
+		},
+	}
+	p := policy.DeepCopy()
+	p.Spec.DisplayName = "个人护理" + esc
+	var out bytes.Buffer
+	g.Expect(Render(&out, View{App: app, Policy: p, Now: now, Calendar: calendar.New(time.UTC, nil, nil), Flags: []string{"--context", "c\x1b"}})).To(Succeed())
+	s := out.String()
+	for _, r := range s {
+		g.Expect(r == '\n' || strconv.IsGraphic(r)).To(BeTrue(), "%U reaches the terminal in\n%s", r, s)
+	}
+	for _, want := range []string{
+		`Shop:                Acme\x1b[8mhidden` + "\n",
+		`Legal entity:        Acme Ltd\u009b1A` + "\n",
+		`Created:       <none> by mallory\x1b[8m` + "\n",
+		`(个人护理\x1b[8m / 个护仪器)`,
+		`subject "Acme\u202edlo"`,
+		`file: secret m\x1b[2J, key a.jpg`,
+		`brand B\x1b[8m`, `owner "O\u009b1A"`, `trademark No. T\a`,
+		`https://e.example/\u009b2J sha256:`,
+		`account acc\x1b]0;owned\a`,
+		`[D7] spec.materials[0].subject: subject "Acme\x1b[8m" differs`,
+		`subject \x1b[8mof the merchant`,
+		`by rita\u009b1A`, `fix it\x1b[8m CHANGED since the last decision`, `old\u202e`,
+		`secret/n\x1b[8m`, `HTTP 500\u009b1A`,
+		`--context $'c\x1b'`,
+	} {
+		g.Expect(s).To(ContainSubstring(want))
+	}
 }

@@ -3,8 +3,11 @@ package describe
 import (
 	"fmt"
 	"io"
+	"reflect"
 	"strconv"
 	"strings"
+
+	"github.com/channelshop/category-operator/cmd/kubectl-category/internal/escape"
 )
 
 // writer indents like kubectl describe; tabs separate the columns the tabwriter aligns.
@@ -26,7 +29,14 @@ func (w *writer) field(level int, key, format string, a ...any) {
 func (w *writer) section(key string) { w.line(0, "%s:", key) }
 
 // line prints one row; tabs separate cells that the tabwriter aligns until the next flush.
+// The format is the plugin's; every string argument is escaped (escape.Text), so nothing a
+// merchant, a reviewer or a policy wrote acts on the terminal or splits a cell.
 func (w *writer) line(level int, format string, a ...any) {
+	for i, x := range a {
+		if v := reflect.ValueOf(x); v.Kind() == reflect.String {
+			a[i] = escape.Text(v.String())
+		}
+	}
 	fmt.Fprintf(w.tw, strings.Repeat("  ", level)+format+"\n", a...)
 }
 
@@ -40,9 +50,12 @@ func orNone(s string) string {
 	return s
 }
 
-// oneLine keeps user text from breaking the layout.
+// oneLine keeps user text from breaking the layout: runs of spaces, tabs and line breaks
+// become one space. Other spaces are the writer's (an ideographic space in a shop name).
 func oneLine(s string) string {
-	return strings.Join(strings.Fields(s), " ")
+	return strings.Join(strings.FieldsFunc(s, func(r rune) bool {
+		return r == ' ' || r == '\t' || r == '\n' || r == '\v' || r == '\f' || r == '\r' || r == '\u0085' || r == '\u2028' || r == '\u2029'
+	}), " ")
 }
 
 func at(s []string, i int) string {

@@ -8,6 +8,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
+	"github.com/channelshop/category-operator/cmd/kubectl-category/internal/escape"
 )
 
 // CompleteApplications completes the first argument with the names of applications in the
@@ -54,7 +55,7 @@ func (f *Factory) CompleteGroups(cmd *cobra.Command, _ []string, toComplete stri
 	var out []cobra.Completion
 	for _, p := range list.Items {
 		if strings.HasPrefix(p.Name, toComplete) {
-			out = append(out, cobra.CompletionWithDesc(p.Name, p.Spec.DisplayName))
+			out = append(out, cobra.CompletionWithDesc(p.Name, escape.Text(p.Spec.DisplayName)))
 		}
 	}
 	return out, cobra.ShellCompDirectiveNoFileComp

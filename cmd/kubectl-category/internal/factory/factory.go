@@ -14,6 +14,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
+	"github.com/channelshop/category-operator/cmd/kubectl-category/internal/escape"
 )
 
 // Scheme knows the built-in types (ConfigMaps for the calendar) and the operator's API.
@@ -60,8 +61,16 @@ func (f *Factory) Client() (client.Client, error) {
 	cfg.UserAgent = "kubectl-category"
 	// Without a handler controller-runtime logs warnings through its logger, which a CLI
 	// does not print.
-	cfg.WarningHandler = rest.NewWarningWriter(f.Warnings, rest.WarningWriterOptions{Deduplicate: true})
+	cfg.WarningHandler = escapedWarnings{rest.NewWarningWriter(f.Warnings, rest.WarningWriterOptions{Deduplicate: true})}
 	return client.New(cfg, client.Options{Scheme: Scheme})
+}
+
+// escapedWarnings prints the server's warnings escaped (escape.Text): a webhook's warning may
+// quote what a merchant wrote.
+type escapedWarnings struct{ rest.WarningHandler }
+
+func (w escapedWarnings) HandleWarningHeader(code int, agent, message string) {
+	w.WarningHandler.HandleWarningHeader(code, agent, escape.Text(message))
 }
 
 // Namespace is -n, else the kubeconfig context's namespace, else "default".

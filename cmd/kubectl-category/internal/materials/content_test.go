@@ -44,8 +44,8 @@ func TestNameSaysWhenTheNameDisagrees(t *testing.T) {
 	g.Expect(nameSays("no-extension", ".png")).To(BeEmpty())
 }
 
-func TestPrintableKeepsTheTerminalSafe(t *testing.T) {
+func TestCellKeepsTheTableAndTheTerminalSafe(t *testing.T) {
 	g := NewWithT(t)
-	g.Expect(printable("HTTP 500 \x1b[2J\x1b]0;owned\x07 über")).To(Equal("HTTP 500 ?[2J?]0;owned? über"))
-	g.Expect(cell("a|b\nc")).To(Equal(`a\|b?c`))
+	g.Expect(cell("HTTP 500 \x1b[2J\x1b]0;owned\x07 über")).To(Equal(`HTTP 500 \x1b[2J\x1b]0;owned\a über`))
+	g.Expect(cell("a|b\nc")).To(Equal(`a\|b\nc`))
 }

@@ -6,9 +6,9 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
-	"unicode"
 
 	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
+	"github.com/channelshop/category-operator/cmd/kubectl-category/internal/escape"
 )
 
 // IndexFile is the name of the index written next to the files.
@@ -77,14 +77,14 @@ func printSummary(out, errOut io.Writer, items []*item) error {
 				content += " (name says " + it.NameSays + ")"
 			}
 		}
-		fmt.Fprintf(tw, "%d. %s %s\t%s\t%s\t%s\t%s\n", it.Material, it.Type, it.Field, orDash(it.File), size, content, printable(verified))
+		fmt.Fprintf(tw, "%d. %s %s\t%s\t%s\t%s\t%s\n", it.Material, it.Type, it.Field, orDash(it.File), size, escape.Text(content), escape.Text(verified))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
 	for _, it := range items {
 		if it.Problem != "" {
-			fmt.Fprintf(errOut, "%s: %s\n", printable(it.label()), printable(it.Problem))
+			fmt.Fprintf(errOut, "%s: %s\n", escape.Text(it.label()), escape.Text(it.Problem))
 		}
 	}
 	return nil
@@ -103,20 +103,11 @@ func humanSize(n int64) string {
 	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }
 
-// cell makes text safe inside a Markdown table cell.
+// cell makes text safe inside a Markdown table cell: escaped (escape.Text), so a server's or a
+// merchant's text cannot drive the reviewer's terminal or viewer nor break a line of the index,
+// and with its pipes escaped.
 func cell(s string) string {
-	return strings.ReplaceAll(printable(s), "|", `\|`)
-}
-
-// printable replaces control characters: a server's error text must not drive the reviewer's
-// terminal (escape sequences) or break a line of the index.
-func printable(s string) string {
-	return strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) || r == unicode.ReplacementChar {
-			return '?'
-		}
-		return r
-	}, s)
+	return strings.ReplaceAll(escape.Text(s), "|", `\|`)
 }
 
 func orDash(s string) string {

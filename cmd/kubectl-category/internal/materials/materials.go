@@ -163,7 +163,7 @@ func (o *Options) Run(ctx context.Context) error {
 		return fmt.Errorf("%d of %d files were not fetched and verified; see above and %s", failed, len(items), filepath.Join(dir, IndexFile))
 	}
 	if unverified == 0 {
-		if next := describe.NextCommand(app); next != "" {
+		if next := describe.NextCommand(app, o.Factory.ConnectionFlags()); next != "" {
 			fmt.Fprintf(o.Out, "Every file is the one recorded for this round. To decide: %s\n", next)
 		}
 	}

@@ -9,6 +9,8 @@ import (
 
 	"k8s.io/cli-runtime/pkg/printers"
 
+	"github.com/channelshop/category-operator/cmd/kubectl-category/internal/escape"
+
 	"github.com/channelshop/category-operator/internal/calendar"
 )
 
@@ -67,9 +69,14 @@ func header(w io.Writer, allNamespaces bool, cols ...string) {
 	fmt.Fprintln(w, strings.Join(cols, "\t"))
 }
 
+// line prints one row. Every cell is escaped (escape.Text): a tab or an escape sequence in a
+// shop name would add a column or rewrite the table.
 func line(w io.Writer, allNamespaces bool, r Row, cols ...string) {
 	if allNamespaces {
 		cols = append([]string{r.App.Namespace}, cols...)
+	}
+	for i, c := range cols {
+		cols[i] = escape.Text(c)
 	}
 	fmt.Fprintln(w, strings.Join(cols, "\t"))
 }
