@@ -6,6 +6,7 @@ import (
 
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -105,8 +106,8 @@ func TestSecretContentIsPinned(t *testing.T) {
 
 // TestSelfReviewThroughEdit (D16): a user who is both merchant and reviewer edits someone
 // else's application; the API server records them as an editor and they may not decide the
-// round they wrote. Another reviewer may; after that decision their next edit starts the list
-// anew.
+// round they wrote. Another reviewer may; after that decision the list starts anew, and only
+// the permission to write the application (TestWritersCannotDecide) keeps them from deciding.
 func TestSelfReviewThroughEdit(t *testing.T) {
 	g := NewWithT(t)
 	ctx := context.Background()
@@ -144,5 +145,11 @@ func TestSelfReviewThroughEdit(t *testing.T) {
 	g.Expect(admin.Patch(ctx, app, client.MergeFrom(before))).To(Succeed())
 	app = waitPhase(g, ns, "gold", qualv1.PhaseUnderReview)
 	g.Expect(decision.Editors(app)).NotTo(ContainElement("eddie"), "the list restarts after a decision")
-	g.Expect(decide(eddie, app, qualv1.Decision{Verdict: qualv1.VerdictApproved, Generation: app.Generation})).To(Succeed())
+	// The record no longer bars eddie from this round; his permission to write it still does,
+	// until he leaves the shop.
+	approve = qualv1.Decision{Verdict: qualv1.VerdictApproved, Generation: app.Generation}
+	g.Expect(decide(eddie, app, approve)).To(MatchError(ContainSubstring(
+		`user "eddie" may update categoryapplications.qualification.channelshop.dev in namespace shop-editor and cannot decide gold`)))
+	g.Expect(admin.Delete(ctx, &rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "category-merchant-eddie"}})).To(Succeed())
+	eventually(g, func() error { return decide(eddie, app, approve) }).Should(Succeed())
 }

@@ -116,7 +116,8 @@ func (r *run) kcmKubeconfigPath() string {
 }
 
 // reviewerKubeconfigPath authenticates as reviewerUser: the admin created the sample
-// application, and nobody decides an application they created (D16).
+// application and may write every application, and nobody decides an application they
+// created or may write (D16).
 func (r *run) reviewerKubeconfigPath() string { return filepath.Join(r.dir, "reviewer.kubeconfig") }
 func (r *run) statePath() string              { return filepath.Join(r.dir, "state.json") }
 

@@ -41,7 +41,7 @@ func (r *Refusal) FieldError(path *field.Path) *field.Error {
 
 // Allowed is pure and is the one home of which decisions the state of an application allows
 // (D13, D14, D17, D19, D29). The webhook enforces it and the plugin checks it before writing;
-// who may decide is Who's. d is the decision as the reviewer makes it: verdict, the generation
+// who may decide is Who's and Writer's. d is the decision as the reviewer makes it: verdict, the generation
 // and the materials digest they looked at.
 func Allowed(app *qualv1.CategoryApplication, d qualv1.Decision) *Refusal {
 	if r := Named(d); r != nil {
@@ -123,9 +123,13 @@ func digestRefusal(app *qualv1.CategoryApplication, d qualv1.Decision) *Refusal 
 		app.Name, orNone(want), d.MaterialsDigest, Describe(app))}
 }
 
-// Who is pure: nobody decides an application they created or whose spec they changed since
-// the last decision (D16). Permission to decide a group is the API server's to say.
-func Who(app *qualv1.CategoryApplication, user string) *Refusal {
+// Who is pure: nobody approves or rejects an application they created or whose spec they
+// changed since the last decision (D16); a withdrawal is not separated (Separated). Permission
+// to decide a group, and to write the application (Writer), is the API server's to say.
+func Who(app *qualv1.CategoryApplication, v qualv1.Verdict, user string) *Refusal {
+	if !Separated(v) {
+		return nil
+	}
 	if creator := app.Annotations[qualv1.AnnotationCreatedBy]; creator != "" && creator == user {
 		return &Refusal{Forbidden: true, Message: fmt.Sprintf(
 			"user %q created this application and cannot decide it: nobody reviews their own application (D16)", user)}

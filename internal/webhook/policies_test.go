@@ -10,6 +10,8 @@ import (
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"sigs.k8s.io/yaml"
 
+	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
+	"github.com/channelshop/category-operator/internal/decision"
 	"github.com/channelshop/category-operator/internal/manager"
 	"github.com/channelshop/category-operator/internal/testenv"
 	hooks "github.com/channelshop/category-operator/internal/webhook"
@@ -52,4 +54,29 @@ func TestPoliciesNameTheOperatorAndTheGarbageCollector(t *testing.T) {
 		g.Expect(policy(t, f)).To(ContainSubstring(operator), f)
 	}
 	g.Expect(policy(t, "listings.yaml")).To(ContainSubstring("['" + strings.Join(hooks.GarbageCollectors, "', '") + "']"))
+}
+
+// TestStatusPolicyChecksEveryWriteAccess: the policy refuses a writer (D16) for each permission
+// of decision.WriteAccess, in its order, naming it as the webhook does.
+func TestStatusPolicyChecksEveryWriteAccess(t *testing.T) {
+	g := NewWithT(t)
+	p := policy(t, "application-status.yaml")
+	at := 0
+	for _, a := range decision.WriteAccess {
+		check := "authorizer.group('" + a.Group + "').resource('" + a.Resource + "')"
+		if a.Subresource != "" {
+			check += ".subresource('" + a.Subresource + "')"
+		}
+		check += ".namespace(variables.ns).check('" + a.Verb + "').allowed()"
+		i := strings.Index(p[at:], "!variables.separated ||\n      !"+check)
+		g.Expect(i).To(BeNumerically(">=", 0), "%s: %s after offset %d", a, check, at)
+		at += i
+		g.Expect(p[at:]).To(HavePrefix("!variables.separated ||\n      !" + check + "\n    reason: Forbidden\n    messageExpression: >-\n      " +
+			`'user "' + variables.user + '" may ` + a.String() + "' + variables.writerRule\n"))
+	}
+	app := &qualv1.CategoryApplication{}
+	app.Name, app.Namespace = "NAME", "NS"
+	rule := strings.TrimPrefix(decision.Writer(app, "USER", decision.WriteAccess[0]).Message, `user "USER" may `+decision.WriteAccess[0].String())
+	g.Expect(p).To(ContainSubstring("' in namespace ' + variables.ns + ' and cannot decide ' + variables.name +\n      '" +
+		strings.TrimPrefix(rule, " in namespace NS and cannot decide NAME") + "'"))
 }

@@ -18,11 +18,11 @@ import (
 
 // Review guards status writes, modelled on CSR and cert-manager approval. Its concerns live in
 // their own files: stamping who decided and when (review_stamp.go), which status fields a user
-// may write (review_fields.go), whether the reviewer may decide the group
-// (review_authorize.go); which decisions the application's state allows is internal/decision's.
-// The same invariants are enforced inside the API server by the admission policies in
-// config/admission-policies, so they hold even without this server; the webhook gives the
-// friendlier messages.
+// may write (review_fields.go), whether the reviewer may decide the group and may write the
+// application (review_authorize.go); which decisions the application's state allows, and who
+// is refused, is internal/decision's. The same invariants are enforced inside the API server
+// by the admission policies in config/admission-policies, so they hold even without this
+// server; the webhook gives the friendlier messages.
 type Review struct {
 	Authorizer Authorizer
 	Decoder    admission.Decoder
@@ -39,7 +39,9 @@ func (w *Review) decode(req admission.Request) (old, app *qualv1.CategoryApplica
 }
 
 // Validate enforces D16, D17, D19, D29 and ownership of status fields, in that order: what the
-// user may write at all, then whether the decision is allowed, then who is deciding.
+// user may write at all, then whether the decision is allowed, then who is deciding: not its
+// creator or editors, not a writer of the application (both for approvals and rejections only),
+// and a reviewer of the group.
 func (w *Review) Validate(ctx context.Context, req admission.Request) admission.Response {
 	old, app, err := w.decode(req)
 	if err != nil {
@@ -70,10 +72,31 @@ func (w *Review) Validate(ctx context.Context, req admission.Request) admission.
 		return invalid("CategoryApplication", app.Name, field.ErrorList{field.Invalid(path.Child("reviewer"), newD.Reviewer,
 			"is recorded from the authenticated user and cannot be given by the client (D16)")})
 	}
-	if r := decision.Who(old, req.UserInfo.Username); r != nil {
+	if r := decision.Who(old, newD.Verdict, req.UserInfo.Username); r != nil {
 		return forbidden(r.Message)
 	}
+	if decision.Separated(newD.Verdict) {
+		if resp := w.separate(ctx, req, app); !resp.Allowed {
+			return resp
+		}
+	}
 	return w.authorize(ctx, req, app)
+}
+
+// separate refuses a user who may write the application or its Secrets in its namespace
+// (decision.WriteAccess, in order; D16), asking the Authorizer. The first permission held is
+// named, as the admission policy names it.
+func (w *Review) separate(ctx context.Context, req admission.Request, app *qualv1.CategoryApplication) admission.Response {
+	for _, a := range decision.WriteAccess {
+		ok, err := w.Authorizer.MayWrite(ctx, req.UserInfo, app.Namespace, a)
+		if err != nil {
+			return admission.Errored(http.StatusInternalServerError, fmt.Errorf("checking the reviewer's permission: %w", err))
+		}
+		if ok {
+			return forbidden(decision.Writer(app, req.UserInfo.Username, a).Message)
+		}
+	}
+	return admission.Allowed("")
 }
 
 // authorize asks the Authorizer whether the user may approve this category group (D16).

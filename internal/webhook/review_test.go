@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -16,12 +17,15 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
+	"github.com/channelshop/category-operator/internal/decision"
 	"github.com/channelshop/category-operator/internal/scheme"
 )
 
-// fakeAuthorizer lets the users it names decide every group.
+// fakeAuthorizer lets the reviewers it names decide every group, and the writers it names
+// hold the permissions listed (decision.Access.String()) in every namespace.
 type fakeAuthorizer struct {
 	reviewers map[string]bool
+	writers   map[string][]string
 	err       error
 	asked     []string
 }
@@ -29,6 +33,11 @@ type fakeAuthorizer struct {
 func (f *fakeAuthorizer) MayDecide(_ context.Context, u authenticationv1.UserInfo, group string) (bool, error) {
 	f.asked = append(f.asked, u.Username+"/"+group)
 	return f.reviewers[u.Username], f.err
+}
+
+func (f *fakeAuthorizer) MayWrite(_ context.Context, u authenticationv1.UserInfo, ns string, a decision.Access) (bool, error) {
+	f.asked = append(f.asked, u.Username+"/"+ns+"/"+a.String())
+	return slices.Contains(f.writers[u.Username], a.String()), f.err
 }
 
 func reviewRequest(t *testing.T, user string, old, app *qualv1.CategoryApplication) admission.Request {
@@ -57,6 +66,12 @@ func appUnderReview() *qualv1.CategoryApplication {
 	return app
 }
 
+// merchant is what config/rbac/merchant_role.yaml grants of decision.WriteAccess.
+var merchant = []string{
+	"update categoryapplications.qualification.channelshop.dev", "patch categoryapplications.qualification.channelshop.dev",
+	"create secrets", "update secrets", "patch secrets",
+}
+
 func TestReviewValidate(t *testing.T) {
 	approve := func(reviewer string, mutate ...func(*qualv1.Decision)) func(*qualv1.CategoryApplication) {
 		return func(a *qualv1.CategoryApplication) {
@@ -65,6 +80,17 @@ func TestReviewValidate(t *testing.T) {
 				m(d)
 			}
 			a.Status.Decision = d
+		}
+	}
+	reject := func(reviewer string) func(*qualv1.CategoryApplication) {
+		return func(a *qualv1.CategoryApplication) {
+			a.Status.Decision = &qualv1.Decision{Verdict: qualv1.VerdictRejected, Reason: "Blurry", Message: "m", Generation: 2, Reviewer: reviewer}
+		}
+	}
+	// A withdrawal of the Active listing an earlier round's approval made (the fixture is listed).
+	withdraw := func(reviewer string) func(*qualv1.CategoryApplication) {
+		return func(a *qualv1.CategoryApplication) {
+			a.Status.Decision = &qualv1.Decision{Verdict: qualv1.VerdictWithdrawn, Reason: "Forged", Message: "m", Generation: 2, Reviewer: reviewer}
 		}
 	}
 	cases := []struct {
@@ -83,13 +109,28 @@ func TestReviewValidate(t *testing.T) {
 		{"content the reviewer did not see", "alice", approve("alice", func(d *qualv1.Decision) { d.MaterialsDigest = "sha256:bbbb" }), "the materials of acme-gold changed since you looked", false},
 		{"another status field", "alice", func(a *qualv1.CategoryApplication) { a.Status.Phase = qualv1.PhaseApproved }, "only the operator writes status", false},
 		{"a status write that changes nothing", "alice", func(*qualv1.CategoryApplication) {}, "", false},
+		{"a reviewer who may write the application", "cody", approve("cody"),
+			`user "cody" may update categoryapplications.qualification.channelshop.dev in namespace shop-acme and cannot decide acme-gold: ` +
+				`nobody who may write an application, or the Secrets it references, decides it (D16)`, true},
+		{"a reviewer who may write its Secrets rejects", "sam", reject("sam"), `user "sam" may patch secrets in namespace shop-acme and cannot decide acme-gold`, true},
+		{"a reviewer who may impersonate the namespace's ServiceAccounts", "nadia", approve("nadia"), `user "nadia" may impersonate serviceaccounts in namespace shop-acme`, true},
+		{"a writer may withdraw", "cody", withdraw("cody"), "", true},
+		{"the creator may withdraw", "maria", withdraw("maria"), "", true},
+		{"a withdrawal still needs the approve verb", "walt", withdraw("walt"), `user "walt" may not decide jewelry applications`, true},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			g := NewWithT(t)
-			auth := &fakeAuthorizer{reviewers: map[string]bool{"alice": true, "maria": true, "ed": true}}
+			auth := &fakeAuthorizer{
+				reviewers: map[string]bool{"alice": true, "maria": true, "ed": true, "cody": true, "sam": true, "nadia": true},
+				// maria and cody are merchants of the namespace (config/rbac/merchant_role.yaml).
+				writers: map[string][]string{
+					"maria": merchant, "cody": merchant, "sam": {"patch secrets"}, "nadia": {"impersonate serviceaccounts"},
+				},
+			}
 			w := &Review{Authorizer: auth, Decoder: admission.NewDecoder(scheme.Scheme), Clock: clocktesting.NewFakePassiveClock(time.Now()), Operator: "op"}
 			old := appUnderReview()
+			old.Status.Conditions = append(old.Status.Conditions, metav1.Condition{Type: qualv1.ConditionListed, Status: metav1.ConditionTrue, ObservedGeneration: 1})
 			app := old.DeepCopy()
 			c.change(app)
 			resp := w.Validate(context.Background(), reviewRequest(t, c.user, old, app))
