@@ -3,6 +3,7 @@ package controllers
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -49,26 +50,46 @@ var notifiable = map[qualv1.NotificationEvent]bool{
 }
 
 // notifications records each transition in the ledger (status.notifications) as Pending for
-// every sink. The ledger is stored with the status patch, so a restart neither loses a
-// notification nor re-sends a delivered one. Sending is the DeliveryReconciler's: a sink that
-// never answers holds none of the workers that compute everyone's status.
+// every sink, under the next seq: every occurrence of an event is a record of its own, even
+// one that happened before for the same generation, round and sink. Transitions come from
+// comparing status before and after, and the ledger is stored in the same status patch,
+// guarded by resourceVersion: a re-reconcile or a restart finds no transition again, so
+// each occurrence is recorded once, and a restart neither loses a notification nor re-sends a
+// delivered one. Sending is the DeliveryReconciler's: a sink that never answers holds none of
+// the workers that compute everyone's status.
 func (r *ApplicationReconciler) notifications(ctx context.Context, s *appState) (stepResult, error) {
 	st := &s.app.Status
+	seq := lastSeq(st.Notifications)
 	for _, t := range s.events {
 		if !notifiable[t.event] {
 			continue
 		}
-		for _, sink := range r.sinksFor(s.app, t.event) {
-			if findRecord(st.Notifications, t.event, s.app.Generation, st.MaterialsDigest, sink) == nil {
-				st.Notifications = append(st.Notifications, qualv1.NotificationRecord{
-					Event: t.event, Generation: s.app.Generation, MaterialsDigest: st.MaterialsDigest, Sink: sink, State: qualv1.DeliveryPending,
-					Reason: qualv1.Truncate(t.reason, 1024), Message: qualv1.Truncate(t.message, qualv1.MaxNotificationMessage), CreatedAt: &metav1.Time{Time: s.now},
-				})
-			}
+		sinks := r.sinksFor(s.app, t.event)
+		if len(sinks) == 0 {
+			continue
+		}
+		seq++
+		for _, sink := range sinks {
+			st.Notifications = append(st.Notifications, qualv1.NotificationRecord{
+				Event: t.event, Generation: s.app.Generation, MaterialsDigest: st.MaterialsDigest, Sink: sink, Seq: seq,
+				State:  qualv1.DeliveryPending,
+				Reason: qualv1.Truncate(t.reason, 1024), Message: qualv1.Truncate(t.message, qualv1.MaxNotificationMessage), CreatedAt: &metav1.Time{Time: s.now},
+			})
 		}
 	}
 	st.Notifications = trimLedger(st.Notifications)
 	return stepResult{}, nil
+}
+
+// lastSeq is the highest seq in the ledger. The records of the newest event are never the
+// ones trimmed (trimLedger drops the oldest first, and one reconcile records far fewer than
+// MaxNotificationRecords), so a seq, and with it an Idempotency-Key, is never given twice.
+func lastSeq(recs []qualv1.NotificationRecord) int64 {
+	var last int64
+	for _, r := range recs {
+		last = max(last, r.Seq)
+	}
+	return last
 }
 
 // dueRecords counts undelivered records whose next attempt is due.
@@ -154,9 +175,23 @@ func recordAttempt(rec *qualv1.NotificationRecord, err error, now time.Time) {
 	}
 }
 
-func findRecord(recs []qualv1.NotificationRecord, e qualv1.NotificationEvent, gen int64, round, sink string) *qualv1.NotificationRecord {
+// recordKey is a record's key in the map list status.notifications.
+type recordKey struct {
+	event      qualv1.NotificationEvent
+	generation int64
+	sink       string
+	round      string
+	seq        int64
+}
+
+func keyOf(r *qualv1.NotificationRecord) recordKey {
+	return recordKey{event: r.Event, generation: r.Generation, sink: r.Sink, round: r.MaterialsDigest, seq: r.Seq}
+}
+
+// findRecord is the record of recs with k's key, or nil.
+func findRecord(recs []qualv1.NotificationRecord, k recordKey) *qualv1.NotificationRecord {
 	for i := range recs {
-		if recs[i].Event == e && recs[i].Generation == gen && recs[i].MaterialsDigest == round && recs[i].Sink == sink {
+		if keyOf(&recs[i]) == k {
 			return &recs[i]
 		}
 	}
@@ -186,26 +221,30 @@ func deliveryResult(err error) string {
 	return "success"
 }
 
-// idempotencyKey is notify.IdempotencyKey for the record; a record of a round pinned to a
+// idempotencyKey is notify.IdempotencyKey for the record. A record of a round pinned to a
 // materials digest extends the key's NUL-joined fields with it, so the second round of one
-// generation is not taken for a retry of the first.
+// generation is not taken for a retry of the first; a numbered record (seq > 0) extends them
+// with the digest (maybe empty) and its seq, so an event that happens again is not taken for
+// a retry of its earlier occurrence. Records stored before either keep the key they had.
 func idempotencyKey(app *qualv1.CategoryApplication, rec *qualv1.NotificationRecord) string {
 	sink := rec.Sink
-	if rec.MaterialsDigest != "" {
+	switch {
+	case rec.Seq > 0:
+		sink += "\x00" + rec.MaterialsDigest + "\x00" + strconv.FormatInt(rec.Seq, 10)
+	case rec.MaterialsDigest != "":
 		sink += "\x00" + rec.MaterialsDigest
 	}
 	return notify.IdempotencyKey(app.UID, rec.Generation, rec.Event, sink)
 }
 
-// mergeAttempts is pure: it overwrites, in recs, each record attempted (same event,
-// generation, round and sink) unless recs already has a later attempt of it; it reports
+// mergeAttempts is pure: it overwrites, in recs, each record attempted (same key) unless recs already has a later attempt of it; it reports
 // whether anything changed. A record recs no longer holds was trimmed by the status
 // controller meanwhile and stays gone: applying its delivery fields would bring it back
 // without its content.
 func mergeAttempts(recs []qualv1.NotificationRecord, attempted []qualv1.NotificationRecord) ([]qualv1.NotificationRecord, bool) {
 	changed := false
 	for _, a := range attempted {
-		cur := findRecord(recs, a.Event, a.Generation, a.MaterialsDigest, a.Sink)
+		cur := findRecord(recs, keyOf(&a))
 		if cur == nil || cur.State == qualv1.DeliveryDelivered || cur.Attempts >= a.Attempts {
 			continue
 		}

@@ -1,6 +1,7 @@
 package controllers
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -8,6 +9,8 @@ import (
 	"time"
 
 	. "github.com/onsi/gomega"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 
 	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
 	"github.com/channelshop/category-operator/internal/notify"
@@ -125,4 +128,53 @@ func TestFailedMessage(t *testing.T) {
 	g.Expect(len(msg)).To(BeNumerically("<=", maxFailedMessage))
 	g.Expect(msg).To(HavePrefix("200 notification(s) failed 3 times"))
 	g.Expect(msg).To(ContainSubstring("more bytes)"), "says it was cut")
+}
+
+// TestNotificationsNumbered: every notifiable transition takes the next seq, shared by its
+// records for every sink, even when an earlier occurrence of the event for the same
+// generation, round and sink is still in the ledger; each occurrence has its own
+// Idempotency-Key, and a record stored before seq existed keeps the key it had.
+func TestNotificationsNumbered(t *testing.T) {
+	g := NewWithT(t)
+	now := time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC)
+	r := &ApplicationReconciler{Notifier: &Notifier{ReviewerSecret: types.NamespacedName{Namespace: "op", Name: "rev"}}}
+	app := &qualv1.CategoryApplication{ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "gold", UID: "u-1", Generation: 2}}
+	app.Spec.Notify = []qualv1.NotifyTarget{{SecretRef: qualv1.LocalObjectReference{Name: "s"}}}
+	app.Status.Notifications = []qualv1.NotificationRecord{ // recorded before seq existed
+		{Event: qualv1.EventRequirementsNotMet, Generation: 2, Sink: "secret/s", State: qualv1.DeliveryDelivered},
+	}
+	record := func(events ...qualv1.NotificationEvent) {
+		s := &appState{app: app, now: now}
+		for _, e := range events {
+			s.events = append(s.events, transition{event: e, reason: string(e), message: "m"})
+		}
+		_, err := r.notifications(context.Background(), s)
+		g.Expect(err).NotTo(HaveOccurred())
+	}
+	record(qualv1.EventRequirementsNotMet, EventDecisionIgnored) // not notifiable: no seq taken
+	record(qualv1.EventSubmitted)
+	record(qualv1.EventRequirementsNotMet)
+
+	type key struct {
+		e    qualv1.NotificationEvent
+		sink string
+		seq  int64
+	}
+	var got []key
+	ids := map[string]bool{}
+	for i := range app.Status.Notifications {
+		rec := &app.Status.Notifications[i]
+		got = append(got, key{rec.Event, rec.Sink, rec.Seq})
+		ids[idempotencyKey(app, rec)] = true
+	}
+	g.Expect(got).To(Equal([]key{
+		{qualv1.EventRequirementsNotMet, "secret/s", 0},
+		{qualv1.EventRequirementsNotMet, "secret/s", 1},
+		{qualv1.EventSubmitted, "secret/s", 2}, {qualv1.EventSubmitted, ReviewerSink, 2},
+		{qualv1.EventRequirementsNotMet, "secret/s", 3},
+	}))
+	g.Expect(ids).To(HaveLen(len(got)), "an Idempotency-Key of its own for each record")
+	g.Expect(idempotencyKey(app, &app.Status.Notifications[0])).To(Equal(
+		notify.IdempotencyKey("u-1", 2, qualv1.EventRequirementsNotMet, "secret/s")), "unnumbered: the key it always had")
+	g.Expect(lastSeq(trimLedger(app.Status.Notifications))).To(Equal(int64(3)))
 }

@@ -15,8 +15,10 @@ import (
 	"time"
 
 	. "github.com/onsi/gomega"
+	"github.com/onsi/gomega/types"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
 	"github.com/channelshop/category-operator/controllers"
@@ -218,4 +220,108 @@ func TestNotificationsSurviveOutageAndRestart(t *testing.T) {
 	touch(t, app)
 	time.Sleep(2 * time.Second)
 	g.Expect(s.attempts).To(Equal(attempts), "a delivered notification is never sent again")
+}
+
+// TestNotificationsEveryOccurrence: an event that happens again for the same generation, round
+// and sink is a new notification, each delivered once with an Idempotency-Key of its own:
+// Submitted after the materials go D1 -> D2 -> D1, RequirementsNotMet twice while no round is
+// open (materialsDigest ""), PolicyNoncompliant after the policy tightens, relaxes and tightens.
+// A restart and a re-reconcile then send nothing more.
+func TestNotificationsEveryOccurrence(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	ensurePolicies(t)
+	policy := createJewelryCopy(t, "jewelry-occurrence", nil) // tightened by this test only
+	ns := newNamespace(t, "shop-occurrence")
+	sampleSecrets(t, ns)
+	merchant := merchantSink(t, ns, "occ-token")
+	bindClusterRole(t, "reviewer_role.yaml", "otto")
+
+	app := sampleApp(t, ns, "gold", nextAppID(), "gold")
+	app.Spec.Category.Group = "jewelry-occurrence"
+	g.Expect(admin.Create(ctx, app)).To(Succeed())
+	app = waitPhase(g, ns, "gold", qualv1.PhaseUnderReview)
+	d1 := app.Status.MaterialsDigest
+	eventually(g, merchant.events).Should(HaveKeyWithValue(qualv1.EventSubmitted, 1))
+
+	// setLetter sets (or, with "", removes) the filing letter in the materials Secret and waits
+	// until the application's materials digest matches want (empty while incomplete).
+	setLetter := func(content string, want types.GomegaMatcher) {
+		sec := &corev1.Secret{}
+		g.Expect(admin.Get(ctx, client.ObjectKey{Namespace: ns, Name: "acme-gold-materials"}, sec)).To(Succeed())
+		if content == "" {
+			delete(sec.Data, "filing-letter.jpg")
+		} else {
+			sec.Data["filing-letter.jpg"] = []byte(content)
+		}
+		g.Expect(admin.Update(ctx, sec)).To(Succeed())
+		eventually(g, func(g Gomega) {
+			app = getApp(g, ns, "gold")
+			g.Expect(app.Status.MaterialsDigest).To(want)
+			if content == "" {
+				g.Expect(app.Status.Phase).To(Equal(qualv1.PhaseIncomplete))
+			} else {
+				g.Expect(app.Status.Phase).To(Equal(qualv1.PhaseUnderReview))
+			}
+		}).Should(Succeed())
+	}
+	original := "placeholder: photo of the signed and sealed filing letter (视频号直播带货报备函)"
+	setLetter("a second letter", And(HavePrefix("sha256:"), Not(Equal(d1)))) // D2: a second round
+	setLetter(original, Equal(d1))                                           // D1 again: a third round
+	setLetter("", BeEmpty())                                                 // RequirementsNotMet
+	setLetter(original, Equal(d1))                                           // a fourth round
+	setLetter("", BeEmpty())                                                 // RequirementsNotMet again, same generation, no round
+	setLetter(original, Equal(d1))                                           // a fifth round
+	eventually(g, merchant.events).Should(And(
+		HaveKeyWithValue(qualv1.EventSubmitted, 5), HaveKeyWithValue(qualv1.EventRequirementsNotMet, 2)))
+
+	// Approve, then the policy tightens, relaxes and tightens: PolicyNoncompliant twice.
+	g.Expect(decide(userClient(t, "otto"), app, qualv1.Decision{Verdict: qualv1.VerdictApproved, Generation: app.Generation})).To(Succeed())
+	waitPhase(g, ns, "gold", qualv1.PhaseApproved)
+	shopTypes := func(types ...any) {
+		cur := readObjects(t, repoPath("config", "policies", "jewelry.yaml"))[0]
+		g.Expect(admin.Get(ctx, client.ObjectKeyFromObject(policy), policy)).To(Succeed())
+		cur.SetName(policy.GetName())
+		cur.SetResourceVersion(policy.GetResourceVersion())
+		if types != nil {
+			for _, s := range cur.Object["spec"].(map[string]any)["subcategories"].([]any) {
+				if s := s.(map[string]any); s["id"] == "gold" {
+					s["allowedShopTypes"] = types
+				}
+			}
+		}
+		g.Expect(admin.Update(ctx, cur)).To(Succeed())
+	}
+	compliant := func(want metav1.ConditionStatus) {
+		eventually(g, func(g Gomega) {
+			g.Expect(condition(getApp(g, ns, "gold"), qualv1.ConditionPolicyCompliant).Status).To(Equal(want))
+		}).Should(Succeed())
+	}
+	shopTypes("OfficialFlagship")
+	compliant(metav1.ConditionFalse)
+	shopTypes() // the shipped policy again
+	compliant(metav1.ConditionTrue)
+	shopTypes("OfficialFlagship")
+	compliant(metav1.ConditionFalse)
+	eventually(g, merchant.events).Should(HaveKeyWithValue(qualv1.EventPolicyNoncompliant, 2))
+	eventually(g, func() map[qualv1.NotificationEvent]int { return reviewers.eventsAbout(ns, "gold") }).Should(And(
+		HaveKeyWithValue(qualv1.EventPolicyNoncompliant, 2), HaveKeyWithValue(qualv1.EventSubmitted, 5)))
+
+	want := map[qualv1.NotificationEvent]int{qualv1.EventSubmitted: 5, qualv1.EventRequirementsNotMet: 2,
+		qualv1.EventApproved: 1, qualv1.EventListed: 1, qualv1.EventPolicyNoncompliant: 2}
+	eventually(g, merchant.events).Should(Equal(want))
+	eventually(g, func(g Gomega) {
+		for _, r := range getApp(g, ns, "gold").Status.Notifications {
+			g.Expect(r.State).To(Equal(qualv1.DeliveryDelivered), "%+v", r)
+		}
+	}).Should(Succeed())
+	attempts := merchant.attempts
+	g.Expect(attempts).To(Equal(11), "each occurrence sent once")
+
+	stopManager()
+	g.Expect(startManager()).To(Succeed())
+	touch(t, app)
+	time.Sleep(2 * time.Second)
+	g.Expect(merchant.events()).To(Equal(want))
+	g.Expect(merchant.attempts).To(Equal(attempts), "a restart and a re-reconcile send nothing again")
 }

@@ -347,6 +347,15 @@ type NotificationRecord struct {
 	// +kubebuilder:default=""
 	// +kubebuilder:validation:MaxLength=71
 	MaterialsDigest string `json:"materialsDigest"`
+	// seq numbers the events recorded in the application's ledger: each event takes the next
+	// number (1 + the highest in the ledger), shared by its records for every sink, so an event
+	// that happens again for the same generation, round and sink is a record of its own, and
+	// a notification of its own. 0: recorded before records were numbered. Part of the
+	// record's key, so always written.
+	// +optional
+	// +kubebuilder:default=0
+	// +kubebuilder:validation:Minimum=0
+	Seq int64 `json:"seq"`
 	// state of the delivery.
 	// +required
 	State DeliveryState `json:"state"`
@@ -446,8 +455,8 @@ type CategoryApplicationStatus struct {
 	// +optional
 	ListingRef *LocalObjectReference `json:"listingRef,omitempty"`
 
-	// notifications are delivery records (bounded), one per event, generation, sink and
-	// round. Two field managers share the list: the operator ("category-operator") records
+	// notifications are delivery records (bounded), one per event that happened (seq) and
+	// sink. Two field managers share the list: the operator ("category-operator") records
 	// each event and its content; the delivery controller ("category-operator-delivery")
 	// owns the delivery fields (state once tried, attempts, times, lastError) by
 	// server-side apply.
@@ -457,6 +466,7 @@ type CategoryApplicationStatus struct {
 	// +listMapKey=generation
 	// +listMapKey=sink
 	// +listMapKey=materialsDigest
+	// +listMapKey=seq
 	// +kubebuilder:validation:MaxItems=100
 	Notifications []NotificationRecord `json:"notifications,omitempty"`
 }
