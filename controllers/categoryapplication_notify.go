@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -26,6 +27,9 @@ const (
 	maxSendsPerReconcile = 4
 	// EventNotificationFailed is the warning event after repeated failed deliveries.
 	EventNotificationFailed = "NotificationFailed"
+	// EventNotificationsDropped is the warning event of undelivered records dropped from a
+	// full ledger (trimLedger).
+	EventNotificationsDropped qualv1.NotificationEvent = "NotificationsDropped"
 )
 
 // Notifier delivers notifications to sinks named by Secrets.
@@ -77,8 +81,26 @@ func (r *ApplicationReconciler) notifications(ctx context.Context, s *appState) 
 			})
 		}
 	}
-	st.Notifications = trimLedger(st.Notifications)
+	var dropped []qualv1.NotificationRecord
+	st.Notifications, dropped = trimLedger(st.Notifications)
+	if len(dropped) > 0 {
+		st.NotificationsDropped += int64(len(dropped))
+		s.dropped = dropped
+		s.events = append(s.events, transition{event: EventNotificationsDropped, warning: true, reason: string(EventNotificationsDropped),
+			message: droppedMessage(dropped)})
+	}
 	return stepResult{}, nil
+}
+
+// droppedMessage names the undelivered records trimLedger dropped, bounded for an event.
+func droppedMessage(dropped []qualv1.NotificationRecord) string {
+	names := make([]string, len(dropped))
+	for i, r := range dropped {
+		names[i] = fmt.Sprintf("%s of generation %d to %s (seq %d, %d attempt(s))", r.Event, r.Generation, r.Sink, r.Seq, r.Attempts)
+	}
+	msg := fmt.Sprintf("%d undelivered notification(s) dropped to keep status.notifications within %d records; they will not be sent: %s",
+		len(dropped), MaxNotificationRecords, strings.Join(names, "; "))
+	return qualv1.Truncate(msg, maxFailedMessage)
 }
 
 // lastSeq is the highest seq in the ledger. The records of the newest event are never the
@@ -198,20 +220,33 @@ func findRecord(recs []qualv1.NotificationRecord, k recordKey) *qualv1.Notificat
 	return nil
 }
 
-// trimLedger drops the oldest delivered records first; undelivered ones are kept as long as
-// anything else can go.
-func trimLedger(recs []qualv1.NotificationRecord) []qualv1.NotificationRecord {
+// trimLedger is pure: it keeps the ledger within MaxNotificationRecords. The oldest delivered
+// records go first; an undelivered one goes only when nothing delivered is left, the oldest
+// Failed first (its sink failed it failedAfter times at least), then the oldest. It returns
+// the undelivered records it dropped: the caller counts them (status.notificationsDropped,
+// category_notifications_dropped_total) and tells them (a NotificationsDropped warning), so
+// none is ever lost silently.
+func trimLedger(recs []qualv1.NotificationRecord) (kept, dropped []qualv1.NotificationRecord) {
 	for len(recs) > MaxNotificationRecords {
-		drop := 0
-		for i, r := range recs {
-			if r.State == qualv1.DeliveryDelivered {
-				drop = i
-				break
-			}
+		drop := oldest(recs, qualv1.DeliveryDelivered)
+		if drop < 0 {
+			drop = max(oldest(recs, qualv1.DeliveryFailed), 0)
+			dropped = append(dropped, recs[drop])
 		}
 		recs = append(recs[:drop], recs[drop+1:]...)
 	}
-	return recs
+	return recs, dropped
+}
+
+// oldest is the index of the first record in state, or -1. Records are appended as events
+// happen, so the first is the oldest.
+func oldest(recs []qualv1.NotificationRecord, state qualv1.DeliveryState) int {
+	for i := range recs {
+		if recs[i].State == state {
+			return i
+		}
+	}
+	return -1
 }
 
 func deliveryResult(err error) string {

@@ -46,7 +46,8 @@ func TestRecordAttempt(t *testing.T) {
 }
 
 func TestTrimLedger(t *testing.T) {
-	ledger := func(n int, delivered ...int) []qualv1.NotificationRecord {
+	// ledger makes n records, sink i for record i, Pending unless listed as delivered or failed.
+	ledger := func(n int, delivered, failed []int) []qualv1.NotificationRecord {
 		out := make([]qualv1.NotificationRecord, n)
 		for i := range out {
 			out[i] = qualv1.NotificationRecord{Sink: fmt.Sprint(i), State: qualv1.DeliveryPending}
@@ -54,26 +55,41 @@ func TestTrimLedger(t *testing.T) {
 		for _, i := range delivered {
 			out[i].State = qualv1.DeliveryDelivered
 		}
+		for _, i := range failed {
+			out[i].State = qualv1.DeliveryFailed
+		}
 		return out
 	}
 	sinks := func(recs []qualv1.NotificationRecord) []string {
-		var out []string
+		out := []string{}
 		for _, r := range recs {
 			out = append(out, r.Sink)
 		}
 		return out
 	}
-	g := NewWithT(t)
-	g.Expect(trimLedger(ledger(MaxNotificationRecords, 3))).To(HaveLen(MaxNotificationRecords), "within bounds: untouched")
-
-	got := trimLedger(ledger(MaxNotificationRecords+2, 7, 50, 60))
-	g.Expect(got).To(HaveLen(MaxNotificationRecords))
-	g.Expect(sinks(got)).NotTo(ContainElements("7", "50"), "the oldest delivered go first")
-	g.Expect(sinks(got)).To(ContainElements("0", "60"), "undelivered ones stay")
-
-	got = trimLedger(ledger(MaxNotificationRecords + 1))
-	g.Expect(got).To(HaveLen(MaxNotificationRecords))
-	g.Expect(sinks(got)[0]).To(Equal("1"), "with nothing delivered, the oldest goes")
+	for _, c := range []struct {
+		name               string
+		n                  int
+		delivered, failed  []int
+		gone, stay, counts []string
+	}{
+		{"within bounds: untouched", MaxNotificationRecords, []int{3}, []int{4}, nil, []string{"0", "3", "4"}, nil},
+		{"the oldest delivered go first", MaxNotificationRecords + 2, []int{7, 50, 60}, []int{1}, []string{"7", "50"}, []string{"0", "1", "60"}, nil},
+		{"nothing delivered: the oldest that failed goes, counted", MaxNotificationRecords + 1, nil, []int{9, 20}, []string{"9"}, []string{"0", "20"}, []string{"9"}},
+		{"one delivered, then a failed one", MaxNotificationRecords + 2, []int{30}, []int{40}, []string{"30", "40"}, []string{"0"}, []string{"40"}},
+		{"nothing delivered nor failed: the oldest, counted", MaxNotificationRecords + 2, nil, nil, []string{"0", "1"}, []string{"2"}, []string{"0", "1"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			g := NewWithT(t)
+			kept, dropped := trimLedger(ledger(c.n, c.delivered, c.failed))
+			g.Expect(kept).To(HaveLen(min(c.n, MaxNotificationRecords)))
+			g.Expect(sinks(kept)).To(ContainElements(c.stay))
+			for _, gone := range c.gone {
+				g.Expect(sinks(kept)).NotTo(ContainElement(gone))
+			}
+			g.Expect(sinks(dropped)).To(Equal(append([]string{}, c.counts...)), "every undelivered record dropped is returned, to be counted")
+		})
+	}
 }
 
 func TestMergeAttempts(t *testing.T) {
@@ -176,5 +192,6 @@ func TestNotificationsNumbered(t *testing.T) {
 	g.Expect(ids).To(HaveLen(len(got)), "an Idempotency-Key of its own for each record")
 	g.Expect(idempotencyKey(app, &app.Status.Notifications[0])).To(Equal(
 		notify.IdempotencyKey("u-1", 2, qualv1.EventRequirementsNotMet, "secret/s")), "unnumbered: the key it always had")
-	g.Expect(lastSeq(trimLedger(app.Status.Notifications))).To(Equal(int64(3)))
+	kept, _ := trimLedger(app.Status.Notifications)
+	g.Expect(lastSeq(kept)).To(Equal(int64(3)))
 }

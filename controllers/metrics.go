@@ -17,6 +17,9 @@ var (
 	notificationsTotal = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "category_notifications_total", Help: "Notification deliveries attempted, by event and result (success, failure).",
 	}, []string{"event", "result"})
+	notificationsDropped = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "category_notifications_dropped_total", Help: "Undelivered notifications dropped from a full ledger (status.notifications), by event.",
+	}, []string{"event"})
 	reviewDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name: "category_review_duration_seconds", Help: "Time from submission to the reviewer's decision, by group and verdict.",
 		// Minutes to a few weeks: review deadlines are days long.
@@ -78,7 +81,7 @@ func (stateCollector) Collect(ch chan<- prometheus.Metric) {
 // manager's metrics endpoint). The gauges read applications from reader (the cache).
 func RegisterMetrics(reader client.Reader) error {
 	collectorReader.Store(&reader)
-	for _, c := range []prometheus.Collector{notificationsTotal, reviewDuration, stateCollector{}} {
+	for _, c := range []prometheus.Collector{notificationsTotal, notificationsDropped, reviewDuration, stateCollector{}} {
 		if err := metrics.Registry.Register(c); err != nil {
 			if _, dup := err.(prometheus.AlreadyRegisteredError); !dup {
 				return err

@@ -18,6 +18,7 @@ import (
 	"github.com/onsi/gomega/types"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
@@ -324,4 +325,80 @@ func TestNotificationsEveryOccurrence(t *testing.T) {
 	time.Sleep(2 * time.Second)
 	g.Expect(merchant.events()).To(Equal(want))
 	g.Expect(merchant.attempts).To(Equal(attempts), "a restart and a re-reconcile send nothing again")
+}
+
+// TestLedgerDropsAreCounted: a merchant sink that never answers fills the ledger with
+// undelivered records. When a new event must make room and nothing delivered is left to drop,
+// an undelivered record goes (the oldest that failed, then the oldest), and never silently:
+// status.notificationsDropped counts it, a NotificationsDropped warning names it, and
+// category_notifications_dropped_total counts it for the platform.
+func TestLedgerDropsAreCounted(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	ensurePolicies(t)
+	ns := newNamespace(t, "shop-dropped")
+	sampleSecrets(t, ns)
+	dead := &corev1.Secret{}
+	g.Expect(admin.Get(ctx, client.ObjectKey{Namespace: ns, Name: "acme-notify"}, dead)).To(Succeed())
+	dead.StringData = map[string]string{"address": "http://127.0.0.1:1/hook"} // nothing listens
+	g.Expect(admin.Update(ctx, dead)).To(Succeed())
+
+	app := sampleApp(t, ns, "gold", nextAppID(), "gold")
+	g.Expect(admin.Create(ctx, app)).To(Succeed())
+	app = waitPhase(g, ns, "gold", qualv1.PhaseUnderReview)
+
+	// The ledger as months of a dead sink leave it: 100 undelivered records, retried later.
+	later := metav1.NewTime(clock.Now().Add(time.Hour))
+	created := metav1.NewTime(clock.Now().Add(-time.Hour))
+	var ledger []qualv1.NotificationRecord
+	for i := range controllers.MaxNotificationRecords {
+		r := qualv1.NotificationRecord{Event: qualv1.EventSubmitted, Generation: app.Generation, Sink: "secret/acme-notify",
+			Seq: int64(i + 1), State: qualv1.DeliveryPending, Attempts: 1, Reason: "AwaitingReview", CreatedAt: &created,
+			LastAttemptAt: &created, NextAttemptAt: &later, LastError: "delivery failed"}
+		if i == 5 {
+			r.State, r.Attempts = qualv1.DeliveryFailed, 3
+		}
+		ledger = append(ledger, r)
+	}
+	operator := operatorClient(t)
+	g.Expect(retry.RetryOnConflict(retry.DefaultBackoff, func() error {
+		g.Expect(admin.Get(ctx, client.ObjectKeyFromObject(app), app)).To(Succeed())
+		before := app.DeepCopy()
+		app.Status.Notifications = ledger
+		return operator.Status().Patch(ctx, app, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{}))
+	})).To(Succeed())
+	dropped := func() float64 {
+		return counter(metricsFamilies(g), "category_notifications_dropped_total", map[string]string{"event": "Submitted"})
+	}
+	start := dropped()
+
+	seqs := func(app *qualv1.CategoryApplication) []int64 {
+		var out []int64
+		for _, r := range app.Status.Notifications {
+			out = append(out, r.Seq)
+		}
+		return out
+	}
+	// RequirementsNotMet (to the merchant only) needs room for one record: the one that failed goes.
+	sec := &corev1.Secret{}
+	g.Expect(admin.Get(ctx, client.ObjectKey{Namespace: ns, Name: "acme-gold-materials"}, sec)).To(Succeed())
+	letter := sec.Data["filing-letter.jpg"]
+	delete(sec.Data, "filing-letter.jpg")
+	g.Expect(admin.Update(ctx, sec)).To(Succeed())
+	app = waitPhase(g, ns, "gold", qualv1.PhaseIncomplete)
+	g.Expect(app.Status.Notifications).To(HaveLen(controllers.MaxNotificationRecords))
+	g.Expect(seqs(app)).NotTo(ContainElement(int64(6)), "the record that had failed went")
+	g.Expect(seqs(app)).To(ContainElements(int64(1), int64(101)), "the oldest pending stayed; the new event is recorded")
+	g.Expect(app.Status.NotificationsDropped).To(Equal(int64(1)))
+	eventually(g, func(g Gomega) { g.Expect(events(g, ns, "gold")).To(HaveKeyWithValue("NotificationsDropped", 1)) }).Should(Succeed())
+
+	// Submitted (to the merchant and the reviewers) needs two: with none failed, the two oldest.
+	sec.Data["filing-letter.jpg"] = letter
+	g.Expect(admin.Update(ctx, sec)).To(Succeed())
+	app = waitPhase(g, ns, "gold", qualv1.PhaseUnderReview)
+	g.Expect(seqs(app)).NotTo(ContainElements(int64(1), int64(2)))
+	g.Expect(seqs(app)).To(ContainElements(int64(3), int64(101), int64(102)))
+	g.Expect(app.Status.NotificationsDropped).To(Equal(int64(3)))
+	eventually(g, func(g Gomega) { g.Expect(events(g, ns, "gold")).To(HaveKeyWithValue("NotificationsDropped", 2)) }).Should(Succeed())
+	eventually(g, dropped).Should(Equal(start + 3))
 }

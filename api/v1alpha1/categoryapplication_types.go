@@ -469,6 +469,13 @@ type CategoryApplicationStatus struct {
 	// +listMapKey=seq
 	// +kubebuilder:validation:MaxItems=100
 	Notifications []NotificationRecord `json:"notifications,omitempty"`
+
+	// notificationsDropped counts the undelivered notification records the operator dropped
+	// to keep status.notifications within its bound (a sink that has been failing while
+	// newer events kept coming); each drop is also a NotificationsDropped warning event.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	NotificationsDropped int64 `json:"notificationsDropped,omitempty"`
 }
 
 // +kubebuilder:object:root=true
