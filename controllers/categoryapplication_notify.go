@@ -3,7 +3,6 @@ package controllers
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -256,20 +255,10 @@ func deliveryResult(err error) string {
 	return "success"
 }
 
-// idempotencyKey is notify.IdempotencyKey for the record. A record of a round pinned to a
-// materials digest extends the key's NUL-joined fields with it, so the second round of one
-// generation is not taken for a retry of the first; a numbered record (seq > 0) extends them
-// with the digest (maybe empty) and its seq, so an event that happens again is not taken for
-// a retry of its earlier occurrence. Records stored before either keep the key they had.
+// idempotencyKey is the Idempotency-Key of the record: different for every occurrence of an
+// event, the same for every retry of one (notify.RecordIdempotencyKey).
 func idempotencyKey(app *qualv1.CategoryApplication, rec *qualv1.NotificationRecord) string {
-	sink := rec.Sink
-	switch {
-	case rec.Seq > 0:
-		sink += "\x00" + rec.MaterialsDigest + "\x00" + strconv.FormatInt(rec.Seq, 10)
-	case rec.MaterialsDigest != "":
-		sink += "\x00" + rec.MaterialsDigest
-	}
-	return notify.IdempotencyKey(app.UID, rec.Generation, rec.Event, sink)
+	return notify.RecordIdempotencyKey(app.UID, rec)
 }
 
 // mergeAttempts is pure: it overwrites, in recs, each record attempted (same key) unless recs already has a later attempt of it; it reports
