@@ -180,7 +180,8 @@ func (n *Notifier) deliver(ctx context.Context, app *qualv1.CategoryApplication,
 	return n.Sender.Send(ctx, sink, msg, idempotencyKey(app, rec))
 }
 
-// recordAttempt is pure: it books one attempt's outcome with exponential backoff.
+// recordAttempt is pure: it books one attempt's outcome with exponential backoff. A merchant's
+// sink records the coarse class of an error (visibleClass).
 func recordAttempt(rec *qualv1.NotificationRecord, err error, now time.Time) {
 	rec.Attempts++
 	rec.LastAttemptAt = &metav1.Time{Time: now}
@@ -188,7 +189,7 @@ func recordAttempt(rec *qualv1.NotificationRecord, err error, now time.Time) {
 		rec.State, rec.DeliveredAt, rec.NextAttemptAt, rec.LastError = qualv1.DeliveryDelivered, &metav1.Time{Time: now}, nil, ""
 		return
 	}
-	rec.LastError = qualv1.Truncate(string(notify.ErrorClass(err)), qualv1.MaxNotificationError)
+	rec.LastError = qualv1.Truncate(string(visibleClass(rec.Sink, err)), qualv1.MaxNotificationError)
 	rec.NextAttemptAt = &metav1.Time{Time: now.Add(notify.Backoff(rec.Attempts))}
 	rec.State = qualv1.DeliveryPending
 	if rec.Attempts >= failedAfter {
@@ -210,6 +211,19 @@ func keyOf(r *qualv1.NotificationRecord) recordKey {
 }
 
 // findRecord is the record of recs with k's key, or nil.
+// visibleClass is the class of err that status and events show, where the application's
+// merchant reads them. A merchant's sink is aimed wherever the merchant likes, so it shows
+// the coarse class (notify.Class.Coarse): "delivery failed" whether the name did not resolve,
+// the address is not allowed, or the port refused or timed out. The reviewers' sink is the
+// platform's choice, and its record keeps the precise class for the platform's operators.
+func visibleClass(sink string, err error) notify.Class {
+	c := notify.ErrorClass(err)
+	if sink == ReviewerSink {
+		return c
+	}
+	return c.Coarse()
+}
+
 func findRecord(recs []qualv1.NotificationRecord, k recordKey) *qualv1.NotificationRecord {
 	for i := range recs {
 		if keyOf(&recs[i]) == k {

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -43,6 +45,15 @@ func TestRecordAttempt(t *testing.T) {
 	g.Expect(rec.NextAttemptAt).To(BeNil())
 	g.Expect(rec.LastError).To(BeEmpty())
 	g.Expect(rec.Attempts).To(Equal(int32(4)))
+
+	// A refused connection: the merchant's sink shows the coarse class, the reviewers' the precise one.
+	refused := &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}
+	merchant := &qualv1.NotificationRecord{Event: qualv1.EventApproved, Sink: "secret/s"}
+	recordAttempt(merchant, refused, now)
+	g.Expect(merchant.LastError).To(Equal("delivery failed"))
+	reviewer := &qualv1.NotificationRecord{Event: qualv1.EventSubmitted, Sink: ReviewerSink}
+	recordAttempt(reviewer, refused, now)
+	g.Expect(reviewer.LastError).To(Equal("connection refused"))
 }
 
 func TestTrimLedger(t *testing.T) {

@@ -19,6 +19,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/recorder"
 
 	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
+	"github.com/channelshop/category-operator/internal/notify"
 )
 
 // maxFailedMessage bounds the NotificationFailed warning's message.
@@ -91,10 +92,11 @@ func (r *DeliveryReconciler) Reconcile(ctx context.Context, req ctrl.Request) (c
 		}
 		notificationsTotal.WithLabelValues(string(rec.Event), deliveryResult(err)).Inc()
 		if err != nil {
-			// Status gets the error's class only; the details (the receiver's body, the address
-			// a name resolved to) are for the platform's operators, not the merchant.
+			// Status gets a class only, coarse for a merchant's sink; the precise class and the
+			// details (the receiver's body, the address a name resolved to) are for the
+			// platform's operators, not the merchant.
 			log.FromContext(ctx).Info("notification not delivered", "event", rec.Event, "sink", rec.Sink,
-				"attempts", rec.Attempts, "class", rec.LastError, "detail", err.Error())
+				"attempts", rec.Attempts, "class", notify.ErrorClass(err), "detail", err.Error())
 			if rec.Attempts == failedAfter {
 				failed = append(failed, fmt.Sprintf("%s to %s (%s)", rec.Event, rec.Sink, rec.LastError))
 			}

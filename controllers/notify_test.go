@@ -402,3 +402,67 @@ func TestLedgerDropsAreCounted(t *testing.T) {
 	eventually(g, func(g Gomega) { g.Expect(events(g, ns, "gold")).To(HaveKeyWithValue("NotificationsDropped", 2)) }).Should(Succeed())
 	eventually(g, dropped).Should(Equal(start + 3))
 }
+
+// TestDeliveryErrorsMerchantsSee: a merchant's sink aimed at a port where nothing listens, and
+// another at an address sinks may not reach, fail alike for the merchant ("delivery failed" in
+// status and in the NotificationFailed warning): which of the two it was would tell a merchant
+// which internal names exist and which of their ports listen. The manager's log has the detail;
+// the reviewers' sink, which the platform chose, still delivers.
+func TestDeliveryErrorsMerchantsSee(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	ensurePolicies(t)
+	ns := newNamespace(t, "shop-probe")
+	sampleSecrets(t, ns)
+	for name, address := range map[string]string{
+		"acme-notify":  "http://127.0.0.1:1/hook", // nothing listens: "connection refused"
+		"probe-notify": "http://10.255.255.1/",    // private: "address not allowed"
+	} {
+		sec := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}}
+		_ = admin.Delete(ctx, sec)
+		sec.StringData = map[string]string{"address": address}
+		g.Expect(admin.Create(ctx, sec)).To(Succeed())
+	}
+	app := sampleApp(t, ns, "gold", nextAppID(), "gold")
+	app.Spec.Notify = append(app.Spec.Notify, qualv1.NotifyTarget{SecretRef: qualv1.LocalObjectReference{Name: "probe-notify"}})
+	g.Expect(admin.Create(ctx, app)).To(Succeed())
+
+	merchantRecords := func(g Gomega, min int32) []qualv1.NotificationRecord {
+		var out []qualv1.NotificationRecord
+		for _, r := range getApp(g, ns, "gold").Status.Notifications {
+			if r.Sink != controllers.ReviewerSink {
+				g.Expect(r.Attempts).To(BeNumerically(">=", min), "%+v", r)
+				out = append(out, r)
+			}
+		}
+		g.Expect(out).To(HaveLen(2))
+		return out
+	}
+	eventually(g, func(g Gomega) {
+		for _, r := range merchantRecords(g, 1) {
+			g.Expect(r.LastError).To(Equal("delivery failed"), "%s", r.Sink)
+		}
+	}).Should(Succeed())
+	eventually(g, func() map[qualv1.NotificationEvent]int { return reviewers.eventsAbout(ns, "gold") }).
+		Should(HaveKeyWithValue(qualv1.EventSubmitted, 1))
+
+	for range 3 { // the test clock crosses each backoff, up to the warning
+		clock.Step(10 * time.Minute)
+		touch(t, app)
+		time.Sleep(300 * time.Millisecond)
+	}
+	eventually(g, func(g Gomega) { merchantRecords(g, 3) }).Should(Succeed())
+	var list corev1.EventList
+	g.Expect(admin.List(ctx, &list, client.InNamespace(ns))).To(Succeed())
+	var failed []string
+	for _, e := range list.Items {
+		if e.Reason == controllers.EventNotificationFailed {
+			failed = append(failed, e.Message)
+		}
+	}
+	g.Expect(failed).NotTo(BeEmpty())
+	for _, m := range failed {
+		g.Expect(m).To(ContainSubstring("(delivery failed)"))
+		g.Expect(m).NotTo(Or(ContainSubstring("refused"), ContainSubstring("not allowed"), ContainSubstring("10.255")))
+	}
+}

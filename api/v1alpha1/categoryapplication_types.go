@@ -381,9 +381,11 @@ type NotificationRecord struct {
 	// deliveredAt is when the sink acknowledged it.
 	// +optional
 	DeliveredAt *metav1.Time `json:"deliveredAt,omitempty"`
-	// lastError is the class of the last failed attempt's error, such as "timeout", "HTTP 503"
-	// or "address not allowed": never the receiver's answer nor the address it resolved to
-	// (the manager's log has those details).
+	// lastError is the class of the last failed attempt's error, such as "delivery failed",
+	// "HTTP 503" or "invalid sink": never the receiver's answer nor the address it resolved to
+	// (the manager's log has those details). A merchant's sink shows "delivery failed" for
+	// every failure before the sink answered (DNS, address not allowed, refused, timeout,
+	// TLS); the reviewers' sink shows which it was.
 	// +optional
 	// +kubebuilder:validation:MaxLength=512
 	LastError string `json:"lastError,omitempty"`
