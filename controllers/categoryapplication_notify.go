@@ -32,9 +32,17 @@ const (
 )
 
 // Notifier delivers notifications to sinks named by Secrets.
+//
+// +kubebuilder:rbac:groups="",resources=namespaces,verbs=get
 type Notifier struct {
+	// Sender posts to merchants' sinks: public addresses only.
 	Sender *notify.Sender
-	// Reader reads sink Secrets directly from the API server: the cache holds no Secret values.
+	// Trusted posts where the platform chose or vouched for the sink: the reviewers' sink, and
+	// merchants' sinks in namespaces labelled LabelSinkAllowedCIDRs. It may also connect to
+	// --sink-allowed-cidrs. Nil: Sender for every sink.
+	Trusted *notify.Sender
+	// Reader reads sink Secrets, and the namespace's labels, directly from the API server: the
+	// cache holds no Secret values, and a label the platform removes applies at the next send.
 	Reader client.Reader
 	// ReviewerSecret is the reviewers' sink Secret in the manager's namespace; empty name: none.
 	ReviewerSecret types.NamespacedName
@@ -148,23 +156,54 @@ func (r *ApplicationReconciler) sinksFor(app *qualv1.CategoryApplication, e qual
 	return out
 }
 
-// sink reads the sink Secret of a record.
-func (n *Notifier) sink(ctx context.Context, app *qualv1.CategoryApplication, rec *qualv1.NotificationRecord) (notify.Sink, error) {
+// target is where a record goes: its sink, and the Sender whose address policy applies.
+type target struct {
+	sink   notify.Sink
+	sender *notify.Sender
+}
+
+// target reads the sink Secret of a record and picks its Sender: Trusted for the reviewers'
+// sink and in namespaces the platform labelled LabelSinkAllowedCIDRs, Sender otherwise.
+func (n *Notifier) target(ctx context.Context, app *qualv1.CategoryApplication, rec *qualv1.NotificationRecord) (target, error) {
 	key := types.NamespacedName{Namespace: app.Namespace}
-	if rec.Sink == ReviewerSink {
+	trusted := rec.Sink == ReviewerSink
+	if trusted {
 		key = n.ReviewerSecret
 	} else {
 		key.Name = rec.Sink[len("secret/"):]
 	}
 	sec := &corev1.Secret{}
 	if err := n.Reader.Get(ctx, key, sec); err != nil {
-		return notify.Sink{}, fmt.Errorf("reading sink Secret %s: %w", key, err)
+		return target{}, fmt.Errorf("reading sink Secret %s: %w", key, err)
 	}
-	return notify.SinkFromSecret(rec.Sink, sec)
+	sink, err := notify.SinkFromSecret(rec.Sink, sec)
+	if err != nil {
+		return target{}, err
+	}
+	if !trusted && n.Trusted != nil {
+		if trusted, err = n.namespaceTrusted(ctx, app.Namespace); err != nil {
+			return target{}, err
+		}
+	}
+	if trusted && n.Trusted != nil {
+		return target{sink: sink, sender: n.Trusted}, nil
+	}
+	return target{sink: sink, sender: n.Sender}, nil
 }
 
-// deliver sends one record to its sink.
-func (n *Notifier) deliver(ctx context.Context, app *qualv1.CategoryApplication, rec *qualv1.NotificationRecord, sink notify.Sink) error {
+// namespaceTrusted reports whether the platform labelled the namespace so that its sinks may
+// reach --sink-allowed-cidrs. Only the label's "true" counts.
+func (n *Notifier) namespaceTrusted(ctx context.Context, name string) (bool, error) {
+	ns := &metav1.PartialObjectMetadata{}
+	ns.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("Namespace"))
+	if err := n.Reader.Get(ctx, types.NamespacedName{Name: name}, ns); err != nil {
+		return false, fmt.Errorf("reading namespace %s: %w", name, err)
+	}
+	return ns.GetLabels()[qualv1.LabelSinkAllowedCIDRs] == "true", nil
+}
+
+// deliver sends one record to its target.
+func (n *Notifier) deliver(ctx context.Context, app *qualv1.CategoryApplication, rec *qualv1.NotificationRecord, to target) error {
 	msg := notify.Notification{
 		Event:       rec.Event,
 		Application: notify.ApplicationRef{Namespace: app.Namespace, Name: app.Name, UID: app.UID},
@@ -177,7 +216,7 @@ func (n *Notifier) deliver(ctx context.Context, app *qualv1.CategoryApplication,
 	if app.Status.ListingRef != nil {
 		msg.Listing = &notify.ListingRef{Name: app.Status.ListingRef.Name}
 	}
-	return n.Sender.Send(ctx, sink, msg, idempotencyKey(app, rec))
+	return to.sender.Send(ctx, to.sink, msg, idempotencyKey(app, rec))
 }
 
 // recordAttempt is pure: it books one attempt's outcome with exponential backoff. A merchant's

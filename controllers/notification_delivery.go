@@ -73,14 +73,14 @@ func (r *DeliveryReconciler) Reconcile(ctx context.Context, req ctrl.Request) (c
 			busy = true
 			break
 		}
-		sink, err := r.Notifier.sink(ctx, app, &rec)
+		to, err := r.Notifier.target(ctx, app, &rec)
 		if err == nil {
-			release, ok := r.limiter.acquire(sink.Address.Host, r.perSink())
+			release, ok := r.limiter.acquire(to.sink.Address.Host, r.perSink())
 			if !ok { // this sink has enough sends in flight: come back soon
 				busy = true
 				continue
 			}
-			err = r.Notifier.deliver(ctx, app, &rec, sink)
+			err = r.Notifier.deliver(ctx, app, &rec, to)
 			release()
 		}
 		recordAttempt(&rec, err, r.Clock.Now())

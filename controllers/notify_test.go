@@ -423,6 +423,7 @@ func TestDeliveryErrorsMerchantsSee(t *testing.T) {
 		sec.StringData = map[string]string{"address": address}
 		g.Expect(admin.Create(ctx, sec)).To(Succeed())
 	}
+	allowLocalSinks(t, ns) // loopback is dialed (and refused); 10.255.255.1 is still not allowed
 	app := sampleApp(t, ns, "gold", nextAppID(), "gold")
 	app.Spec.Notify = append(app.Spec.Notify, qualv1.NotifyTarget{SecretRef: qualv1.LocalObjectReference{Name: "probe-notify"}})
 	g.Expect(admin.Create(ctx, app)).To(Succeed())
@@ -465,4 +466,46 @@ func TestDeliveryErrorsMerchantsSee(t *testing.T) {
 		g.Expect(m).To(ContainSubstring("(delivery failed)"))
 		g.Expect(m).NotTo(Or(ContainSubstring("refused"), ContainSubstring("not allowed"), ContainSubstring("10.255")))
 	}
+}
+
+// TestSinkAllowlistIsThePlatforms: --sink-allowed-cidrs (loopback here) lets the reviewers'
+// sink through, and a merchant's only where the platform labelled the namespace: a merchant
+// cannot aim its sink at an address the platform allowed for its own receivers. The label is
+// read when sending, so labelling the namespace lets the next retry through.
+func TestSinkAllowlistIsThePlatforms(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	ensurePolicies(t)
+	ns := newNamespace(t, "shop-unlabelled")
+	sampleSecrets(t, ns)
+	local := newSink(t, "local-token")
+	g.Expect(admin.Delete(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "acme-notify"}})).To(Succeed())
+	g.Expect(admin.Create(ctx, local.secret(ns, "acme-notify"))).To(Succeed())
+
+	app := sampleApp(t, ns, "gold", nextAppID(), "gold")
+	g.Expect(admin.Create(ctx, app)).To(Succeed())
+	merchantRecord := func(g Gomega) qualv1.NotificationRecord {
+		for _, r := range getApp(g, ns, "gold").Status.Notifications {
+			if r.Sink == "secret/acme-notify" {
+				return r
+			}
+		}
+		g.Expect("no merchant record").To(BeEmpty())
+		return qualv1.NotificationRecord{}
+	}
+	eventually(g, func(g Gomega) {
+		r := merchantRecord(g)
+		g.Expect(r.Attempts).To(BeNumerically(">=", 1))
+		g.Expect(r.State).NotTo(Equal(qualv1.DeliveryDelivered))
+		g.Expect(r.LastError).To(Equal("delivery failed"))
+	}).Should(Succeed())
+	eventually(g, func() map[qualv1.NotificationEvent]int { return reviewers.eventsAbout(ns, "gold") }).
+		Should(HaveKeyWithValue(qualv1.EventSubmitted, 1), "the reviewers' sink is the platform's: the allowlist applies")
+	g.Expect(local.events()).To(BeEmpty(), "nothing reached the loopback receiver")
+
+	allowLocalSinks(t, ns)
+	clock.Step(10 * time.Minute) // past the backoff
+	touch(t, app)
+	eventually(g, local.events).Should(Equal(map[qualv1.NotificationEvent]int{qualv1.EventSubmitted: 1}))
+	eventually(g, func(g Gomega) { g.Expect(merchantRecord(g).State).To(Equal(qualv1.DeliveryDelivered)) }).Should(Succeed())
 }
