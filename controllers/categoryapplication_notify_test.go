@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"strings"
 	"syscall"
 	"testing"
@@ -205,4 +206,36 @@ func TestNotificationsNumbered(t *testing.T) {
 		notify.IdempotencyKey("u-1", 2, qualv1.EventRequirementsNotMet, "secret/s")), "unnumbered: the key it always had")
 	kept, _ := trimLedger(app.Status.Notifications)
 	g.Expect(lastSeq(kept)).To(Equal(int64(3)))
+}
+
+// TestSinkLimiter: a send takes a slot of its tenant and of its host, or none; one merchant's
+// sinks share its tenant's slots whatever their hosts, and one host's slots are shared by
+// every tenant.
+func TestSinkLimiter(t *testing.T) {
+	g := NewWithT(t)
+	app := func(ns string) *qualv1.CategoryApplication {
+		return &qualv1.CategoryApplication{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "gold"}}
+	}
+	sink := func(address string) notify.Sink {
+		u, err := url.Parse(address)
+		g.Expect(err).NotTo(HaveOccurred())
+		return notify.Sink{Address: u}
+	}
+	merchant := &qualv1.NotificationRecord{Sink: "secret/s"}
+	reviewer := &qualv1.NotificationRecord{Sink: ReviewerSink}
+	g.Expect(limitKeys(app("shop-a"), merchant, sink("https://A.example:8443/x"))).To(Equal([]string{"namespace/shop-a", "host/a.example:8443"}))
+	g.Expect(limitKeys(app("shop-a"), reviewer, sink("https://hooks.platform/x"))).To(Equal([]string{"reviewers", "host/hooks.platform"}))
+
+	var l sinkLimiter
+	r1, ok := l.acquire(limitKeys(app("shop-a"), merchant, sink("https://n1.evil.example/")), 1)
+	g.Expect(ok).To(BeTrue())
+	_, ok = l.acquire(limitKeys(app("shop-a"), merchant, sink("https://n2.evil.example/")), 1)
+	g.Expect(ok).To(BeFalse(), "another name, the same tenant")
+	_, ok = l.acquire(limitKeys(app("shop-b"), merchant, sink("https://n1.evil.example/")), 1)
+	g.Expect(ok).To(BeFalse(), "another tenant, the same host")
+	r2, ok := l.acquire(limitKeys(app("shop-b"), merchant, sink("https://hooks.b.example/")), 1)
+	g.Expect(ok).To(BeTrue(), "the refusals above took no slot")
+	r1()
+	r2()
+	g.Expect(l.inFlight).To(BeEmpty())
 }

@@ -52,8 +52,8 @@ type Options struct {
 	CertDir     string
 	// MaxConcurrentReconciles bounds parallel reconciles of applications.
 	MaxConcurrentReconciles int
-	// DeliveryWorkers bounds notification sends in flight; DeliveriesPerSink those to one
-	// sink address.
+	// DeliveryWorkers bounds notification sends in flight; DeliveriesPerSink those for one
+	// merchant (namespace) and to one sink host.
 	DeliveryWorkers   int
 	DeliveriesPerSink int
 	// Clock is injectable for tests; nil: the real clock.
