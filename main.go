@@ -39,9 +39,9 @@ func main() {
 	flag.BoolVar(&o.RequireNamespaceAppIDs, "require-namespace-app-ids", o.RequireNamespaceAppIDs, "Refuse applications in namespaces without the annotation qualification.channelshop.dev/app-ids, which lists the AppIDs the platform team assigned them (D4).")
 	flag.IntVar(&o.MaxConcurrentReconciles, "max-concurrent-reconciles", o.MaxConcurrentReconciles, "How many applications are reconciled in parallel.")
 	flag.IntVar(&o.DeliveryWorkers, "delivery-workers", o.DeliveryWorkers, "How many notifications are sent at once, in all (apart from the status workers).")
-	flag.IntVar(&o.DeliveriesPerSink, "deliveries-per-sink", o.DeliveriesPerSink, "How many notifications are sent at once to one sink address.")
+	flag.IntVar(&o.DeliveriesPerSink, "deliveries-per-sink", o.DeliveriesPerSink, "How many notifications are sent at once for one merchant (the sinks of one namespace) and to one sink host.")
 	o.Certs.BindFlags(flag.CommandLine)
-	flag.Func("sink-allowed-cidrs", "Comma-separated CIDRs (or IPs) notification sinks may connect to although they are loopback, private, link-local, CGNAT, multicast, reserved or unspecified, e.g. an in-cluster receiver's range. Default: none.", func(v string) error {
+	flag.Func("sink-allowed-cidrs", "Comma-separated CIDRs (or IPs) the reviewers' sink, and merchants' sinks in namespaces labelled qualification.channelshop.dev/sink-allowed-cidrs=true, may connect to although they are loopback, private, link-local, CGNAT, multicast, reserved or unspecified: the platform's own receivers, as narrow as they are (a single IP). Default: none.", func(v string) error {
 		p, err := notify.ParseCIDRs(v)
 		o.NotifyOptions.AllowedCIDRs = append(o.NotifyOptions.AllowedCIDRs, p...)
 		return err

@@ -88,6 +88,9 @@ type appState struct {
 	// events are transitions found by the steps, turned into Kubernetes events and
 	// notifications only after the status patch succeeded.
 	events []transition
+	// dropped are undelivered records the notifications step dropped from a full ledger,
+	// counted in metrics only after the status patch succeeded.
+	dropped []qualv1.NotificationRecord
 }
 
 // Reconcile runs the steps, turns what they returned into status, events and a result

@@ -10,6 +10,9 @@ import (
 // event is never emitted for a change that was not stored (and then repeated).
 func (r *ApplicationReconciler) emit(s *appState) {
 	observeDecisions(s.app, s.events)
+	for _, d := range s.dropped {
+		notificationsDropped.WithLabelValues(string(d.Event)).Inc()
+	}
 	if r.Recorder == nil {
 		return
 	}

@@ -3,6 +3,7 @@ package controllers
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -25,12 +26,23 @@ const (
 	maxSendsPerReconcile = 4
 	// EventNotificationFailed is the warning event after repeated failed deliveries.
 	EventNotificationFailed = "NotificationFailed"
+	// EventNotificationsDropped is the warning event of undelivered records dropped from a
+	// full ledger (trimLedger).
+	EventNotificationsDropped qualv1.NotificationEvent = "NotificationsDropped"
 )
 
 // Notifier delivers notifications to sinks named by Secrets.
+//
+// +kubebuilder:rbac:groups="",resources=namespaces,verbs=get
 type Notifier struct {
+	// Sender posts to merchants' sinks: public addresses only.
 	Sender *notify.Sender
-	// Reader reads sink Secrets directly from the API server: the cache holds no Secret values.
+	// Trusted posts where the platform chose or vouched for the sink: the reviewers' sink, and
+	// merchants' sinks in namespaces labelled LabelSinkAllowedCIDRs. It may also connect to
+	// --sink-allowed-cidrs. Nil: Sender for every sink.
+	Trusted *notify.Sender
+	// Reader reads sink Secrets, and the namespace's labels, directly from the API server: the
+	// cache holds no Secret values, and a label the platform removes applies at the next send.
 	Reader client.Reader
 	// ReviewerSecret is the reviewers' sink Secret in the manager's namespace; empty name: none.
 	ReviewerSecret types.NamespacedName
@@ -49,26 +61,64 @@ var notifiable = map[qualv1.NotificationEvent]bool{
 }
 
 // notifications records each transition in the ledger (status.notifications) as Pending for
-// every sink. The ledger is stored with the status patch, so a restart neither loses a
-// notification nor re-sends a delivered one. Sending is the DeliveryReconciler's: a sink that
-// never answers holds none of the workers that compute everyone's status.
+// every sink, under the next seq: every occurrence of an event is a record of its own, even
+// one that happened before for the same generation, round and sink. Transitions come from
+// comparing status before and after, and the ledger is stored in the same status patch,
+// guarded by resourceVersion: a re-reconcile or a restart finds no transition again, so
+// each occurrence is recorded once, and a restart neither loses a notification nor re-sends a
+// delivered one. Sending is the DeliveryReconciler's: a sink that never answers holds none of
+// the workers that compute everyone's status.
 func (r *ApplicationReconciler) notifications(ctx context.Context, s *appState) (stepResult, error) {
 	st := &s.app.Status
+	seq := lastSeq(st.Notifications)
 	for _, t := range s.events {
 		if !notifiable[t.event] {
 			continue
 		}
-		for _, sink := range r.sinksFor(s.app, t.event) {
-			if findRecord(st.Notifications, t.event, s.app.Generation, st.MaterialsDigest, sink) == nil {
-				st.Notifications = append(st.Notifications, qualv1.NotificationRecord{
-					Event: t.event, Generation: s.app.Generation, MaterialsDigest: st.MaterialsDigest, Sink: sink, State: qualv1.DeliveryPending,
-					Reason: qualv1.Truncate(t.reason, 1024), Message: qualv1.Truncate(t.message, qualv1.MaxNotificationMessage), CreatedAt: &metav1.Time{Time: s.now},
-				})
-			}
+		sinks := r.sinksFor(s.app, t.event)
+		if len(sinks) == 0 {
+			continue
+		}
+		seq++
+		for _, sink := range sinks {
+			st.Notifications = append(st.Notifications, qualv1.NotificationRecord{
+				Event: t.event, Generation: s.app.Generation, MaterialsDigest: st.MaterialsDigest, Sink: sink, Seq: seq,
+				State:  qualv1.DeliveryPending,
+				Reason: qualv1.Truncate(t.reason, 1024), Message: qualv1.Truncate(t.message, qualv1.MaxNotificationMessage), CreatedAt: &metav1.Time{Time: s.now},
+			})
 		}
 	}
-	st.Notifications = trimLedger(st.Notifications)
+	var dropped []qualv1.NotificationRecord
+	st.Notifications, dropped = trimLedger(st.Notifications)
+	if len(dropped) > 0 {
+		st.NotificationsDropped += int64(len(dropped))
+		s.dropped = dropped
+		s.events = append(s.events, transition{event: EventNotificationsDropped, warning: true, reason: string(EventNotificationsDropped),
+			message: droppedMessage(dropped)})
+	}
 	return stepResult{}, nil
+}
+
+// droppedMessage names the undelivered records trimLedger dropped, bounded for an event.
+func droppedMessage(dropped []qualv1.NotificationRecord) string {
+	names := make([]string, len(dropped))
+	for i, r := range dropped {
+		names[i] = fmt.Sprintf("%s of generation %d to %s (seq %d, %d attempt(s))", r.Event, r.Generation, r.Sink, r.Seq, r.Attempts)
+	}
+	msg := fmt.Sprintf("%d undelivered notification(s) dropped to keep status.notifications within %d records; they will not be sent: %s",
+		len(dropped), MaxNotificationRecords, strings.Join(names, "; "))
+	return qualv1.Truncate(msg, maxFailedMessage)
+}
+
+// lastSeq is the highest seq in the ledger. The records of the newest event are never the
+// ones trimmed (trimLedger drops the oldest first, and one reconcile records far fewer than
+// MaxNotificationRecords), so a seq, and with it an Idempotency-Key, is never given twice.
+func lastSeq(recs []qualv1.NotificationRecord) int64 {
+	var last int64
+	for _, r := range recs {
+		last = max(last, r.Seq)
+	}
+	return last
 }
 
 // dueRecords counts undelivered records whose next attempt is due.
@@ -106,23 +156,54 @@ func (r *ApplicationReconciler) sinksFor(app *qualv1.CategoryApplication, e qual
 	return out
 }
 
-// sink reads the sink Secret of a record.
-func (n *Notifier) sink(ctx context.Context, app *qualv1.CategoryApplication, rec *qualv1.NotificationRecord) (notify.Sink, error) {
+// target is where a record goes: its sink, and the Sender whose address policy applies.
+type target struct {
+	sink   notify.Sink
+	sender *notify.Sender
+}
+
+// target reads the sink Secret of a record and picks its Sender: Trusted for the reviewers'
+// sink and in namespaces the platform labelled LabelSinkAllowedCIDRs, Sender otherwise.
+func (n *Notifier) target(ctx context.Context, app *qualv1.CategoryApplication, rec *qualv1.NotificationRecord) (target, error) {
 	key := types.NamespacedName{Namespace: app.Namespace}
-	if rec.Sink == ReviewerSink {
+	trusted := rec.Sink == ReviewerSink
+	if trusted {
 		key = n.ReviewerSecret
 	} else {
 		key.Name = rec.Sink[len("secret/"):]
 	}
 	sec := &corev1.Secret{}
 	if err := n.Reader.Get(ctx, key, sec); err != nil {
-		return notify.Sink{}, fmt.Errorf("reading sink Secret %s: %w", key, err)
+		return target{}, fmt.Errorf("reading sink Secret %s: %w", key, err)
 	}
-	return notify.SinkFromSecret(rec.Sink, sec)
+	sink, err := notify.SinkFromSecret(rec.Sink, sec)
+	if err != nil {
+		return target{}, err
+	}
+	if !trusted && n.Trusted != nil {
+		if trusted, err = n.namespaceTrusted(ctx, app.Namespace); err != nil {
+			return target{}, err
+		}
+	}
+	if trusted && n.Trusted != nil {
+		return target{sink: sink, sender: n.Trusted}, nil
+	}
+	return target{sink: sink, sender: n.Sender}, nil
 }
 
-// deliver sends one record to its sink.
-func (n *Notifier) deliver(ctx context.Context, app *qualv1.CategoryApplication, rec *qualv1.NotificationRecord, sink notify.Sink) error {
+// namespaceTrusted reports whether the platform labelled the namespace so that its sinks may
+// reach --sink-allowed-cidrs. Only the label's "true" counts.
+func (n *Notifier) namespaceTrusted(ctx context.Context, name string) (bool, error) {
+	ns := &metav1.PartialObjectMetadata{}
+	ns.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("Namespace"))
+	if err := n.Reader.Get(ctx, types.NamespacedName{Name: name}, ns); err != nil {
+		return false, fmt.Errorf("reading namespace %s: %w", name, err)
+	}
+	return ns.GetLabels()[qualv1.LabelSinkAllowedCIDRs] == "true", nil
+}
+
+// deliver sends one record to its target.
+func (n *Notifier) deliver(ctx context.Context, app *qualv1.CategoryApplication, rec *qualv1.NotificationRecord, to target) error {
 	msg := notify.Notification{
 		Event:       rec.Event,
 		Application: notify.ApplicationRef{Namespace: app.Namespace, Name: app.Name, UID: app.UID},
@@ -135,10 +216,11 @@ func (n *Notifier) deliver(ctx context.Context, app *qualv1.CategoryApplication,
 	if app.Status.ListingRef != nil {
 		msg.Listing = &notify.ListingRef{Name: app.Status.ListingRef.Name}
 	}
-	return n.Sender.Send(ctx, sink, msg, idempotencyKey(app, rec))
+	return to.sender.Send(ctx, to.sink, msg, idempotencyKey(app, rec))
 }
 
-// recordAttempt is pure: it books one attempt's outcome with exponential backoff.
+// recordAttempt is pure: it books one attempt's outcome with exponential backoff. A merchant's
+// sink records the coarse class of an error (visibleClass).
 func recordAttempt(rec *qualv1.NotificationRecord, err error, now time.Time) {
 	rec.Attempts++
 	rec.LastAttemptAt = &metav1.Time{Time: now}
@@ -146,7 +228,7 @@ func recordAttempt(rec *qualv1.NotificationRecord, err error, now time.Time) {
 		rec.State, rec.DeliveredAt, rec.NextAttemptAt, rec.LastError = qualv1.DeliveryDelivered, &metav1.Time{Time: now}, nil, ""
 		return
 	}
-	rec.LastError = qualv1.Truncate(string(notify.ErrorClass(err)), qualv1.MaxNotificationError)
+	rec.LastError = qualv1.Truncate(string(visibleClass(rec.Sink, err)), qualv1.MaxNotificationError)
 	rec.NextAttemptAt = &metav1.Time{Time: now.Add(notify.Backoff(rec.Attempts))}
 	rec.State = qualv1.DeliveryPending
 	if rec.Attempts >= failedAfter {
@@ -154,29 +236,69 @@ func recordAttempt(rec *qualv1.NotificationRecord, err error, now time.Time) {
 	}
 }
 
-func findRecord(recs []qualv1.NotificationRecord, e qualv1.NotificationEvent, gen int64, round, sink string) *qualv1.NotificationRecord {
+// recordKey is a record's key in the map list status.notifications.
+type recordKey struct {
+	event      qualv1.NotificationEvent
+	generation int64
+	sink       string
+	round      string
+	seq        int64
+}
+
+func keyOf(r *qualv1.NotificationRecord) recordKey {
+	return recordKey{event: r.Event, generation: r.Generation, sink: r.Sink, round: r.MaterialsDigest, seq: r.Seq}
+}
+
+// findRecord is the record of recs with k's key, or nil.
+// visibleClass is the class of err that status and events show, where the application's
+// merchant reads them. A merchant's sink is aimed wherever the merchant likes, so it shows
+// the coarse class (notify.Class.Coarse): "delivery failed" whether the name did not resolve,
+// the address is not allowed, or the port refused or timed out. The reviewers' sink is the
+// platform's choice, and its record keeps the precise class for the platform's operators.
+func visibleClass(sink string, err error) notify.Class {
+	c := notify.ErrorClass(err)
+	if sink == ReviewerSink {
+		return c
+	}
+	return c.Coarse()
+}
+
+func findRecord(recs []qualv1.NotificationRecord, k recordKey) *qualv1.NotificationRecord {
 	for i := range recs {
-		if recs[i].Event == e && recs[i].Generation == gen && recs[i].MaterialsDigest == round && recs[i].Sink == sink {
+		if keyOf(&recs[i]) == k {
 			return &recs[i]
 		}
 	}
 	return nil
 }
 
-// trimLedger drops the oldest delivered records first; undelivered ones are kept as long as
-// anything else can go.
-func trimLedger(recs []qualv1.NotificationRecord) []qualv1.NotificationRecord {
+// trimLedger is pure: it keeps the ledger within MaxNotificationRecords. The oldest delivered
+// records go first; an undelivered one goes only when nothing delivered is left, the oldest
+// Failed first (its sink failed it failedAfter times at least), then the oldest. It returns
+// the undelivered records it dropped: the caller counts them (status.notificationsDropped,
+// category_notifications_dropped_total) and tells them (a NotificationsDropped warning), so
+// none is ever lost silently.
+func trimLedger(recs []qualv1.NotificationRecord) (kept, dropped []qualv1.NotificationRecord) {
 	for len(recs) > MaxNotificationRecords {
-		drop := 0
-		for i, r := range recs {
-			if r.State == qualv1.DeliveryDelivered {
-				drop = i
-				break
-			}
+		drop := oldest(recs, qualv1.DeliveryDelivered)
+		if drop < 0 {
+			drop = max(oldest(recs, qualv1.DeliveryFailed), 0)
+			dropped = append(dropped, recs[drop])
 		}
 		recs = append(recs[:drop], recs[drop+1:]...)
 	}
-	return recs
+	return recs, dropped
+}
+
+// oldest is the index of the first record in state, or -1. Records are appended as events
+// happen, so the first is the oldest.
+func oldest(recs []qualv1.NotificationRecord, state qualv1.DeliveryState) int {
+	for i := range recs {
+		if recs[i].State == state {
+			return i
+		}
+	}
+	return -1
 }
 
 func deliveryResult(err error) string {
@@ -186,26 +308,20 @@ func deliveryResult(err error) string {
 	return "success"
 }
 
-// idempotencyKey is notify.IdempotencyKey for the record; a record of a round pinned to a
-// materials digest extends the key's NUL-joined fields with it, so the second round of one
-// generation is not taken for a retry of the first.
+// idempotencyKey is the Idempotency-Key of the record: different for every occurrence of an
+// event, the same for every retry of one (notify.RecordIdempotencyKey).
 func idempotencyKey(app *qualv1.CategoryApplication, rec *qualv1.NotificationRecord) string {
-	sink := rec.Sink
-	if rec.MaterialsDigest != "" {
-		sink += "\x00" + rec.MaterialsDigest
-	}
-	return notify.IdempotencyKey(app.UID, rec.Generation, rec.Event, sink)
+	return notify.RecordIdempotencyKey(app.UID, rec)
 }
 
-// mergeAttempts is pure: it overwrites, in recs, each record attempted (same event,
-// generation, round and sink) unless recs already has a later attempt of it; it reports
+// mergeAttempts is pure: it overwrites, in recs, each record attempted (same key) unless recs already has a later attempt of it; it reports
 // whether anything changed. A record recs no longer holds was trimmed by the status
 // controller meanwhile and stays gone: applying its delivery fields would bring it back
 // without its content.
 func mergeAttempts(recs []qualv1.NotificationRecord, attempted []qualv1.NotificationRecord) ([]qualv1.NotificationRecord, bool) {
 	changed := false
 	for _, a := range attempted {
-		cur := findRecord(recs, a.Event, a.Generation, a.MaterialsDigest, a.Sink)
+		cur := findRecord(recs, keyOf(&a))
 		if cur == nil || cur.State == qualv1.DeliveryDelivered || cur.Attempts >= a.Attempts {
 			continue
 		}

@@ -208,8 +208,10 @@ func transitions(before, after *qualv1.CategoryApplicationStatus, generation int
 		out = append(out, transition{event: qualv1.EventPolicyNoncompliant, warning: true, reason: qualv1.ReasonNoncompliant, message: c.Message})
 	}
 	// A round starts: for a new generation, or again for the same one when the content of its
-	// Secret files changed (D19).
-	newRound := before.SubmittedGeneration != generation || before.SubmittedAt == nil || !before.SubmittedAt.Equal(after.SubmittedAt)
+	// Secret files changed (D19). The digest tells a new round of the same generation even
+	// when its submittedAt is the previous round's (both within one second of the clock).
+	newRound := before.SubmittedGeneration != generation || before.SubmittedAt == nil || !before.SubmittedAt.Equal(after.SubmittedAt) ||
+		before.MaterialsDigest != "" && before.MaterialsDigest != after.MaterialsDigest
 	started := after.SubmittedGeneration == generation && after.SubmittedAt != nil && newRound
 	if started {
 		out = append(out, transition{event: qualv1.EventSubmitted, reason: qualv1.ReasonAwaitingReview,

@@ -284,6 +284,11 @@ func TestTransitions(t *testing.T) {
 		return a
 	}
 	listed := with(underReview, qualv1.PhaseApproved, [4]string{"Approved", "True", "Approved", "ok"}, [4]string{"Listed", "True", "ListingActive", "Active"})
+	round := func(a *qualv1.CategoryApplication, digest string) *qualv1.CategoryApplication {
+		a = a.DeepCopy()
+		a.Status.MaterialsDigest = digest
+		return a
+	}
 	for _, c := range []struct {
 		name          string
 		before, after *qualv1.CategoryApplication
@@ -291,6 +296,9 @@ func TestTransitions(t *testing.T) {
 	}{
 		{"nothing changed: nothing to say", listed, listed, nil},
 		{"submitted", testApp(1, nil), underReview, []qualv1.NotificationEvent{qualv1.EventSubmitted}},
+		{"a new round of the same generation in the same second (D19)", round(underReview, "sha256:1"), round(underReview, "sha256:2"),
+			[]qualv1.NotificationEvent{qualv1.EventSubmitted}},
+		{"the round records its digest", underReview, round(underReview, "sha256:1"), nil},
 		{"requirements broke under review", underReview, with(underReview, qualv1.PhaseIncomplete, [4]string{"RequirementsMet", "False", "RequirementsNotMet", "D19"}),
 			[]qualv1.NotificationEvent{qualv1.EventRequirementsNotMet}},
 		{"requirements broke once approved (D29)", listed, with(listed, qualv1.PhaseApproved, [4]string{"RequirementsMet", "False", "RequirementsNotMet", "D24"},

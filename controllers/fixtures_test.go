@@ -130,7 +130,8 @@ func createJewelryCopy(t *testing.T, name string, edit func(spec map[string]any)
 	return p
 }
 
-// merchantSink points the sample's notification Secret (acme-notify) in ns at a new test sink.
+// merchantSink points the sample's notification Secret (acme-notify) in ns at a new test sink,
+// on loopback, in a namespace the platform lets reach it.
 func merchantSink(t *testing.T, ns, token string) *sink {
 	t.Helper()
 	s := newSink(t, token)
@@ -141,5 +142,15 @@ func merchantSink(t *testing.T, ns, token string) *sink {
 	if err := admin.Create(ctx, s.secret(ns, "acme-notify")); err != nil {
 		t.Fatal(err)
 	}
+	allowLocalSinks(t, ns)
 	return s
+}
+
+// allowLocalSinks labels ns as the platform labels a namespace whose sinks may reach
+// --sink-allowed-cidrs: the test receivers on loopback.
+func allowLocalSinks(t *testing.T, ns string) {
+	t.Helper()
+	if err := env.AllowLocalSinks(context.Background(), ns); err != nil {
+		t.Fatal(err)
+	}
 }

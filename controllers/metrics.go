@@ -18,6 +18,9 @@ var (
 	notificationsTotal = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "category_notifications_total", Help: "Notification deliveries attempted, by event and result (success, failure).",
 	}, []string{"event", "result"})
+	notificationsDropped = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "category_notifications_dropped_total", Help: "Undelivered notifications dropped from a full ledger (status.notifications), by event.",
+	}, []string{"event"})
 	reviewDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name: "category_review_duration_seconds", Help: "Time from submission to the reviewer's decision, by group and verdict.",
 		// Minutes to a few weeks: review deadlines are days long.
@@ -100,7 +103,7 @@ func lastCoveredDay(cal *calendar.Calendar) float64 {
 func RegisterMetrics(reader client.Reader, cal func(context.Context) *calendar.Calendar) error {
 	collectorReader.Store(&reader)
 	collectorCalendar.Store(&cal)
-	for _, c := range []prometheus.Collector{notificationsTotal, reviewDuration, stateCollector{}} {
+	for _, c := range []prometheus.Collector{notificationsTotal, notificationsDropped, reviewDuration, stateCollector{}} {
 		if err := metrics.Registry.Register(c); err != nil {
 			if _, dup := err.(prometheus.AlreadyRegisteredError); !dup {
 				return err

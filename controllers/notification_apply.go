@@ -18,7 +18,8 @@ import (
 const DeliveryFieldManager = "category-operator-delivery"
 
 // deliveryFields are the fields of a record the delivery controller applies; the key fields
-// name the record, everything else (reason, message, createdAt) is the status controller's.
+// (event, generation, sink, materialsDigest, seq: every one, as server-side apply needs) name
+// the record, everything else (reason, message, createdAt) is the status controller's.
 var deliveryFields = []string{"state", "attempts", "lastAttemptAt", "nextAttemptAt", "deliveredAt", "lastError"}
 
 // saveAttempts applies attempted records onto the live application's ledger (mergeAttempts) by
@@ -57,7 +58,7 @@ func deliveryApply(app *qualv1.CategoryApplication, recs []qualv1.NotificationRe
 			continue
 		}
 		item := map[string]any{
-			"event": string(r.Event), "generation": r.Generation, "sink": r.Sink, "materialsDigest": r.MaterialsDigest,
+			"event": string(r.Event), "generation": r.Generation, "sink": r.Sink, "materialsDigest": r.MaterialsDigest, "seq": r.Seq,
 			"state": string(r.State), "attempts": int64(r.Attempts),
 		}
 		putTime(item, "lastAttemptAt", r.LastAttemptAt)

@@ -24,7 +24,7 @@ func TestDeliveryApply(t *testing.T) {
 	recs := []qualv1.NotificationRecord{
 		{Event: qualv1.EventSubmitted, Generation: 1, Sink: "secret/s", State: qualv1.DeliveryDelivered, Attempts: 1,
 			Reason: "Submitted", Message: "under review", CreatedAt: &now, LastAttemptAt: &now, DeliveredAt: &now},
-		{Event: qualv1.EventSubmitted, Generation: 1, Sink: ReviewerSink, MaterialsDigest: "sha256:ab", State: qualv1.DeliveryPending, Attempts: 1,
+		{Event: qualv1.EventSubmitted, Generation: 1, Sink: ReviewerSink, MaterialsDigest: "sha256:ab", Seq: 3, State: qualv1.DeliveryPending, Attempts: 1,
 			Reason: "Submitted", CreatedAt: &now, LastAttemptAt: &now, NextAttemptAt: &later, LastError: "timeout"},
 		{Event: qualv1.EventApproved, Generation: 1, Sink: "secret/s", State: qualv1.DeliveryPending, Reason: "Approved", CreatedAt: &now},
 	}
@@ -39,15 +39,15 @@ func TestDeliveryApply(t *testing.T) {
 
 	items, _, _ := unstructured.NestedSlice(u.Object, "status", "notifications")
 	g.Expect(items).To(Equal([]any{
-		map[string]any{"event": "Submitted", "generation": int64(1), "sink": "secret/s", "materialsDigest": "",
+		map[string]any{"event": "Submitted", "generation": int64(1), "sink": "secret/s", "materialsDigest": "", "seq": int64(0),
 			"state": "Delivered", "attempts": int64(1), "lastAttemptAt": "2026-12-07T02:00:00Z", "deliveredAt": "2026-12-07T02:00:00Z"},
-		map[string]any{"event": "Submitted", "generation": int64(1), "sink": "reviewers", "materialsDigest": "sha256:ab",
+		map[string]any{"event": "Submitted", "generation": int64(1), "sink": "reviewers", "materialsDigest": "sha256:ab", "seq": int64(3),
 			"state": "Pending", "attempts": int64(1), "lastAttemptAt": "2026-12-07T02:00:00Z", "nextAttemptAt": "2026-12-07T02:00:05Z",
 			"lastError": "timeout"},
 	}), "tried records only (not the Approved one), keys and delivery fields only")
 	for _, it := range items {
 		for k := range it.(map[string]any) {
-			g.Expect(append(deliveryFields, "event", "generation", "sink", "materialsDigest")).To(ContainElement(k))
+			g.Expect(append(deliveryFields, "event", "generation", "sink", "materialsDigest", "seq")).To(ContainElement(k))
 		}
 	}
 

@@ -19,6 +19,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/recorder"
 
 	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
+	"github.com/channelshop/category-operator/internal/notify"
 )
 
 // maxFailedMessage bounds the NotificationFailed warning's message.
@@ -29,8 +30,9 @@ const maxFailedMessage = 1024
 // accepts connections and never answers holds delivery workers only, never the workers that
 // compute reviews, listings and deadlines. It writes nothing but the delivery records.
 //
-// Bounds: Workers sends in flight in all; PerSinkLimit in flight to one sink address, so
-// one merchant's slow receiver cannot take every delivery worker; maxSendsPerReconcile per
+// Bounds: Workers sends in flight in all; PerSinkLimit in flight for one tenant and to one
+// host (limitKeys), so one merchant's slow receivers cannot take every delivery worker,
+// however many names, addresses or ports it gives them; maxSendsPerReconcile per
 // application per reconcile.
 type DeliveryReconciler struct {
 	client.Client
@@ -41,7 +43,7 @@ type DeliveryReconciler struct {
 	Notifier  *Notifier
 	// Workers bounds concurrent deliveries (default 4).
 	Workers int
-	// PerSinkLimit bounds concurrent sends to one sink address (default 2).
+	// PerSinkLimit bounds concurrent sends for one tenant, and to one host (default 2).
 	PerSinkLimit int
 
 	limiter sinkLimiter
@@ -72,14 +74,14 @@ func (r *DeliveryReconciler) Reconcile(ctx context.Context, req ctrl.Request) (c
 			busy = true
 			break
 		}
-		sink, err := r.Notifier.sink(ctx, app, &rec)
+		to, err := r.Notifier.target(ctx, app, &rec)
 		if err == nil {
-			release, ok := r.limiter.acquire(sink.Address.Host, r.perSink())
-			if !ok { // this sink has enough sends in flight: come back soon
+			release, ok := r.limiter.acquire(limitKeys(app, &rec, to.sink), r.perSink())
+			if !ok { // this tenant or host has enough sends in flight: come back soon
 				busy = true
 				continue
 			}
-			err = r.Notifier.deliver(ctx, app, &rec, sink)
+			err = r.Notifier.deliver(ctx, app, &rec, to)
 			release()
 		}
 		recordAttempt(&rec, err, r.Clock.Now())
@@ -91,10 +93,11 @@ func (r *DeliveryReconciler) Reconcile(ctx context.Context, req ctrl.Request) (c
 		}
 		notificationsTotal.WithLabelValues(string(rec.Event), deliveryResult(err)).Inc()
 		if err != nil {
-			// Status gets the error's class only; the details (the receiver's body, the address
-			// a name resolved to) are for the platform's operators, not the merchant.
+			// Status gets a class only, coarse for a merchant's sink; the precise class and the
+			// details (the receiver's body, the address a name resolved to) are for the
+			// platform's operators, not the merchant.
 			log.FromContext(ctx).Info("notification not delivered", "event", rec.Event, "sink", rec.Sink,
-				"attempts", rec.Attempts, "class", rec.LastError, "detail", err.Error())
+				"attempts", rec.Attempts, "class", notify.ErrorClass(err), "detail", err.Error())
 			if rec.Attempts == failedAfter {
 				failed = append(failed, fmt.Sprintf("%s to %s (%s)", rec.Event, rec.Sink, rec.LastError))
 			}
@@ -136,28 +139,54 @@ func nextDue(recs []qualv1.NotificationRecord, now time.Time) time.Duration {
 	return next
 }
 
-// sinkLimiter counts sends in flight per sink address.
+// limitKeys are the sinkLimiter keys a send of rec to sink takes a slot of.
+//
+// The tenant: the application's namespace, for every merchant sink in it (the reviewers'
+// sink is the platform's, a tenant of its own). Host names, addresses and ports cost a
+// hostile merchant nothing (a wildcard DNS name, an IPv6 /64, a port per sink), so a limit
+// keyed by any of them is one it can multiply until its slow receivers hold every worker;
+// namespaces are the platform's, and bound one merchant whatever its sinks are called or
+// resolve to.
+//
+// The host (host:port as written): many tenants' sinks at one honest receiver that turns
+// slow (a shared chat service) hold at most the limit too.
+func limitKeys(app *qualv1.CategoryApplication, rec *qualv1.NotificationRecord, sink notify.Sink) []string {
+	tenant := "namespace/" + app.Namespace
+	if rec.Sink == ReviewerSink {
+		tenant = "reviewers"
+	}
+	return []string{tenant, "host/" + strings.ToLower(sink.Address.Host)}
+}
+
+// sinkLimiter counts sends in flight per key (limitKeys).
 type sinkLimiter struct {
 	mu       sync.Mutex
 	inFlight map[string]int
 }
 
-// acquire takes a slot for host unless limit sends to it are in flight.
-func (l *sinkLimiter) acquire(host string, limit int) (release func(), ok bool) {
+// acquire takes a slot of every key, unless limit sends hold one of them already: then it
+// takes none.
+func (l *sinkLimiter) acquire(keys []string, limit int) (release func(), ok bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.inFlight == nil {
 		l.inFlight = map[string]int{}
 	}
-	if l.inFlight[host] >= limit {
-		return nil, false
+	for _, k := range keys {
+		if l.inFlight[k] >= limit {
+			return nil, false
+		}
 	}
-	l.inFlight[host]++
+	for _, k := range keys {
+		l.inFlight[k]++
+	}
 	return func() {
 		l.mu.Lock()
 		defer l.mu.Unlock()
-		if l.inFlight[host]--; l.inFlight[host] == 0 {
-			delete(l.inFlight, host)
+		for _, k := range keys {
+			if l.inFlight[k]--; l.inFlight[k] == 0 {
+				delete(l.inFlight, k)
+			}
 		}
 	}, true
 }

@@ -94,6 +94,7 @@ func TestTarpitSinksStallNobody(t *testing.T) {
 		g.Expect(admin.Delete(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "acme-notify"}})).To(Succeed())
 		g.Expect(admin.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "acme-notify"},
 			StringData: map[string]string{"address": "http://" + tp.l.Addr().String() + "/hook"}})).To(Succeed())
+		allowLocalSinks(t, ns)
 		g.Expect(admin.Create(ctx, sampleApp(t, ns, "gold", nextAppID(), "gold"))).To(Succeed())
 	}
 	eventually(g, tp.open.Load).Should(BeNumerically(">=", 2), "deliveries to the tarpit are hanging")

@@ -63,7 +63,9 @@ run_cluster() {
   mkdir -p bin
   go build -o bin/manager .
   echo "==> running the manager against $ctx as $operator (webhooks disabled); Ctrl-C stops it"
-  # Sinks of a development run may be receivers on this machine: plain http to loopback.
+  # Sinks of a development run may be receivers on this machine: plain http to loopback (the
+  # reviewers' sink, and merchants' sinks in namespaces labelled
+  # qualification.channelshop.dev/sink-allowed-cidrs=true).
   exec bin/manager --enable-webhooks=false --namespace="$namespace" --operator-username="$operator" \
     --sink-allow-insecure-http --sink-allowed-cidrs=127.0.0.0/8,::1 "$@"
 }

@@ -355,6 +355,15 @@ type NotificationRecord struct {
 	// +kubebuilder:default=""
 	// +kubebuilder:validation:MaxLength=71
 	MaterialsDigest string `json:"materialsDigest"`
+	// seq numbers the events recorded in the application's ledger: each event takes the next
+	// number (1 + the highest in the ledger), shared by its records for every sink, so an event
+	// that happens again for the same generation, round and sink is a record of its own, and
+	// a notification of its own. 0: recorded before records were numbered. Part of the
+	// record's key, so always written.
+	// +optional
+	// +kubebuilder:default=0
+	// +kubebuilder:validation:Minimum=0
+	Seq int64 `json:"seq"`
 	// state of the delivery.
 	// +required
 	State DeliveryState `json:"state"`
@@ -380,9 +389,11 @@ type NotificationRecord struct {
 	// deliveredAt is when the sink acknowledged it.
 	// +optional
 	DeliveredAt *metav1.Time `json:"deliveredAt,omitempty"`
-	// lastError is the class of the last failed attempt's error, such as "timeout", "HTTP 503"
-	// or "address not allowed": never the receiver's answer nor the address it resolved to
-	// (the manager's log has those details).
+	// lastError is the class of the last failed attempt's error, such as "delivery failed",
+	// "HTTP 503" or "invalid sink": never the receiver's answer nor the address it resolved to
+	// (the manager's log has those details). A merchant's sink shows "delivery failed" for
+	// every failure before the sink answered (DNS, address not allowed, refused, timeout,
+	// TLS); the reviewers' sink shows which it was.
 	// +optional
 	// +kubebuilder:validation:MaxLength=512
 	LastError string `json:"lastError,omitempty"`
@@ -461,8 +472,8 @@ type CategoryApplicationStatus struct {
 	// +optional
 	ListingRef *LocalObjectReference `json:"listingRef,omitempty"`
 
-	// notifications are delivery records (bounded), one per event, generation, sink and
-	// round. Two field managers share the list: the operator ("category-operator") records
+	// notifications are delivery records (bounded), one per event that happened (seq) and
+	// sink. Two field managers share the list: the operator ("category-operator") records
 	// each event and its content; the delivery controller ("category-operator-delivery")
 	// owns the delivery fields (state once tried, attempts, times, lastError) by
 	// server-side apply.
@@ -472,8 +483,16 @@ type CategoryApplicationStatus struct {
 	// +listMapKey=generation
 	// +listMapKey=sink
 	// +listMapKey=materialsDigest
+	// +listMapKey=seq
 	// +kubebuilder:validation:MaxItems=100
 	Notifications []NotificationRecord `json:"notifications,omitempty"`
+
+	// notificationsDropped counts the undelivered notification records the operator dropped
+	// to keep status.notifications within its bound (a sink that has been failing while
+	// newer events kept coming); each drop is also a NotificationsDropped warning event.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	NotificationsDropped int64 `json:"notificationsDropped,omitempty"`
 }
 
 // +kubebuilder:object:root=true

@@ -166,6 +166,12 @@ const (
 	// assigned to it: applications there may name only those (D4). Merchants cannot edit
 	// Namespaces.
 	AnnotationAppIDs = "qualification.channelshop.dev/app-ids"
+	// LabelSinkAllowedCIDRs set to "true" on a Namespace lets the notification sinks of its
+	// applications connect to the manager's --sink-allowed-cidrs, as the reviewers' sink may:
+	// the platform team's choice for a namespace it trusts with its internal receivers.
+	// Without it a merchant's sink may reach public addresses only. Merchants cannot edit
+	// Namespaces.
+	LabelSinkAllowedCIDRs = "qualification.channelshop.dev/sink-allowed-cidrs"
 )
 
 // Notification events (D5, D14, D20, D29).

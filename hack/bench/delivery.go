@@ -164,6 +164,9 @@ func (b *bench) deliveryOnce(ctx context.Context, prefix, name string, apps, slo
 	isSlow := func(i int) bool { return every > 0 && i%every == 0 && i/every < slowApps }
 	all := append(fast[:fastSinks:fastSinks], slow)
 	for _, ns := range namespacesOf(refs) {
+		if err := b.env.AllowLocalSinks(ctx, ns); err != nil { // the receivers are on loopback
+			return run, err
+		}
 		for i, r := range all {
 			name := fmt.Sprintf("bench-sink-%d", i)
 			if r == slow {

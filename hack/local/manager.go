@@ -46,7 +46,8 @@ func (r *run) startManager(ctx context.Context) error {
 		"--webhook-port=" + strconv.Itoa(s.Port),
 		"--webhook-cert-dir=" + s.CertDir,
 		// A local run's sinks are test receivers on this machine: plain http to loopback,
-		// which a manager refuses by default.
+		// which a manager refuses by default. The allowlist serves the reviewers' sink, and
+		// merchants' sinks in namespaces labelled qualification.channelshop.dev/sink-allowed-cidrs=true.
 		"--sink-allow-insecure-http",
 		"--sink-allowed-cidrs=127.0.0.0/8,::1",
 	}, r.managerArgs...)}

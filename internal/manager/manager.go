@@ -49,13 +49,15 @@ type Options struct {
 	CertDir     string
 	// MaxConcurrentReconciles bounds parallel reconciles of applications.
 	MaxConcurrentReconciles int
-	// DeliveryWorkers bounds notification sends in flight; DeliveriesPerSink those to one
-	// sink address.
+	// DeliveryWorkers bounds notification sends in flight; DeliveriesPerSink those for one
+	// merchant (namespace) and to one sink host.
 	DeliveryWorkers   int
 	DeliveriesPerSink int
 	// Clock is injectable for tests; nil: the real clock.
 	Clock clock.PassiveClock
-	// NotifyOptions tune delivery (timeouts).
+	// NotifyOptions tune delivery (timeouts, address policy). Its AllowedCIDRs apply to the
+	// reviewers' sink, and to merchants' sinks only in namespaces labelled
+	// qualv1.LabelSinkAllowedCIDRs.
 	NotifyOptions notify.Options
 	// SkipControllerNameValidation allows a second manager in one process (tests, benchmark).
 	SkipControllerNameValidation bool
@@ -156,7 +158,12 @@ func setupControllers(mgr ctrl.Manager, o Options, cal func(context.Context) *ca
 	if o.ReviewerSinkSecret != "" {
 		reviewer = types.NamespacedName{Namespace: o.Namespace, Name: o.ReviewerSinkSecret}
 	}
-	notifier := &controllers.Notifier{Sender: notify.NewSender(o.NotifyOptions), Reader: mgr.GetAPIReader(), ReviewerSecret: reviewer}
+	// The allowlist is for the platform's own receivers: the reviewers' sink, and merchants'
+	// sinks only in namespaces the platform labelled (qualv1.LabelSinkAllowedCIDRs).
+	public := o.NotifyOptions
+	public.AllowedCIDRs = nil
+	notifier := &controllers.Notifier{Sender: notify.NewSender(public), Trusted: notify.NewSender(o.NotifyOptions),
+		Reader: mgr.GetAPIReader(), ReviewerSecret: reviewer}
 	app := &controllers.ApplicationReconciler{
 		Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Recorder: mgr.GetEventRecorder(controllers.FieldManager),
 		Clock: o.Clock, Calendar: cal, CalendarConfigMap: calendarKey(o), Rules: rules, MaxConcurrentReconciles: o.MaxConcurrentReconciles,

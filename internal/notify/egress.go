@@ -64,7 +64,7 @@ func ParseCIDRs(list string) ([]netip.Prefix, error) {
 			p = netip.PrefixFrom(a, a.BitLen())
 		}
 		if err != nil || p.Addr().Zone() != "" {
-			return nil, fmt.Errorf("%q is not a CIDR (such as 10.96.0.0/12 or fd00::/8) nor an IP address", s)
+			return nil, fmt.Errorf("%q is not a CIDR (such as 10.96.12.34/32 or fd00::/64) nor an IP address", s)
 		}
 		if p.Addr().Is4In6() && p.Bits() >= 96 {
 			p = netip.PrefixFrom(p.Addr().Unmap(), p.Bits()-96)
@@ -128,5 +128,6 @@ func (p addressPolicy) control(_ context.Context, network, address string, _ sys
 type addressNotAllowedError struct{ address string }
 
 func (e *addressNotAllowedError) Error() string {
-	return fmt.Sprintf("address %s is loopback, private, link-local, CGNAT, multicast, reserved or unspecified, and not in --sink-allowed-cidrs", e.address)
+	return fmt.Sprintf("address %s is loopback, private, link-local, CGNAT, multicast, reserved or unspecified, and not allowed for this sink "+
+		"(--sink-allowed-cidrs applies to the reviewers' sink and to namespaces labelled qualification.channelshop.dev/sink-allowed-cidrs=true)", e.address)
 }

@@ -14,10 +14,11 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 )
 
-// Class is a short, fixed description of why a delivery failed. It is what merchants see in
-// status.notifications[].lastError and events: it never carries the receiver's body, the
-// address a name resolved to, nor anything else a merchant could use to map the platform's
-// network through a sink. The details go to the manager's log.
+// Class is a short, fixed description of why a delivery failed: it never carries the
+// receiver's body, the address a name resolved to, nor anything else a merchant could use to
+// map the platform's network through a sink. The details go to the manager's log. What
+// merchants see of their own sinks' failures (status.notifications[].lastError and events) is
+// coarser still: Class.Coarse.
 type Class string
 
 // Classes of failed deliveries. HTTP status codes and WeCom error codes are classes of their
@@ -51,7 +52,24 @@ const (
 	ClassSecretNotFound Class = "sink Secret not found"
 	// ClassInternal: anything else; the manager's log has the details.
 	ClassInternal Class = "internal error"
+	// ClassDeliveryFailed is Coarse's class of every failure before the sink answered.
+	ClassDeliveryFailed Class = "delivery failed"
 )
+
+// Coarse is the class to show for a sink its owner chose. Failures before the sink answered
+// (a name that did not resolve, an address sinks may not reach, a connection refused, failed or
+// timed out, a failed TLS handshake) are one class, ClassDeliveryFailed: told apart, they would
+// say which names exist inside the platform's network and which of their ports listen, to
+// anyone who points a sink there. What a receiver answered (HTTP <code>, a redirect, a WeCom
+// errcode, an invalid response) comes from an address sinks may reach, and what is wrong with
+// the sink Secret or the manager is the owner's to fix: those stay as they are.
+func (c Class) Coarse() Class {
+	switch c {
+	case ClassTimeout, ClassConnectionRefused, ClassConnectionFailed, ClassTLS, ClassDNS, ClassAddressNotAllowed:
+		return ClassDeliveryFailed
+	}
+	return c
+}
 
 // httpClass is the class of a non-2xx answer.
 func httpClass(code int) Class { return Class(fmt.Sprintf("HTTP %d", code)) }

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -79,6 +80,25 @@ const idempotencyKeyPrefix = "catapp-notify-v1-"
 func IdempotencyKey(uid types.UID, generation int64, event v1alpha1.NotificationEvent, sink string) string {
 	sum := sha256.Sum256(fmt.Appendf(nil, "%s\x00%d\x00%s\x00%s", uid, generation, event, sink))
 	return idempotencyKeyPrefix + hex.EncodeToString(sum[:])
+}
+
+// RecordIdempotencyKey is the Idempotency-Key of one record of application uid's ledger
+// (status.notifications): IdempotencyKey with the record's sink field extended, NUL-joined,
+// by what else tells its occurrence apart. A record of a round pinned to a materials digest
+// adds the digest, so the second round of one generation is not taken for a retry of the
+// first; a numbered record (seq > 0) adds the digest (maybe empty) and its seq, so an event
+// that happens again is not taken for a retry of its earlier occurrence. Records stored
+// before either keep the key they were first sent with, so a retry after an upgrade is still
+// recognised as one.
+func RecordIdempotencyKey(uid types.UID, rec *v1alpha1.NotificationRecord) string {
+	sink := rec.Sink
+	switch {
+	case rec.Seq > 0:
+		sink += "\x00" + rec.MaterialsDigest + "\x00" + strconv.FormatInt(rec.Seq, 10)
+	case rec.MaterialsDigest != "":
+		sink += "\x00" + rec.MaterialsDigest
+	}
+	return IdempotencyKey(uid, rec.Generation, rec.Event, sink)
 }
 
 // WeComMaxContentBytes is WeCom's limit on a markdown message's content, in UTF-8 bytes.

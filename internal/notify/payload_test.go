@@ -123,3 +123,21 @@ func TestTruncate(t *testing.T) {
 	g.Expect(truncate("审审审审", 2)).To(Equal(""))
 	g.Expect(truncate("abc", 0)).To(Equal(""))
 }
+
+// TestRecordIdempotencyKey: one key per occurrence of an event (round, seq), the same for every
+// retry of it; a record stored before rounds or seq existed keeps the key it was sent with.
+func TestRecordIdempotencyKey(t *testing.T) {
+	g := NewWithT(t)
+	rec := func(digest string, seq int64) *v1alpha1.NotificationRecord {
+		return &v1alpha1.NotificationRecord{Event: v1alpha1.EventSubmitted, Generation: 3, Sink: "secret/acme", MaterialsDigest: digest, Seq: seq}
+	}
+	g.Expect(RecordIdempotencyKey("uid-1", rec("", 0))).To(Equal(IdempotencyKey("uid-1", 3, v1alpha1.EventSubmitted, "secret/acme")))
+	g.Expect(RecordIdempotencyKey("uid-1", rec("sha256:d1", 0))).To(Equal(IdempotencyKey("uid-1", 3, v1alpha1.EventSubmitted, "secret/acme\x00sha256:d1")))
+	seen := map[string]bool{}
+	for _, r := range []*v1alpha1.NotificationRecord{rec("", 0), rec("sha256:d1", 0), rec("", 1), rec("", 2), rec("sha256:d1", 1), rec("sha256:d1", 2)} {
+		k := RecordIdempotencyKey("uid-1", r)
+		g.Expect(seen).NotTo(HaveKey(k), "%+v", r)
+		seen[k] = true
+		g.Expect(RecordIdempotencyKey("uid-1", r)).To(Equal(k), "every retry sends the same key")
+	}
+}

@@ -42,8 +42,9 @@ type Options struct {
 	Timeout time.Duration
 	// MaxResponseBytes is the most of a response body that is read. Default 64KiB.
 	MaxResponseBytes int64
-	// AllowedCIDRs are otherwise refused addresses sinks may connect to (--sink-allowed-cidrs),
-	// e.g. 127.0.0.0/8 for tests, or an in-cluster receiver's range.
+	// AllowedCIDRs are otherwise refused addresses this Sender's sinks may connect to
+	// (--sink-allowed-cidrs), e.g. 127.0.0.0/8 for tests, or an in-cluster receiver's IP. The
+	// manager gives them to the Sender of the sinks the platform vouches for only.
 	AllowedCIDRs []netip.Prefix
 	// AllowInsecureHTTP lets sinks use plain http (--sink-allow-insecure-http): local runs and
 	// tests. Default false: https only.

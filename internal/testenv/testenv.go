@@ -13,7 +13,7 @@
 // It knows nothing of the controllers: callers pass the manager they built (as Cluster API's
 // envtest takes its reconcilers), so white-box tests inside any package can use it. It must
 // not import controllers, internal/manager or internal/webhook; its only project imports are
-// api/v1alpha1 through internal/scheme.
+// api/v1alpha1 and internal/scheme.
 package testenv
 
 import (
@@ -27,9 +27,12 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
+
+	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
 
 	"github.com/channelshop/category-operator/internal/scheme"
 )
@@ -155,6 +158,15 @@ func (e *Env) EnsureNamespace(ctx context.Context, name string) error {
 		return nil
 	}
 	return err
+}
+
+// AllowLocalSinks labels namespace name as the platform labels one whose notification sinks
+// may reach the manager's --sink-allowed-cidrs (qualv1.LabelSinkAllowedCIDRs): the tests'
+// receivers on loopback.
+func (e *Env) AllowLocalSinks(ctx context.Context, name string) error {
+	patch := fmt.Appendf(nil, `{"metadata":{"labels":{%q:"true"}}}`, qualv1.LabelSinkAllowedCIDRs)
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}
+	return e.Admin.Patch(ctx, ns, client.RawPatch(types.MergePatchType, patch))
 }
 
 // Stop stops the control plane, giving it a moment to release ports.

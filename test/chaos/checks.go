@@ -186,12 +186,7 @@ func (c *cluster) check(ctx context.Context, apps []app, res *Result, kills int)
 	return res
 }
 
-// idempotencyKey is the key the operator sends a record with (controllers.idempotencyKey): a
-// record pinned to a round's materials digest has it joined to the sink name.
+// idempotencyKey is the key the operator sends a record with.
 func idempotencyKey(app *qualv1.CategoryApplication, r *qualv1.NotificationRecord) string {
-	sink := r.Sink
-	if r.MaterialsDigest != "" {
-		sink += "\x00" + r.MaterialsDigest
-	}
-	return notify.IdempotencyKey(app.UID, r.Generation, r.Event, sink)
+	return notify.RecordIdempotencyKey(app.UID, r)
 }

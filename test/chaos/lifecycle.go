@@ -110,6 +110,9 @@ func (d *driver) prepare(ctx context.Context, apps []app) error {
 		if err := d.c.env.EnsureNamespace(ctx, ns); err != nil {
 			return err
 		}
+		if err := d.c.env.AllowLocalSinks(ctx, ns); err != nil { // the sink is on loopback
+			return err
+		}
 		for _, s := range d.secrets {
 			if s.GetName() != "acme-gold-materials" {
 				continue
