@@ -3,7 +3,6 @@ package controllers
 import (
 	"context"
 	"fmt"
-	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -55,8 +54,8 @@ type ApplicationReconciler struct {
 	// MaxConcurrentReconciles bounds parallel reconciles.
 	MaxConcurrentReconciles int
 
-	digestOnce  sync.Once
-	digestCache *digestCache
+	// digests holds what the reconciler read of the referenced Secrets (SetupWithManager).
+	digests *digestCache
 }
 
 // step is one concern of a reconcile. It may stop the list (done) or ask to come back later.
@@ -78,9 +77,9 @@ type appState struct {
 	cal    *calendar.Calendar
 	// duplicate is set by the duplicates step (D1).
 	duplicate bool
-	// secrets are the referenced Secrets' keys and value digests (readSecrets); a nil entry:
-	// the Secret does not exist.
-	secrets map[string]map[string]string
+	// secrets are what readSecrets read of the referenced Secrets, by name; a nil entry: the
+	// Secret does not exist.
+	secrets map[string]*secretRead
 	// pins are the Secret files' digests as they are now (pinMaterials).
 	pins *pins
 	// notes are events the steps raise directly (a decision the controller does not honour).
@@ -98,6 +97,9 @@ type appState struct {
 func (r *ApplicationReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	app := &qualv1.CategoryApplication{}
 	if err := r.Get(ctx, req.NamespacedName, app); err != nil {
+		if apierrors.IsNotFound(err) {
+			r.digests.release(req.NamespacedName) // what it read of its Secrets
+		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	if app.DeletionTimestamp != nil {
@@ -192,6 +194,11 @@ func soonest(a, b time.Duration) time.Duration {
 // periodic polling is needed: the policy, referenced Secrets, owned listings, duplicates, the
 // calendar.
 func (r *ApplicationReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	open, err := secretStreams(mgr)
+	if err != nil {
+		return err
+	}
+	r.digests = newDigestCache(open)
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&qualv1.CategoryApplication{}, builder.WithPredicates(predicate.Or(
 			predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}, statusDecisionChanged{}))).

@@ -6,16 +6,12 @@ import (
 	"encoding/hex"
 	"fmt"
 	"sort"
-	"sync"
 
-	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
-	"github.com/channelshop/category-operator/internal/index"
+	"github.com/channelshop/category-operator/internal/requirements"
 )
 
 // pins are the digests of an application's material files kept in Secrets, as they are now:
@@ -29,26 +25,37 @@ type pins struct {
 // step reports it, and a key that appears later is a change of content.
 const missingFile = "missing"
 
-// readSecrets reads, for every Secret the application references, its keys and the digests of
-// their values: the requirements step checks the keys (D19) and pinMaterials the digests. The
-// manager caches only Secrets' metadata (it never holds their values); a Secret is read from the
-// API server once per resourceVersion. A failed read is an error to retry, never "not found".
+// readSecrets reads, for every Secret the application references, what the requirements step
+// (D19) and pinMaterials need: the digests of the keys it references, and the Secret's key
+// count and first names for the message about a missing key (digestCache). The manager caches
+// only Secrets' metadata (it never holds their values); a Secret is read from the API server
+// once per resourceVersion. A failed read is an error to retry, never "not found".
 func (r *ApplicationReconciler) readSecrets(ctx context.Context, s *appState) (stepResult, error) {
-	s.secrets = map[string]map[string]string{}
-	for _, nsName := range index.ReferencedSecrets(s.app) { // materials and notification sinks
-		key := types.NamespacedName{Namespace: s.app.Namespace, Name: nsName[len(s.app.Namespace)+1:]}
-		sums, err := r.digests().of(ctx, r.Client, r.APIReader, key)
+	refs := secretKeyRefs{}
+	for name, keys := range requirements.CheckedSecretKeys(s.app) { // materials and notification sinks
+		refs[types.NamespacedName{Namespace: s.app.Namespace, Name: name}] = keys
+	}
+	r.digests.use(client.ObjectKeyFromObject(s.app), refs)
+	s.secrets = make(map[string]*secretRead, len(refs))
+	for key, keys := range refs {
+		read, err := r.digests.of(ctx, r.Client, key, keys)
 		if err != nil {
 			return stepResult{}, err
 		}
-		s.secrets[key.Name] = sums // nil: not found
+		s.secrets[key.Name] = read // nil: not found
 	}
 	return stepResult{}, nil
 }
 
 // pinMaterials computes the pins of the application's Secret files from what readSecrets read.
 func (r *ApplicationReconciler) pinMaterials(_ context.Context, s *appState) (stepResult, error) {
-	s.pins = pinsOf(s.app, s.secrets)
+	sums := make(map[string]map[string]string, len(s.secrets))
+	for name, read := range s.secrets {
+		if read != nil {
+			sums[name] = read.sums
+		}
+	}
+	s.pins = pinsOf(s.app, sums)
 	return stepResult{}, nil
 }
 
@@ -96,61 +103,4 @@ func materialsDigest(files []qualv1.SecretFileDigest) string {
 		fmt.Fprintf(h, "%s\x00%s\x00%s\n", f.Name, f.Key, f.SHA256)
 	}
 	return "sha256:" + hex.EncodeToString(h.Sum(nil))
-}
-
-// digestCache remembers, per Secret, the digests of its values at one resourceVersion, so
-// a Secret is read from the API server once per change, not once per reconcile.
-type digestCache struct {
-	mu      sync.Mutex
-	entries map[types.NamespacedName]digestEntry
-}
-
-type digestEntry struct {
-	resourceVersion string
-	sums            map[string]string
-}
-
-func (r *ApplicationReconciler) digests() *digestCache {
-	r.digestOnce.Do(func() { r.digestCache = &digestCache{entries: map[types.NamespacedName]digestEntry{}} })
-	return r.digestCache
-}
-
-// of returns key → "sha256:<hex>" for a Secret; nil when it does not exist. cached holds the
-// Secrets' metadata only.
-func (c *digestCache) of(ctx context.Context, cached, live client.Reader, key types.NamespacedName) (map[string]string, error) {
-	meta := &metav1.PartialObjectMetadata{}
-	meta.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("Secret"))
-	err := cached.Get(ctx, key, meta)
-	if err != nil && !apierrors.IsNotFound(err) {
-		return nil, err
-	}
-	// Not in the cache may be a cache that has not seen a new Secret yet: the API server says.
-	c.mu.Lock()
-	e, ok := c.entries[key]
-	c.mu.Unlock()
-	if err == nil && ok && e.resourceVersion == meta.ResourceVersion {
-		return e.sums, nil
-	}
-	sec := &corev1.Secret{}
-	if err := live.Get(ctx, key, sec); apierrors.IsNotFound(err) {
-		c.forget(key)
-		return nil, nil
-	} else if err != nil {
-		return nil, fmt.Errorf("reading Secret %s to pin its files: %w", key, err)
-	}
-	sums := make(map[string]string, len(sec.Data))
-	for k, v := range sec.Data {
-		sum := sha256.Sum256(v)
-		sums[k] = "sha256:" + hex.EncodeToString(sum[:])
-	}
-	c.mu.Lock()
-	c.entries[key] = digestEntry{resourceVersion: sec.ResourceVersion, sums: sums}
-	c.mu.Unlock()
-	return sums, nil
-}
-
-func (c *digestCache) forget(key types.NamespacedName) {
-	c.mu.Lock()
-	delete(c.entries, key)
-	c.mu.Unlock()
 }

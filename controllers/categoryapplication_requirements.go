@@ -7,7 +7,6 @@ import (
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/sets"
 
 	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
 	"github.com/channelshop/category-operator/internal/findings"
@@ -63,16 +62,12 @@ func summarizeFindings(findings []qualv1.Finding) string {
 }
 
 // secretKeys answers the engine's Secret lookups from what readSecrets read: keys only.
-func secretKeys(secrets map[string]map[string]string) requirements.SecretLookup {
-	return func(name string) (sets.Set[string], bool) {
-		sums, ok := secrets[name]
-		if !ok || sums == nil {
-			return nil, false
+func secretKeys(secrets map[string]*secretRead) requirements.SecretLookup {
+	return func(name string) (requirements.SecretKeys, bool) {
+		read := secrets[name]
+		if read == nil {
+			return requirements.SecretKeys{}, false
 		}
-		keys := sets.New[string]()
-		for k := range sums {
-			keys.Insert(k)
-		}
-		return keys, true
+		return read.keys(), true
 	}
 }

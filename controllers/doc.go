@@ -13,6 +13,8 @@
 //   - categoryapplication_duplicates.go: one application per shop and category (D1); a later
 //     duplicate is marked and stops there.
 //   - categoryapplication_materials.go: pins the digests of the Secret files a round is judged on.
+//   - secret_digests.go: what the operator reads and holds of the referenced Secrets: the
+//     digests of the referenced keys only, read as a stream, dropped once nothing references them.
 //   - categoryapplication_review.go: review rounds, deadlines in working days, honouring a
 //     reviewer's decision, withdrawal, and their conditions.
 //   - categoryapplication_calendar.go: whether a deadline is provisional (the calendar does not

@@ -2,12 +2,15 @@ package controllers
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
@@ -26,65 +29,95 @@ var (
 		// Minutes to a few weeks: review deadlines are days long.
 		Buckets: []float64{60, 600, 3600, 4 * 3600, 86400, 2 * 86400, 3 * 86400, 5 * 86400, 7 * 86400, 10 * 86400, 14 * 86400},
 	}, []string{"group", "verdict"})
-	applicationsDesc = prometheus.NewDesc("category_applications", "Applications by phase and category group.", []string{"phase", "group"}, nil)
-	overdueDesc      = prometheus.NewDesc("category_reviews_overdue", "Applications under review past their deadline, by group.", []string{"group"}, nil)
-	calendarDesc     = prometheus.NewDesc("category_calendar_last_covered_day_timestamp_seconds",
+	applicationsDesc  = prometheus.NewDesc("category_applications", "Applications by phase and category group.", []string{"phase", "group"}, nil)
+	overdueDesc       = prometheus.NewDesc("category_reviews_overdue", "Applications under review past their deadline, by group.", []string{"group"}, nil)
+	collectErrorsDesc = prometheus.NewDesc("category_collect_errors_total",
+		"Scrapes at which category_applications and category_reviews_overdue could not be computed and were left out.", nil, nil)
+	calendarDesc = prometheus.NewDesc("category_calendar_last_covered_day_timestamp_seconds",
 		"Start of the last day (December 31, in the calendar's zone) of the last year whose holidays the working-day calendar lists; 0 when it lists none, or is missing or invalid.", nil, nil)
 )
 
 // stateCollector computes the gauges from the cache at scrape time, so they are always exact
-// and cost nothing between scrapes. The reader is swapped when a manager is rebuilt in the same
-// process (tests, the benchmark): the registry is global, the cache is not.
-type stateCollector struct{}
+// and cost nothing between scrapes. It reads the cached applications in place
+// (UnsafeDisableDeepCopy: a scrape copies none, and must change none). When it cannot read
+// them it reports no gauge, since a stale one would claim to be exact, and counts the failure
+// in category_collect_errors_total, which an alert watches: the alerts on the gauges
+// (CategoryReviewsOverdue) would otherwise just fall silent. The reader is swapped when a
+// manager is rebuilt in the same process (tests, the benchmark): the registry is global, the
+// cache is not.
+type stateCollector struct {
+	reader   atomic.Pointer[client.Reader]
+	calendar atomic.Pointer[func(context.Context) *calendar.Calendar]
+	errors   atomic.Uint64
+}
 
-var (
-	collectorReader   atomic.Pointer[client.Reader]
-	collectorCalendar atomic.Pointer[func(context.Context) *calendar.Calendar]
-)
+// state is the collector registered with controller-runtime's registry.
+var state = &stateCollector{}
 
-func (stateCollector) Describe(ch chan<- *prometheus.Desc) {
+func (c *stateCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- applicationsDesc
 	ch <- overdueDesc
+	ch <- collectErrorsDesc
 	ch <- calendarDesc
 }
 
-func (stateCollector) Collect(ch chan<- prometheus.Metric) {
-	var list qualv1.CategoryApplicationList
+func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if cal := collectorCalendar.Load(); cal != nil {
+	if cal := c.calendar.Load(); cal != nil {
 		ch <- prometheus.MustNewConstMetric(calendarDesc, prometheus.GaugeValue, lastCoveredDay((*cal)(ctx)))
 	}
-	reader := collectorReader.Load()
+	t, err := c.count(ctx)
+	if err != nil {
+		c.errors.Add(1)
+		log.Log.WithName("metrics").Error(err, "computing the application gauges; they are left out of this scrape")
+	}
+	for k, n := range t.phases {
+		ch <- prometheus.MustNewConstMetric(applicationsDesc, prometheus.GaugeValue, float64(n), k.phase, k.group)
+	}
+	for g, n := range t.overdue {
+		ch <- prometheus.MustNewConstMetric(overdueDesc, prometheus.GaugeValue, float64(n), g)
+	}
+	ch <- prometheus.MustNewConstMetric(collectErrorsDesc, prometheus.CounterValue, float64(c.errors.Load()))
+}
+
+// counts are the cached applications by phase and group, and the overdue ones by group.
+type counts struct {
+	phases  map[phaseGroup]int
+	overdue map[string]int
+}
+
+type phaseGroup struct{ phase, group string }
+
+// errNoReader: metrics are registered but no manager has given its cache yet.
+var errNoReader = errors.New("no cache to read applications from")
+
+func (c *stateCollector) count(ctx context.Context) (counts, error) {
+	reader := c.reader.Load()
 	if reader == nil {
-		return
+		return counts{}, errNoReader
 	}
-	if err := (*reader).List(ctx, &list); err != nil {
-		return
+	var list qualv1.CategoryApplicationList
+	if err := (*reader).List(ctx, &list, client.UnsafeDisableDeepCopy); err != nil {
+		return counts{}, fmt.Errorf("listing applications: %w", err)
 	}
-	type key struct{ phase, group string }
-	phases, overdue := map[key]int{}, map[string]int{}
+	t := counts{phases: map[phaseGroup]int{}, overdue: map[string]int{}}
 	for i := range list.Items {
-		a := &list.Items[i]
+		a := &list.Items[i] // the cache's own object: read only
 		phase := string(a.Status.Phase)
 		if phase == "" {
 			phase = "Pending"
 		}
-		phases[key{phase, a.Spec.Category.Group}]++
 		g := a.Spec.Category.Group
-		if _, seen := overdue[g]; !seen {
-			overdue[g] = 0 // every group with applications reports, zero included
+		t.phases[phaseGroup{phase, g}]++
+		if _, seen := t.overdue[g]; !seen {
+			t.overdue[g] = 0 // every group with applications reports, zero included
 		}
 		if a.Status.Phase == qualv1.PhaseUnderReview && meta.IsStatusConditionTrue(a.Status.Conditions, qualv1.ConditionReviewOverdue) {
-			overdue[g]++
+			t.overdue[g]++
 		}
 	}
-	for k, n := range phases {
-		ch <- prometheus.MustNewConstMetric(applicationsDesc, prometheus.GaugeValue, float64(n), k.phase, k.group)
-	}
-	for g, n := range overdue {
-		ch <- prometheus.MustNewConstMetric(overdueDesc, prometheus.GaugeValue, float64(n), g)
-	}
+	return t, nil
 }
 
 // lastCoveredDay is the calendar gauge's value: an alert fires well before deadlines start to
@@ -99,11 +132,13 @@ func lastCoveredDay(cal *calendar.Calendar) float64 {
 
 // RegisterMetrics adds the operator's metrics to controller-runtime's registry (served on the
 // manager's metrics endpoint). The gauges read applications from reader (the cache), and the
-// calendar in force from cal.
+// calendar in force from cal (nil keeps the one given before: tests swap only the reader).
 func RegisterMetrics(reader client.Reader, cal func(context.Context) *calendar.Calendar) error {
-	collectorReader.Store(&reader)
-	collectorCalendar.Store(&cal)
-	for _, c := range []prometheus.Collector{notificationsTotal, notificationsDropped, reviewDuration, stateCollector{}} {
+	state.reader.Store(&reader)
+	if cal != nil {
+		state.calendar.Store(&cal)
+	}
+	for _, c := range []prometheus.Collector{notificationsTotal, notificationsDropped, reviewDuration, state} {
 		if err := metrics.Registry.Register(c); err != nil {
 			if _, dup := err.(prometheus.AlreadyRegisteredError); !dup {
 				return err

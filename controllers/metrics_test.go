@@ -2,7 +2,9 @@ package controllers_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -11,8 +13,13 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/fake"
+	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 
 	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
+	"github.com/channelshop/category-operator/controllers"
+	"github.com/channelshop/category-operator/internal/manager"
 )
 
 // metricsFamilies scrapes the manager's metrics endpoint, as Prometheus does.
@@ -146,4 +153,56 @@ func TestMetrics(t *testing.T) {
 		// controller-runtime's own metrics are served alongside.
 		g.Expect(fams).To(HaveKey("controller_runtime_reconcile_total"))
 	}).Should(Succeed())
+}
+
+// TestMetricsCollectorFailureIsVisible: the gauges are computed from the manager's cache at
+// each scrape, read in place (no copy of any application). When the cache cannot be read, the
+// gauges are left out (CategoryReviewsOverdue cannot fire) and category_collect_errors_total
+// counts the failed scrape, for the alert CategoryMetricsMissing.
+func TestMetricsCollectorFailureIsVisible(t *testing.T) {
+	g := NewWithT(t)
+	cached := operator.GetCache()
+	t.Cleanup(func() { _ = controllers.RegisterMetrics(cached, nil) })
+	errorsTotal := func(fams map[string]*dto.MetricFamily) float64 {
+		return counter(fams, "category_collect_errors_total", nil)
+	}
+	failed := errorsTotal(metricsFamilies(g))
+
+	notSynced := interceptor.NewClient(fake.NewClientBuilder().WithScheme(manager.Scheme).Build(), interceptor.Funcs{
+		List: func(context.Context, client.WithWatch, client.ObjectList, ...client.ListOption) error {
+			return errors.New("the cache has not synced")
+		},
+	})
+	g.Expect(controllers.RegisterMetrics(notSynced, nil)).To(Succeed())
+	fams := metricsFamilies(g)
+	g.Expect(fams).NotTo(HaveKey("category_applications"))
+	g.Expect(fams).NotTo(HaveKey("category_reviews_overdue"))
+	g.Expect(errorsTotal(fams)).To(Equal(failed+1), "the failed scrape is counted")
+	g.Expect(errorsTotal(metricsFamilies(g))).To(Equal(failed + 2))
+
+	// Back on the cache: the gauges are back, read without copies.
+	c, err := client.NewWithWatch(env.OperatorConfig, client.Options{Scheme: manager.Scheme, Cache: &client.CacheOptions{Reader: cached}})
+	g.Expect(err).NotTo(HaveOccurred())
+	var lists, inPlace atomic.Int32
+	g.Expect(controllers.RegisterMetrics(interceptor.NewClient(c, interceptor.Funcs{
+		List: func(ctx context.Context, c client.WithWatch, list client.ObjectList, opts ...client.ListOption) error {
+			o := (&client.ListOptions{}).ApplyOptions(opts)
+			lists.Add(1)
+			if o.UnsafeDisableDeepCopy != nil && *o.UnsafeDisableDeepCopy {
+				inPlace.Add(1)
+			}
+			return c.List(ctx, list, opts...)
+		},
+	}), nil)).To(Succeed())
+	ensurePolicies(t)
+	ns := newNamespace(t, "shop-metrics-cache")
+	app := sampleApp(t, ns, "gold", nextAppID(), "gold")
+	g.Expect(admin.Create(context.Background(), app)).To(Succeed())
+	eventually(g, func(g Gomega) {
+		g.Expect(gauge(metricsFamilies(g), "category_applications", map[string]string{"group": "jewelry", "phase": "Incomplete"})).To(BeNumerically(">=", 1))
+	}).Should(Succeed())
+	fams = metricsFamilies(g)
+	g.Expect(errorsTotal(fams)).To(Equal(failed+2), "no failure since")
+	g.Expect(lists.Load()).To(BeNumerically(">", 0))
+	g.Expect(inPlace.Load()).To(Equal(lists.Load()), "every scrape reads the cache in place")
 }

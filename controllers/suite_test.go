@@ -31,6 +31,8 @@ var (
 	reviewers *sink
 	// stopManager stops the running manager (tests that restart it call it).
 	stopManager context.CancelFunc
+	// operator is the running manager.
+	operator *testenv.Operator
 )
 
 func TestMain(m *testing.M) {
@@ -100,6 +102,7 @@ func startManagerWith(o manager.Options) error {
 	if err != nil {
 		return err
 	}
+	operator = op
 	stopManager = func() {
 		if err := op.Stop(); err != nil {
 			fmt.Fprintln(os.Stderr, "manager:", err)

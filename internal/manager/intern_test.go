@@ -2,13 +2,15 @@ package manager
 
 import (
 	"encoding/json"
+	"fmt"
 	"path/filepath"
+	"runtime"
 	"testing"
 	"unsafe"
 
 	. "github.com/onsi/gomega"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
+	k8sruntime "k8s.io/apimachinery/pkg/runtime"
 
 	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
 	"github.com/channelshop/category-operator/internal/testenv"
@@ -23,7 +25,7 @@ func decodedApp(t *testing.T, name string) *qualv1.CategoryApplication {
 		t.Fatal(err)
 	}
 	app := &qualv1.CategoryApplication{}
-	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(objs[0].Object, app); err != nil {
+	if err := k8sruntime.DefaultUnstructuredConverter.FromUnstructured(objs[0].Object, app); err != nil {
 		t.Fatal(err)
 	}
 	app.Name = name
@@ -114,11 +116,49 @@ func TestInternTableIsBounded(t *testing.T) {
 		s := string(rune(0x10000 + i))
 		in.str(&s)
 	}
+	full := len(in.m)
+	g.Expect(full).To(BeNumerically("<=", maxInterned))
 	a, b := decodedApp(t, "a"), decodedApp(t, "b")
 	want := a.DeepCopy()
 	_, _ = in.transform(a)
 	_, _ = in.transform(b)
 	g.Expect(a).To(Equal(want))
-	g.Expect(in.m).To(HaveLen(maxInterned))
+	g.Expect(in.m).To(HaveLen(full))
 	g.Expect(same(a.Namespace, b.Namespace)).To(BeFalse())
+}
+
+// TestInternTableIsBoundedInBytes: whatever the values' lengths, from an enum's to a finding
+// message's, a full table holds at most maxInternedBytes as counted, and its live heap stays
+// within a tenth more. Counting entries alone let 65,536 values of 2 KiB hold 128 MiB.
+func TestInternTableIsBoundedInBytes(t *testing.T) {
+	for _, size := range []int{8, 16, 40, 200, 1024, 4096} {
+		t.Run(fmt.Sprintf("values of %d bytes", size), func(t *testing.T) {
+			g := NewWithT(t)
+			before := liveHeap()
+			in := newInterner()
+			for i := range 2 * maxInternedBytes / (size + internEntryBytes) { // twice what fits
+				s := fmt.Sprintf("%0*x", size, i)
+				in.str(&s)
+			}
+			held := liveHeap() - before
+			counted := 0
+			for v := range in.m {
+				counted += len(v) + internEntryBytes
+			}
+			t.Logf("%d values, %d bytes counted, %.2f MiB live", len(in.m), counted, float64(held)/(1<<20))
+			g.Expect(len(in.m)).To(BeNumerically("<=", maxInterned))
+			g.Expect(counted).To(BeNumerically("<=", maxInternedBytes))
+			g.Expect(held).To(BeNumerically("<=", maxInternedBytes*11/10))
+			runtime.KeepAlive(in)
+		})
+	}
+}
+
+// liveHeap is the heap held by live objects, after a full collection.
+func liveHeap() uint64 {
+	var m runtime.MemStats
+	runtime.GC()
+	runtime.GC()
+	runtime.ReadMemStats(&m)
+	return m.HeapAlloc
 }

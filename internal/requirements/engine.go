@@ -18,7 +18,26 @@ import (
 
 // SecretLookup reports the keys (never the values) of a Secret in the application's
 // namespace; found is false if the Secret does not exist.
-type SecretLookup func(name string) (keys sets.Set[string], found bool)
+type SecretLookup func(name string) (keys SecretKeys, found bool)
+
+// SecretKeys is what the engine learns of one Secret's keys. A Secret may hold 100,000 keys
+// (the API server bounds only its values' size): a caller answers for the keys the application
+// references, and gives the count and a few names for the message about a missing one.
+type SecretKeys struct {
+	// Has reports whether the Secret has key. The engine asks only about the keys
+	// CheckedSecretKeys lists.
+	Has func(key string) bool
+	// Count is how many keys the Secret has.
+	Count int
+	// Names are some of its keys, the first ones in sorted order (all of them when few): the
+	// message about a missing key shows at most MaxKeysNamed of them.
+	Names []string
+}
+
+// KeysOf describes a Secret whose keys are all at hand.
+func KeysOf(keys sets.Set[string]) SecretKeys {
+	return SecretKeys{Has: keys.Has, Count: keys.Len(), Names: sets.List(keys)}
+}
 
 // Input is everything a rule may look at.
 type Input struct {

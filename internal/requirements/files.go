@@ -3,9 +3,9 @@ package requirements
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
-	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/channelshop/category-operator/api/v1alpha1"
@@ -31,7 +31,7 @@ func (c *check) checkFileRefs() {
 		return
 	}
 	for k, n := range c.spec.Notify {
-		c.checkSecretKey(notifyPath.Index(k).Child("secretRef"), n.SecretRef.Name, "address",
+		c.checkSecretKey(notifyPath.Index(k).Child("secretRef"), n.SecretRef.Name, notifyAddressKey,
 			"a notification Secret needs key address (the https URL to post to)", secrets)
 	}
 }
@@ -72,12 +72,54 @@ func (c *check) checkSecretKey(p *field.Path, name, key, hint string, secrets Se
 			"Secret %q not found in %s: create it there with key %q, or correct the Secret name (a Secret of another namespace is never used)",
 			name, ns, key)
 	case !keys.Has(key):
-		has := "it has no keys"
-		if keys.Len() > 0 {
-			has = "its keys: " + list(sets.List(keys))
-		}
-		c.add("D19", p, "Secret %q in %s has no key %q (%s); %s", name, ns, key, has, hint)
+		c.add("D19", p, "Secret %q in %s has no key %q (%s); %s", name, ns, key, keyList(keys), hint)
 	}
+}
+
+// keyList names a Secret's keys for the message about a missing one: at most MaxKeysNamed,
+// and how many more there are.
+func keyList(k SecretKeys) string {
+	if k.Count == 0 {
+		return "it has no keys"
+	}
+	names := slices.Sorted(slices.Values(k.Names))
+	names = names[:min(len(names), MaxKeysNamed, k.Count)]
+	if len(names) == 0 {
+		return fmt.Sprintf("it has %d keys", k.Count)
+	}
+	s := "its keys: " + strings.Join(names, ", ")
+	if more := k.Count - len(names); more > 0 {
+		s += fmt.Sprintf(" and %d more", more)
+	}
+	return s
+}
+
+// notifyAddressKey is the key a notification Secret must have (internal/notify reads it).
+const notifyAddressKey = "address"
+
+// CheckedSecretKeys lists, per Secret name, the keys the engine looks up when Secret checks
+// are on (D19): every secretKeyRef of the materials, and key address of every notification
+// Secret. A caller reads a Secret for these keys only.
+func CheckedSecretKeys(app *v1alpha1.CategoryApplication) map[string][]string {
+	out := map[string][]string{}
+	add := func(name, key string) {
+		if !slices.Contains(out[name], key) {
+			out[name] = append(out[name], key)
+		}
+	}
+	for _, m := range app.Spec.Materials {
+		for _, refs := range [][]v1alpha1.FileRef{m.Files, m.Recordings} {
+			for _, f := range refs {
+				if f.SecretKeyRef != nil {
+					add(f.SecretKeyRef.Name, f.SecretKeyRef.Key)
+				}
+			}
+		}
+	}
+	for _, n := range app.Spec.Notify {
+		add(n.SecretRef.Name, notifyAddressKey)
+	}
+	return out
 }
 
 // secretCache memoizes in.Secrets, so each Secret is looked up once per evaluation; nil when
@@ -87,11 +129,11 @@ func (c *check) secretCache() SecretLookup {
 		return nil
 	}
 	type result struct {
-		keys  sets.Set[string]
+		keys  SecretKeys
 		found bool
 	}
 	seen := map[string]result{}
-	return func(name string) (sets.Set[string], bool) {
+	return func(name string) (SecretKeys, bool) {
 		r, ok := seen[name]
 		if !ok {
 			r.keys, r.found = c.in.Secrets(name)

@@ -1,6 +1,7 @@
 package requirements
 
 import (
+	"fmt"
 	"testing"
 
 	. "github.com/onsi/gomega"
@@ -105,11 +106,63 @@ func TestSecretsAreLookedUpOncePerName(t *testing.T) {
 	calls := map[string]int{}
 	in := inputFor(goldApplication(), jewelryPolicy())
 	secrets := acmeSecrets()
-	in.Secrets = func(name string) (sets.Set[string], bool) {
+	in.Secrets = func(name string) (SecretKeys, bool) {
 		calls[name]++
 		keys, ok := secrets[name]
-		return keys, ok
+		return KeysOf(keys), ok
 	}
 	g.Expect(Evaluate(in)).To(BeNil())
 	g.Expect(calls).To(Equal(map[string]int{"acme-docs": 1, "acme-recordings": 1, "acme-notify": 1}))
+}
+
+// The engine asks a Secret only about the keys CheckedSecretKeys lists, and names at most
+// MaxKeysNamed of its keys: a caller holds no more of a Secret of 100,000 keys than that.
+func TestSecretKeysAskedAndNamed(t *testing.T) {
+	g := NewWithT(t)
+	app := goldApplication()
+	checked := CheckedSecretKeys(app)
+	g.Expect(checked).To(HaveLen(3))
+	g.Expect(checked["acme-notify"]).To(Equal([]string{"address"}))
+	g.Expect(checked["acme-recordings"]).To(ConsistOf("qualification.mp4", "reputation.mp4", "sales-flow.mp4"))
+
+	in := inputFor(app, jewelryPolicy())
+	asked := map[string][]string{}
+	secrets := acmeSecrets()
+	in.Secrets = func(name string) (SecretKeys, bool) {
+		keys := KeysOf(secrets[name])
+		has := keys.Has
+		keys.Has = func(key string) bool { asked[name] = append(asked[name], key); return has(key) }
+		return keys, true
+	}
+	g.Expect(Evaluate(in)).To(BeNil())
+	for name, keys := range asked {
+		g.Expect(checked[name]).To(ContainElements(keys), "Secret %s", name)
+	}
+
+	for _, c := range []struct {
+		keys SecretKeys
+		want string
+	}{
+		{SecretKeys{Count: 0}, "(it has no keys)"},
+		{SecretKeys{Count: 2, Names: []string{"b", "a"}}, "(its keys: a, b)"},
+		{SecretKeys{Count: 100_000, Names: manyNames(40)}, "(its keys: k00, k01, k02, "},
+		{SecretKeys{Count: 100_000, Names: manyNames(40)}, ", k29 and 99970 more)"},
+		{SecretKeys{Count: 100_000, Names: manyNames(3)}, "(its keys: k00, k01, k02 and 99997 more)"},
+		{SecretKeys{Count: 7}, "(it has 7 keys)"},
+	} {
+		in := inputFor(goldApplication(), jewelryPolicy())
+		c.keys.Has = func(string) bool { return false }
+		in.Secrets = func(string) (SecretKeys, bool) { return c.keys, true }
+		got := Evaluate(in)
+		g.Expect(got).NotTo(BeEmpty())
+		g.Expect(got[0].Message).To(ContainSubstring(c.want))
+	}
+}
+
+func manyNames(n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf("k%02d", i)
+	}
+	return out
 }

@@ -254,9 +254,9 @@ func acmeSecrets() map[string]sets.Set[string] {
 }
 
 func lookupIn(secrets map[string]sets.Set[string]) SecretLookup {
-	return func(name string) (sets.Set[string], bool) {
+	return func(name string) (SecretKeys, bool) {
 		keys, ok := secrets[name]
-		return keys, ok
+		return KeysOf(keys), ok
 	}
 }
 

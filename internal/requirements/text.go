@@ -13,6 +13,10 @@ import (
 // maxListed bounds how many allowed values a message names (a brand library may hold 1024).
 const maxListed = 30
 
+// MaxKeysNamed bounds how many of a Secret's keys the message about a missing key names: a
+// caller need not hold more of them (SecretKeys.Names).
+const MaxKeysNamed = maxListed
+
 // sentence renders a finding message and ends it with the rule id, e.g. "... (D11)".
 func sentence(rule, format string, args ...any) string {
 	return fmt.Sprintf(format, args...) + " (" + rule + ")"

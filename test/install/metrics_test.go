@@ -70,7 +70,7 @@ func checkMetricsList(t *testing.T, g Gomega, port int) {
 	}
 	g.Expect(served).To(ContainElements("category_applications", "category_reviews_overdue", "category_calendar_last_covered_day_timestamp_seconds",
 		"category_review_duration_seconds_bucket", "category_notifications_total", "controller_runtime_reconcile_errors_total",
-		"controller_runtime_webhook_requests_total"), "the scenario made every metric of the alerts appear")
+		"controller_runtime_webhook_requests_total", "category_collect_errors_total"), "the scenario made every metric of the alerts appear")
 	stale := "%s is stale: regenerate it with UPDATE_METRICS_LIST=1 go test ./test/install -run TestInstall"
 	g.Expect(served).To(ContainElements(listed), stale, metricsListFile)
 	for _, s := range served {

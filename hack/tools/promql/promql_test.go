@@ -197,7 +197,8 @@ func TestExpressionsParseAndNameServedMetrics(t *testing.T) {
 	}
 	// The operator's own metrics are all watched somewhere.
 	for _, want := range []string{"category_applications", "category_review_duration_seconds_bucket",
-		"category_reviews_overdue", "category_notifications_total", "category_calendar_last_covered_day_timestamp_seconds"} {
+		"category_reviews_overdue", "category_notifications_total", "category_calendar_last_covered_day_timestamp_seconds",
+		"category_collect_errors_total"} {
 		if !used[want] {
 			t.Errorf("no alert or dashboard query uses %s", want)
 		}
