@@ -49,7 +49,7 @@ func TestConditionsTable(t *testing.T) {
 		g.Expect(seen).NotTo(HaveKey(c.Type))
 		seen[c.Type] = true
 	}
-	g.Expect(seen).To(HaveLen(10))
+	g.Expect(seen).To(HaveLen(11))
 	for _, t := range []string{qualv1.ConditionReconciling, qualv1.ConditionStalled, qualv1.ConditionRejected, qualv1.ConditionReviewOverdue} {
 		p, ok := qualv1.ConditionPolarity(t)
 		g.Expect(ok).To(BeTrue())
