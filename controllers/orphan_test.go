@@ -181,6 +181,8 @@ func approvedWithListing(t *testing.T, g Gomega, ns, name string) (*qualv1.Categ
 		l = getListing(g, ns, name)
 		g.Expect(l.Status.State).To(Equal(qualv1.ListingActive))
 		g.Expect(metav1.IsControlledBy(l, app)).To(BeTrue())
+		// The listing is written before the application's status: wait for both.
+		g.Expect(meta.IsStatusConditionTrue(getApp(g, ns, name).Status.Conditions, qualv1.ConditionListed)).To(BeTrue())
 	}).Should(Succeed())
 	return app, l
 }
