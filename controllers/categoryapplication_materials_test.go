@@ -76,6 +76,12 @@ func TestRepinRound(t *testing.T) {
 			g.Expect(st.Decision).To(BeNil())
 			g.Expect(st.SubmittedGeneration).To(BeZero(), "a new round starts")
 			g.Expect(st.MaterialsDigest).To(BeEmpty())
+			if st.History[0].Decision != nil {
+				g.Expect(st.DecidedSecretFiles).To(Equal([]qualv1.SecretFileDigest{{Name: "m", Key: "a", SHA256: "sha256:1"}}),
+					"the decided round's files: what describe compares the next round with")
+			} else {
+				g.Expect(st.DecidedSecretFiles).To(BeNil())
+			}
 			recordPins(c.app, &pins{digest: "sha256:new"})
 			g.Expect(c.app.Status.MaterialsDigest).To(BeEmpty(), "pins are recorded only once the new round started")
 		})

@@ -187,14 +187,16 @@ func setListedCompliance(app *qualv1.CategoryApplication) {
 	setCondition(app, qualv1.ConditionPolicyCompliant, true, qualv1.ReasonCompliant, "listed on an earlier approval; the current spec meets its policy")
 }
 
-// archiveRound moves the current round to history, newest first, bounded.
+// archiveRound moves the current round to history, newest first, bounded. A decided round's
+// file digests become the reference describe compares the next rounds with.
 func archiveRound(st *qualv1.CategoryApplicationStatus, now time.Time) {
 	gen := st.SubmittedGeneration
 	if st.Decision != nil {
 		gen = st.Decision.Generation
+		st.DecidedSecretFiles = st.SecretFiles
 	}
 	st.PushHistory(qualv1.ReviewRecord{Generation: gen, SubmittedAt: st.SubmittedAt, ReviewDeadline: st.ReviewDeadline,
-		MaterialsDigest: st.MaterialsDigest, SecretFiles: st.SecretFiles, Decision: st.Decision, ArchivedAt: &metav1.Time{Time: now}})
+		MaterialsDigest: st.MaterialsDigest, Decision: st.Decision, ArchivedAt: &metav1.Time{Time: now}})
 	st.Decision, st.SubmittedAt, st.ReviewDeadline, st.SubmittedGeneration = nil, nil, nil, 0
 	st.MaterialsDigest, st.SecretFiles = "", nil
 }

@@ -261,28 +261,6 @@ type SecretFileDigest struct {
 	SHA256 string `json:"sha256"`
 }
 
-// MaxHistory is how many rounds status.history keeps (the CRD allows 50).
-const MaxHistory = 30
-
-// PushHistory puts a closed round at the front of status.history, dropping the oldest beyond
-// MaxHistory. The operator and the status webhook (for a withdrawal) both archive through it.
-func (st *CategoryApplicationStatus) PushHistory(rec ReviewRecord) {
-	st.History = append([]ReviewRecord{rec}, st.History...)
-	if len(st.History) > MaxHistory {
-		st.History = st.History[:MaxHistory]
-	}
-	// Only the newest decided round keeps its per-file digests: enough to show what changed
-	// since the last decision, and history stays small.
-	kept := false
-	for i := range st.History {
-		if st.History[i].Decision != nil && !kept {
-			kept = true
-			continue
-		}
-		st.History[i].SecretFiles = nil
-	}
-}
-
 // ReviewRecord is one earlier review round.
 type ReviewRecord struct {
 	// generation of the spec under review in that round.
@@ -298,12 +276,6 @@ type ReviewRecord struct {
 	// +optional
 	// +kubebuilder:validation:MaxLength=71
 	MaterialsDigest string `json:"materialsDigest,omitempty"`
-	// secretFiles of that round; kept on the newest decided round only, so a reviewer sees
-	// which files changed since the last decision.
-	// +optional
-	// +listType=atomic
-	// +kubebuilder:validation:MaxItems=1000
-	SecretFiles []SecretFileDigest `json:"secretFiles,omitempty"`
 	// decision of that round, if any was made.
 	// +optional
 	Decision *Decision `json:"decision,omitempty"`
@@ -431,6 +403,16 @@ type CategoryApplicationStatus struct {
 	// +optional
 	// +kubebuilder:validation:MaxLength=71
 	MaterialsDigest string `json:"materialsDigest,omitempty"`
+
+	// decidedSecretFiles are the secretFiles of the round of the newest decision in history:
+	// `kubectl category describe` marks the files that changed since. History records do not
+	// carry them, so history stays append-only and small.
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	// +listMapKey=key
+	// +kubebuilder:validation:MaxItems=1000
+	DecidedSecretFiles []SecretFileDigest `json:"decidedSecretFiles,omitempty"`
 
 	// decision is the reviewer's, for one generation; written through `kubectl category`.
 	// +optional

@@ -141,6 +141,11 @@ func (in *CategoryApplicationStatus) DeepCopyInto(out *CategoryApplicationStatus
 		*out = make([]SecretFileDigest, len(*in))
 		copy(*out, *in)
 	}
+	if in.DecidedSecretFiles != nil {
+		in, out := &in.DecidedSecretFiles, &out.DecidedSecretFiles
+		*out = make([]SecretFileDigest, len(*in))
+		copy(*out, *in)
+	}
 	if in.Decision != nil {
 		in, out := &in.Decision, &out.Decision
 		*out = new(Decision)
@@ -672,11 +677,6 @@ func (in *ReviewRecord) DeepCopyInto(out *ReviewRecord) {
 	if in.ReviewDeadline != nil {
 		in, out := &in.ReviewDeadline, &out.ReviewDeadline
 		*out = (*in).DeepCopy()
-	}
-	if in.SecretFiles != nil {
-		in, out := &in.SecretFiles, &out.SecretFiles
-		*out = make([]SecretFileDigest, len(*in))
-		copy(*out, *in)
 	}
 	if in.Decision != nil {
 		in, out := &in.Decision, &out.Decision
