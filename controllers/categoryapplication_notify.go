@@ -58,10 +58,14 @@ func (r *ApplicationReconciler) notifications(ctx context.Context, s *appState) 
 		if !notifiable[t.event] {
 			continue
 		}
+		gen, digest := s.app.Generation, st.MaterialsDigest
+		if t.round != nil {
+			gen, digest = t.round.generation, t.round.materialsDigest
+		}
 		for _, sink := range r.sinksFor(s.app, t.event) {
-			if findRecord(st.Notifications, t.event, s.app.Generation, st.MaterialsDigest, sink) == nil {
+			if findRecord(st.Notifications, t.event, gen, digest, sink) == nil {
 				st.Notifications = append(st.Notifications, qualv1.NotificationRecord{
-					Event: t.event, Generation: s.app.Generation, MaterialsDigest: st.MaterialsDigest, Sink: sink, State: qualv1.DeliveryPending,
+					Event: t.event, Generation: gen, MaterialsDigest: digest, Sink: sink, State: qualv1.DeliveryPending,
 					Reason: qualv1.Truncate(t.reason, 1024), Message: qualv1.Truncate(t.message, qualv1.MaxNotificationMessage), CreatedAt: &metav1.Time{Time: s.now},
 				})
 			}

@@ -261,6 +261,22 @@ type SecretFileDigest struct {
 	SHA256 string `json:"sha256"`
 }
 
+// ListingFacts are the facts of one generation that a listing copies and an edit may change
+// (appID and category cannot, D18).
+type ListingFacts struct {
+	// shopName of the shop.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=128
+	ShopName string `json:"shopName"`
+	// channel of the review (D5).
+	// +optional
+	Channel Channel `json:"channel,omitempty"`
+	// validUntil is the earliest validUntil of the materials (D20). Unset: no end date.
+	// +optional
+	ValidUntil *Date `json:"validUntil,omitempty"`
+}
+
 // ReviewRecord is one earlier review round.
 type ReviewRecord struct {
 	// generation of the spec under review in that round.
@@ -403,6 +419,12 @@ type CategoryApplicationStatus struct {
 	// +optional
 	// +kubebuilder:validation:MaxLength=71
 	MaterialsDigest string `json:"materialsDigest,omitempty"`
+
+	// listingFacts are what a listing made from an approval of the current round says: the
+	// facts of the generation under review, recorded when the round starts, so an approval the
+	// operator first sees after the spec changed still lists what the reviewer saw (D17).
+	// +optional
+	ListingFacts *ListingFacts `json:"listingFacts,omitempty"`
 
 	// decidedSecretFiles are the secretFiles of the round of the newest decision in history:
 	// `kubectl category describe` marks the files that changed since. History records do not

@@ -162,7 +162,7 @@ func (b *bench) floorOne(ctx context.Context, c *clients, r appRef, rejectFirst 
 	if app, err = approve(ctx, c.reviewer, r.key); err != nil {
 		return fmt.Errorf("floor: %w", err)
 	}
-	l := controllers.DesiredListing(app, nil, testenv.Scheme, time.Now())
+	l := controllers.DesiredListing(app, app.Status.Decision, app.Status.ListingFacts, nil, testenv.Scheme, time.Now())
 	if err := c.operator.Create(ctx, l, owner); err != nil {
 		return fmt.Errorf("floor: creating the listing of %s: %w", r.key, err)
 	}
