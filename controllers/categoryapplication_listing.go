@@ -39,10 +39,12 @@ func (r *ApplicationReconciler) listing(ctx context.Context, s *appState) (stepR
 		return stepResult{}, nil
 	}
 	// The decision the listing follows: the current one, or one that took effect as its round
-	// closed (closeRound).
-	d, facts := app.Status.Decision, app.Status.ListingFacts
-	if d == nil && s.closed != nil {
-		d, facts = s.closed.decision, s.closed.facts
+	// closed (closeRound). fresh: it takes effect in this reconcile.
+	d, facts, fresh := app.Status.Decision, app.Status.ListingFacts, false
+	if d != nil {
+		fresh = !inEffect(s.before, d)
+	} else if s.closed != nil {
+		d, facts, fresh = s.closed.decision, s.closed.facts, true
 	}
 	approved := d != nil && d.Verdict == qualv1.VerdictApproved
 	if current == nil && !approved {
@@ -53,7 +55,13 @@ func (r *ApplicationReconciler) listing(ctx context.Context, s *appState) (stepR
 
 	desired := current
 	if approved {
-		desired = DesiredListing(app, d, facts, current, r.Scheme(), s.now)
+		// The operator's own clock dates the approval's effect: decidedAt is the webhook's stamp,
+		// or whatever the client sent when only the admission policies stand.
+		approvedAt := metav1.Time{Time: s.now}
+		if !fresh && current != nil && current.Spec.ApprovedGeneration == d.Generation {
+			approvedAt = current.Spec.ApprovedAt
+		}
+		desired = DesiredListing(app, d, facts, current, r.Scheme(), approvedAt)
 		if current == nil {
 			if err := r.Create(ctx, desired, client.FieldOwner(FieldManager)); err != nil {
 				// AlreadyExists: the cache was behind; the next reconcile adopts or reports it.
@@ -104,7 +112,7 @@ func setListedCondition(app *qualv1.CategoryApplication, l *qualv1.ShowcaseListi
 // identity of an existing listing (adoption) and only replaces its spec. Exported for the
 // benchmark's floor, which must write the very listing the operator writes.
 func DesiredListing(app *qualv1.CategoryApplication, d *qualv1.Decision, facts *qualv1.ListingFacts, current *qualv1.ShowcaseListing,
-	scheme *runtime.Scheme, now time.Time) *qualv1.ShowcaseListing {
+	scheme *runtime.Scheme, approvedAt metav1.Time) *qualv1.ShowcaseListing {
 	l := &qualv1.ShowcaseListing{}
 	if current != nil {
 		l = current.DeepCopy()
@@ -120,17 +128,7 @@ func DesiredListing(app *qualv1.CategoryApplication, d *qualv1.Decision, facts *
 		ApplicationRef: qualv1.LocalObjectReference{Name: app.Name},
 		AppID:          app.Spec.Merchant.AppID, ShopName: facts.ShopName, // AppID and category never change (D18)
 		Category: app.Spec.Category, Channel: facts.Channel,
-		ApprovedGeneration: d.Generation, ValidUntil: facts.ValidUntil,
-	}
-	switch {
-	case d.DecidedAt != nil:
-		l.Spec.ApprovedAt = *d.DecidedAt
-	case current != nil:
-		l.Spec.ApprovedAt = current.Spec.ApprovedAt
-	default:
-		// Only the webhook stamps decidedAt; a decision the admission policies let through
-		// without one (the webhook server down) is dated when the operator acts on it.
-		l.Spec.ApprovedAt = metav1.Time{Time: now}
+		ApprovedGeneration: d.Generation, ApprovedAt: approvedAt, ValidUntil: facts.ValidUntil,
 	}
 	return l
 }

@@ -205,7 +205,9 @@ const (
 )
 
 // Decision is a reviewer's verdict on one generation of the spec (D16, D17). reviewer and
-// decidedAt are set by the admission webhook from the authenticated request, never by the client.
+// decidedAt are set by the admission webhook from the authenticated request. With only the
+// admission policies, the client sends both: reviewer must be its own name, and decidedAt is
+// its word, which the operator uses for nothing it records.
 // +kubebuilder:validation:XValidation:rule="self.verdict == 'Approved' || (has(self.reason) && has(self.message))",message="a rejection or withdrawal needs reason and message (D13)"
 type Decision struct {
 	// verdict is Approved, Rejected or Withdrawn.
@@ -227,7 +229,7 @@ type Decision struct {
 	// +optional
 	Reviewer string `json:"reviewer,omitempty"`
 
-	// decidedAt is when the decision was recorded (set by the server).
+	// decidedAt is when the decision was recorded (set by the webhook).
 	// +optional
 	DecidedAt *metav1.Time `json:"decidedAt,omitempty"`
 

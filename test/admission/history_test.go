@@ -6,6 +6,7 @@ import (
 	"time"
 
 	. "github.com/onsi/gomega"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -136,4 +137,49 @@ func TestWithdrawWithHistoryFullWithoutWebhooks(t *testing.T) {
 	g.Expect(app.Status.History).To(HaveLen(qualv1.MaxHistory))
 	g.Expect(app.Status.History[0].Decision).To(HaveField("Verdict", qualv1.VerdictApproved))
 	g.Expect(app.Status.History[1:]).To(Equal(older[:qualv1.MaxHistory-1]))
+}
+
+// TestApprovedAtIsTheOperatorsTime: with the policies alone nobody stamps decidedAt, so it is
+// whatever the client sent; the operator dates the listing by its own clock, when the
+// approval takes effect.
+func TestApprovedAtIsTheOperatorsTime(t *testing.T) {
+	g := NewWithT(t)
+	fx.Policies(t)
+	fx.ClusterRole(t, "reviewer_role.yaml", "tessa")
+	app := underReview(t, g, "shop-approved-at", "tom")
+	backdated := metav1.NewTime(time.Date(2001, 1, 1, 0, 0, 0, 0, time.UTC))
+	start := time.Now().Truncate(time.Second)
+	g.Expect(fx.Decide(fx.Client(t, "tessa"), app, func(cur *qualv1.CategoryApplication) *qualv1.Decision {
+		d := as("tessa", qualv1.VerdictApproved)(cur)
+		d.DecidedAt = &backdated
+		return d
+	})).To(Succeed())
+	fixture.Await(g, listingState(app)).Should(Equal(qualv1.ListingActive))
+	end := time.Now()
+	l := &qualv1.ShowcaseListing{}
+	g.Expect(env.Admin.Get(context.Background(), client.ObjectKeyFromObject(app), l)).To(Succeed())
+	g.Expect(fx.Get(g, app.Namespace, app.Name).Status.Decision.DecidedAt.Time).To(BeTemporally("==", backdated.Time), "the client's claim, kept as sent")
+	g.Expect(l.Spec.ApprovedAt.Time).To(BeTemporally(">=", start))
+	g.Expect(l.Spec.ApprovedAt.Time).To(BeTemporally("<=", end))
+
+	// Later reconciles keep the date. A second on, the standard tightens (gold only for official
+	// flagships, D24, D29): the operator re-evaluates the approved application, which turns
+	// PolicyCompliant=False, and approvedAt stays what it was.
+	approvedAt := l.Spec.ApprovedAt
+	time.Sleep(time.Until(approvedAt.Add(1100 * time.Millisecond)))
+	t.Cleanup(func() { fx.Policies(t) })
+	jewelry := fixture.ReadObjects(t, fixture.Path("config", "policies", "jewelry.yaml"))[0]
+	for _, sub := range jewelry.Object["spec"].(map[string]any)["subcategories"].([]any) {
+		if sub := sub.(map[string]any); sub["id"] == "gold" {
+			sub["allowedShopTypes"] = []any{"OfficialFlagship"}
+		}
+	}
+	g.Expect(env.Apply(context.Background(), jewelry)).To(Succeed())
+	fixture.Await(g, func(g Gomega) {
+		c := meta.FindStatusCondition(fx.Get(g, app.Namespace, app.Name).Status.Conditions, qualv1.ConditionPolicyCompliant)
+		g.Expect(c).NotTo(BeNil())
+		g.Expect(c.Status).To(Equal(metav1.ConditionFalse))
+	}).Should(Succeed())
+	g.Expect(env.Admin.Get(context.Background(), client.ObjectKeyFromObject(app), l)).To(Succeed())
+	g.Expect(l.Spec.ApprovedAt).To(Equal(approvedAt))
 }
