@@ -82,8 +82,12 @@ type appState struct {
 	secrets map[string]*secretRead
 	// pins are the Secret files' digests as they are now (pinMaterials).
 	pins *pins
-	// notes are events the steps raise directly (a decision the controller does not honour).
+	// notes are events the steps raise directly (a decision the controller does not honour,
+	// or one that takes effect as its round closes).
 	notes []transition
+	// closed is a decision that takes effect as its round closes (closeRound); the listing
+	// step applies it.
+	closed *closedDecision
 	// events are transitions found by the steps, turned into Kubernetes events and
 	// notifications only after the status patch succeeded.
 	events []transition
@@ -142,7 +146,8 @@ func (r *ApplicationReconciler) run(ctx context.Context, s *appState) (time.Dura
 		}
 	}
 	summarize(s.app, s.duplicate)
-	s.events = append(transitions(&s.before.Status, &s.app.Status, s.app.Generation), s.notes...)
+	// Notes first: a decision taking effect as its round closes came before the new round.
+	s.events = append(append([]transition{}, s.notes...), transitions(&s.before.Status, &s.app.Status, s.app.Generation)...)
 	out, err := r.notifications(ctx, s)
 	if err != nil {
 		return 0, err

@@ -9,7 +9,7 @@ import (
 // emit records a Kubernetes event per transition, after the status patch succeeded, so an
 // event is never emitted for a change that was not stored (and then repeated).
 func (r *ApplicationReconciler) emit(s *appState) {
-	observeDecisions(s.app, s.events)
+	observeDecisions(s.app, s.events, s.now)
 	for _, d := range s.dropped {
 		notificationsDropped.WithLabelValues(string(d.Event)).Inc()
 	}

@@ -36,7 +36,15 @@ func (r *ApplicationReconciler) listing(ctx context.Context, s *appState) (stepR
 	} else if err != nil {
 		return stepResult{}, err
 	}
-	approved := app.Status.Decision != nil && app.Status.Decision.Verdict == qualv1.VerdictApproved
+	// The decision the listing follows: the current one, or one that took effect as its round
+	// closed (closeRound). fresh: it takes effect in this reconcile.
+	d, facts, fresh := app.Status.Decision, app.Status.ListingFacts, false
+	if d != nil {
+		fresh = !inEffect(s.before, d)
+	} else if s.closed != nil {
+		d, facts, fresh = s.closed.decision, s.closed.facts, true
+	}
+	approved := d != nil && d.Verdict == qualv1.VerdictApproved
 	if current != nil && !metav1.IsControlledBy(current, app) {
 		switch {
 		case !leftByDeleted(current, app):
@@ -61,7 +69,13 @@ func (r *ApplicationReconciler) listing(ctx context.Context, s *appState) (stepR
 
 	desired := current
 	if approved {
-		desired = DesiredListing(app, current, r.Scheme(), s.now)
+		// The operator's own clock dates the approval's effect: decidedAt is the webhook's stamp,
+		// or whatever the client sent when only the admission policies stand.
+		approvedAt := metav1.Time{Time: s.now}
+		if !fresh && current != nil && current.Spec.ApprovedGeneration == d.Generation {
+			approvedAt = current.Spec.ApprovedAt
+		}
+		desired = DesiredListing(app, d, facts, current, r.Scheme(), approvedAt)
 		if current == nil {
 			if err := r.Create(ctx, desired, client.FieldOwner(FieldManager)); err != nil {
 				// AlreadyExists: the cache was behind; the next reconcile adopts or reports it.
@@ -73,7 +87,7 @@ func (r *ApplicationReconciler) listing(ctx context.Context, s *appState) (stepR
 			}
 		}
 	}
-	state, reason, requeue := listingState(app, desired, s.now, s.cal)
+	state, reason, requeue := listingState(d, desired, s.now, s.cal)
 	if desired.Status.State != state || desired.Status.Reason != reason || desired.Status.ObservedGeneration != desired.Generation {
 		before := desired.DeepCopy()
 		SetListingState(desired, state, reason)
@@ -82,6 +96,9 @@ func (r *ApplicationReconciler) listing(ctx context.Context, s *appState) (stepR
 		}
 	}
 	setListedCondition(app, desired)
+	if app.Status.Decision == nil {
+		setListedCompliance(app) // the listing may have changed in this reconcile
+	}
 	return stepResult{requeueAfter: requeue}, nil
 }
 
@@ -131,10 +148,12 @@ func setListedCondition(app *qualv1.CategoryApplication, l *qualv1.ShowcaseListi
 	setCondition(app, qualv1.ConditionListed, l.Status.State == qualv1.ListingActive, l.Status.Reason, msg)
 }
 
-// DesiredListing is the listing of the approved generation; it keeps the object identity of
-// an existing one (adoption) and only replaces its spec. Exported for the benchmark's floor,
-// which must write the very listing the operator writes.
-func DesiredListing(app *qualv1.CategoryApplication, current *qualv1.ShowcaseListing, scheme *runtime.Scheme, now time.Time) *qualv1.ShowcaseListing {
+// DesiredListing is the listing of approval d: what its round recorded (facts; nil: the
+// current spec's, which d is about), never a spec that replaced it (D17). It keeps the object
+// identity of an existing listing (adoption) and only replaces its spec. Exported for the
+// benchmark's floor, which must write the very listing the operator writes.
+func DesiredListing(app *qualv1.CategoryApplication, d *qualv1.Decision, facts *qualv1.ListingFacts, current *qualv1.ShowcaseListing,
+	scheme *runtime.Scheme, approvedAt metav1.Time) *qualv1.ShowcaseListing {
 	l := &qualv1.ShowcaseListing{}
 	if current != nil {
 		l = current.DeepCopy()
@@ -148,37 +167,35 @@ func DesiredListing(app *qualv1.CategoryApplication, current *qualv1.ShowcaseLis
 		l.Name, l.Namespace = app.Name, app.Namespace
 		_ = controllerutil.SetControllerReference(app, l, scheme) // cannot fail: both types are in the scheme
 	}
-	d := app.Status.Decision
+	if facts == nil {
+		f := listingFactsOf(app)
+		facts = &f
+	}
 	l.Spec = qualv1.ShowcaseListingSpec{
 		ApplicationRef: qualv1.LocalObjectReference{Name: app.Name},
-		AppID:          app.Spec.Merchant.AppID, ShopName: app.Spec.Merchant.ShopName,
-		Category: app.Spec.Category, Channel: app.Spec.Channel,
-		ApprovedGeneration: d.Generation, ValidUntil: requirements.EarliestValidUntil(app),
-	}
-	switch {
-	case d.DecidedAt != nil:
-		l.Spec.ApprovedAt = *d.DecidedAt
-	case current != nil:
-		l.Spec.ApprovedAt = current.Spec.ApprovedAt
-	default:
-		// Only the webhook stamps decidedAt; a decision the admission policies let through
-		// without one (the webhook server down) is dated when the operator acts on it.
-		l.Spec.ApprovedAt = metav1.Time{Time: now}
+		AppID:          app.Spec.Merchant.AppID, ShopName: facts.ShopName, // AppID and category never change (D18)
+		Category: app.Spec.Category, Channel: facts.Channel,
+		ApprovedGeneration: d.Generation, ApprovedAt: approvedAt, ValidUntil: facts.ValidUntil,
 	}
 	return l
 }
 
-// listingState is pure: expiry wins, then the latest decision; a round under review keeps the
-// state the last approval gave (renewal does not suspend).
-func listingState(app *qualv1.CategoryApplication, l *qualv1.ShowcaseListing, now time.Time, cal *calendar.Calendar) (qualv1.ListingState, string, time.Duration) {
+// listingFactsOf is pure: what a listing of the current spec says besides AppID and category.
+func listingFactsOf(app *qualv1.CategoryApplication) qualv1.ListingFacts {
+	return qualv1.ListingFacts{ShopName: app.Spec.Merchant.ShopName, Channel: app.Spec.Channel, ValidUntil: requirements.EarliestValidUntil(app)}
+}
+
+// listingState is pure: expiry wins, then d, the latest decision; a round under review (no
+// decision) keeps the state the last decision gave (renewal does not suspend).
+func listingState(d *qualv1.Decision, l *qualv1.ShowcaseListing, now time.Time, cal *calendar.Calendar) (qualv1.ListingState, string, time.Duration) {
 	expired, requeue := listingExpiry(l, now, cal)
 	if expired {
 		return qualv1.ListingExpired, qualv1.ReasonListingExpired, 0
 	}
-	if d := app.Status.Decision; d != nil && d.Verdict != qualv1.VerdictApproved {
+	if d != nil && d.Verdict != qualv1.VerdictApproved {
 		return qualv1.ListingSuspended, qualv1.ReasonListingSuspended, requeue
 	}
-	if app.Status.Decision == nil && l.Status.State == qualv1.ListingSuspended {
+	if d == nil && l.Status.State == qualv1.ListingSuspended {
 		return qualv1.ListingSuspended, qualv1.ReasonListingSuspended, requeue
 	}
 	return qualv1.ListingActive, qualv1.ReasonListingActive, requeue

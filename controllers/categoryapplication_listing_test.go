@@ -51,7 +51,7 @@ func TestListingState(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			g := NewWithT(t)
-			state, reason, requeue := listingState(c.app, c.l, now, cal)
+			state, reason, requeue := listingState(c.app.Status.Decision, c.l, now, cal)
 			g.Expect(state).To(Equal(c.state))
 			g.Expect(reason).To(Equal(c.reason))
 			g.Expect(requeue).To(Equal(c.requeue))

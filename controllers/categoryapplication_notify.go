@@ -79,10 +79,15 @@ func (r *ApplicationReconciler) notifications(ctx context.Context, s *appState) 
 		if len(sinks) == 0 {
 			continue
 		}
+		// A decision that took effect late is told under the round it was made on.
+		gen, digest := s.app.Generation, st.MaterialsDigest
+		if t.round != nil {
+			gen, digest = t.round.generation, t.round.materialsDigest
+		}
 		seq++
 		for _, sink := range sinks {
 			st.Notifications = append(st.Notifications, qualv1.NotificationRecord{
-				Event: t.event, Generation: s.app.Generation, MaterialsDigest: st.MaterialsDigest, Sink: sink, Seq: seq,
+				Event: t.event, Generation: gen, MaterialsDigest: digest, Sink: sink, Seq: seq,
 				State:  qualv1.DeliveryPending,
 				Reason: qualv1.Truncate(t.reason, 1024), Message: qualv1.Truncate(t.message, qualv1.MaxNotificationMessage), CreatedAt: &metav1.Time{Time: s.now},
 			})

@@ -18,42 +18,20 @@ func (r *ApplicationReconciler) review(_ context.Context, s *appState) (stepResu
 	if s.policy != nil {
 		days = s.policy.Spec.ReviewDays.For(s.app.Spec.Channel)
 	}
-	repinRound(s.app, s.pins, s.now)
 	if t := honourDecision(s.app, s.now); t != nil {
 		s.notes = append(s.notes, *t)
 	}
+	closed, note := closeRound(s.app, s.pins, s.now)
+	if note != nil {
+		s.notes = append(s.notes, *note)
+	}
+	s.closed = closed
 	res := reviewRound(s.app, s.now, s.cal, days)
-	recordPins(s.app, s.pins)
+	recordRound(s.app, s.pins)
 	if t := deadlineMoved(&s.before.Status, &s.app.Status, s.cal); t != nil {
 		s.notes = append(s.notes, *t)
 	}
 	return res, nil
-}
-
-// repinRound is pure: the round under way (decided or not) is about the content of the Secret
-// files recorded when it started; other content is a new round, exactly as a spec change is
-// (D17, D19). An approval then goes to history and the listing keeps the state that approval
-// gave until a reviewer decides again.
-func repinRound(app *qualv1.CategoryApplication, p *pins, now time.Time) {
-	st := &app.Status
-	if p == nil || st.MaterialsDigest == "" || st.MaterialsDigest == p.digest {
-		return
-	}
-	if st.SubmittedGeneration == app.Generation || st.Decision != nil && st.Decision.Generation == app.Generation {
-		archiveRound(st, now)
-	}
-}
-
-// recordPins is pure: a round that has just started records what it is about.
-func recordPins(app *qualv1.CategoryApplication, p *pins) {
-	st := &app.Status
-	if p == nil || st.SubmittedGeneration != app.Generation || st.MaterialsDigest != "" {
-		return
-	}
-	st.SecretFiles, st.MaterialsDigest = p.files, p.digest
-	if len(st.SecretFiles) == 0 {
-		st.SecretFiles = nil
-	}
 }
 
 // EventDecisionIgnored is the warning event of a decision the controller does not honour.
@@ -61,11 +39,12 @@ const EventDecisionIgnored qualv1.NotificationEvent = "DecisionIgnored"
 
 // honourDecision is pure, and the controller's own check behind the admission layers: an
 // approval or rejection counts only for the generation and the materials of the round under
-// review when it was made; a withdrawal always counts (it only takes rights away). Any other
-// decision goes to history unheeded, with a warning event.
+// review when it was made, whether or not the spec moved on since; a withdrawal always counts
+// (it only takes rights away). Any other decision goes to history unheeded, with a warning
+// event.
 func honourDecision(app *qualv1.CategoryApplication, now time.Time) *transition {
 	st, d := &app.Status, app.Status.Decision
-	if d == nil || d.Generation != app.Generation || d.Verdict == qualv1.VerdictWithdrawn {
+	if d == nil || d.Verdict == qualv1.VerdictWithdrawn {
 		return nil
 	}
 	why := ""
@@ -83,16 +62,11 @@ func honourDecision(app *qualv1.CategoryApplication, now time.Time) *transition 
 		message: fmt.Sprintf("%s by %s was not honoured: %s (D17)", d.Verdict, d.Reviewer, why)}
 }
 
-// reviewRound is pure: it closes rounds about older generations, starts a round when the
-// requirements are met, and reflects the decision or the deadline in conditions.
+// reviewRound is pure: once closeRound closed a round about an older generation, it starts a
+// round when the requirements are met, and reflects the decision or the deadline in
+// conditions.
 func reviewRound(app *qualv1.CategoryApplication, now time.Time, cal *calendar.Calendar, reviewDays int32) stepResult {
 	st, gen := &app.Status, app.Generation
-
-	// D17: a round is about one generation; a spec change closes it, decided or not (D13).
-	if st.SubmittedGeneration != 0 && st.SubmittedGeneration != gen ||
-		st.Decision != nil && st.Decision.Generation != gen {
-		archiveRound(st, now)
-	}
 	if st.Decision != nil {
 		decided(app)
 		return stepResult{}
@@ -126,9 +100,8 @@ func reviewRound(app *qualv1.CategoryApplication, now time.Time, cal *calendar.C
 	return stepResult{requeueAfter: deadline.Sub(now)}
 }
 
-// decided reflects a decision about the current generation.
-func decided(app *qualv1.CategoryApplication) {
-	d := app.Status.Decision
+// verdictMessage says who decided what and why.
+func verdictMessage(d *qualv1.Decision) string {
 	msg := fmt.Sprintf("%s by %s", d.Verdict, d.Reviewer)
 	if d.Reason != "" {
 		msg += ": " + d.Reason
@@ -136,6 +109,13 @@ func decided(app *qualv1.CategoryApplication) {
 	if d.Message != "" {
 		msg += ": " + d.Message
 	}
+	return msg
+}
+
+// decided reflects a decision about the current generation.
+func decided(app *qualv1.CategoryApplication) {
+	d := app.Status.Decision
+	msg := verdictMessage(d)
 	if d.Verdict == qualv1.VerdictApproved {
 		setPolicyCompliantCondition(app)
 	} else {
@@ -191,18 +171,6 @@ func setListedCompliance(app *qualv1.CategoryApplication) {
 		return
 	}
 	setCondition(app, qualv1.ConditionPolicyCompliant, true, qualv1.ReasonCompliant, "listed on an earlier approval; the current spec meets its policy")
-}
-
-// archiveRound moves the current round to history, newest first, bounded.
-func archiveRound(st *qualv1.CategoryApplicationStatus, now time.Time) {
-	gen := st.SubmittedGeneration
-	if st.Decision != nil {
-		gen = st.Decision.Generation
-	}
-	st.PushHistory(qualv1.ReviewRecord{Generation: gen, SubmittedAt: st.SubmittedAt, ReviewDeadline: st.ReviewDeadline,
-		MaterialsDigest: st.MaterialsDigest, SecretFiles: st.SecretFiles, Decision: st.Decision, ArchivedAt: &metav1.Time{Time: now}})
-	st.Decision, st.SubmittedAt, st.ReviewDeadline, st.SubmittedGeneration = nil, nil, nil, 0
-	st.MaterialsDigest, st.SecretFiles = "", nil
 }
 
 // setCondition sets a condition for the application's current generation.

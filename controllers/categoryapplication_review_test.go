@@ -84,6 +84,7 @@ func TestReviewRound(t *testing.T) {
 		app := testApp(3, decision(qualv1.VerdictApproved, 2), met, [4]string{"Approved", "True", "Approved", "ok"},
 			[4]string{"PolicyCompliant", "True", "Compliant", "ok"})
 		app.Status.SubmittedGeneration, app.Status.SubmittedAt = 2, &metav1.Time{Time: monday.Add(-time.Hour)}
+		closeRound(app, nil, monday)
 		reviewRound(app, monday, cal, 5)
 		g.Expect(app.Status.History).To(HaveLen(1))
 		g.Expect(app.Status.History[0].Generation).To(Equal(int64(2)))
@@ -99,6 +100,7 @@ func TestReviewRound(t *testing.T) {
 		g := NewWithT(t)
 		app := testApp(2, nil, notMet)
 		app.Status.SubmittedGeneration, app.Status.SubmittedAt = 1, &metav1.Time{Time: monday.Add(-time.Hour)}
+		closeRound(app, nil, monday)
 		reviewRound(app, monday, cal, 5)
 		g.Expect(app.Status.History).To(HaveLen(1))
 		g.Expect(app.Status.History[0].Decision).To(BeNil())

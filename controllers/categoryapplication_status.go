@@ -185,6 +185,14 @@ type transition struct {
 	warning bool
 	reason  string
 	message string
+	// round is the generation and materials digest the event is about when it is not the
+	// current round (a decision taking effect as its round closes); zero: the current one.
+	round *roundKey
+}
+
+type roundKey struct {
+	generation      int64
+	materialsDigest string
 }
 
 // transitions is pure: it compares the status before and after a reconcile, so side effects

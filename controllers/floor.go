@@ -16,9 +16,9 @@ import (
 func SubmittedStatus(app *qualv1.CategoryApplication, secrets map[string]map[string]string, now time.Time, cal *calendar.Calendar, reviewDays int32) {
 	p := pinsOf(app, secrets)
 	setRequirementsMetCondition(app, nil)
-	repinRound(app, p, now)
+	closeRound(app, p, now)
 	reviewRound(app, now, cal, reviewDays)
-	recordPins(app, p)
+	recordRound(app, p)
 	summarize(app, false)
 }
 

@@ -25,7 +25,7 @@ var (
 		Name: "category_notifications_dropped_total", Help: "Undelivered notifications dropped from a full ledger (status.notifications), by event.",
 	}, []string{"event"})
 	reviewDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
-		Name: "category_review_duration_seconds", Help: "Time from submission to the reviewer's decision, by group and verdict.",
+		Name: "category_review_duration_seconds", Help: "Time from submission to the reviewer's decision taking effect (the operator's clock), by group and verdict.",
 		// Minutes to a few weeks: review deadlines are days long.
 		Buckets: []float64{60, 600, 3600, 4 * 3600, 86400, 2 * 86400, 3 * 86400, 5 * 86400, 7 * 86400, 10 * 86400, 14 * 86400},
 	}, []string{"group", "verdict"})
@@ -148,17 +148,19 @@ func RegisterMetrics(reader client.Reader, cal func(context.Context) *calendar.C
 	return nil
 }
 
-// observeDecisions records review durations for decisions that happened in this reconcile.
-func observeDecisions(app *qualv1.CategoryApplication, events []transition) {
+// observeDecisions records review durations for decisions that happened in this reconcile,
+// by the operator's own clock: decidedAt is whatever the client sent when only the admission
+// policies stand.
+func observeDecisions(app *qualv1.CategoryApplication, events []transition, now time.Time) {
 	for _, t := range events {
 		if t.event != qualv1.EventApproved && t.event != qualv1.EventRejected {
 			continue
 		}
 		d := app.Status.Decision
-		if d == nil || d.DecidedAt == nil || app.Status.SubmittedAt == nil {
+		if d == nil || app.Status.SubmittedAt == nil {
 			continue
 		}
 		reviewDuration.WithLabelValues(app.Spec.Category.Group, string(d.Verdict)).
-			Observe(d.DecidedAt.Sub(app.Status.SubmittedAt.Time).Seconds())
+			Observe(now.Sub(app.Status.SubmittedAt.Time).Seconds())
 	}
 }

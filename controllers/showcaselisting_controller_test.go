@@ -85,8 +85,9 @@ func TestDesiredListingAdopts(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			g := NewWithT(t)
 			app := liveApp("new")
-			app.Status.Decision = &qualv1.Decision{Verdict: qualv1.VerdictApproved, Generation: 1}
-			got := DesiredListing(app, l, scheme.Scheme, time.Now())
+			d := &qualv1.Decision{Verdict: qualv1.VerdictApproved, Generation: 1}
+			app.Status.Decision = d
+			got := DesiredListing(app, d, nil, l, scheme.Scheme, metav1.Now())
 			g.Expect(metav1.IsControlledBy(got, app)).To(BeTrue())
 			g.Expect(got.OwnerReferences).To(HaveLen(2))
 			g.Expect(got.OwnerReferences).To(ContainElement(other))
@@ -124,4 +125,3 @@ func TestUnbackedListingState(t *testing.T) {
 	}
 }
 
-func ptrTo[T any](v T) *T { return &v }

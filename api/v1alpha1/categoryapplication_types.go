@@ -213,7 +213,9 @@ const (
 )
 
 // Decision is a reviewer's verdict on one generation of the spec (D16, D17). reviewer and
-// decidedAt are set by the admission webhook from the authenticated request, never by the client.
+// decidedAt are set by the admission webhook from the authenticated request. With only the
+// admission policies, the client sends both: reviewer must be its own name, and decidedAt is
+// its word, which the operator uses for nothing it records.
 // +kubebuilder:validation:XValidation:rule="self.verdict == 'Approved' || (has(self.reason) && has(self.message))",message="a rejection or withdrawal needs reason and message (D13)"
 type Decision struct {
 	// verdict is Approved, Rejected or Withdrawn.
@@ -235,7 +237,7 @@ type Decision struct {
 	// +optional
 	Reviewer string `json:"reviewer,omitempty"`
 
-	// decidedAt is when the decision was recorded (set by the server).
+	// decidedAt is when the decision was recorded (set by the webhook).
 	// +optional
 	DecidedAt *metav1.Time `json:"decidedAt,omitempty"`
 
@@ -269,26 +271,20 @@ type SecretFileDigest struct {
 	SHA256 string `json:"sha256"`
 }
 
-// MaxHistory is how many rounds status.history keeps (the CRD allows 50).
-const MaxHistory = 30
-
-// PushHistory puts a closed round at the front of status.history, dropping the oldest beyond
-// MaxHistory. The operator and the status webhook (for a withdrawal) both archive through it.
-func (st *CategoryApplicationStatus) PushHistory(rec ReviewRecord) {
-	st.History = append([]ReviewRecord{rec}, st.History...)
-	if len(st.History) > MaxHistory {
-		st.History = st.History[:MaxHistory]
-	}
-	// Only the newest decided round keeps its per-file digests: enough to show what changed
-	// since the last decision, and history stays small.
-	kept := false
-	for i := range st.History {
-		if st.History[i].Decision != nil && !kept {
-			kept = true
-			continue
-		}
-		st.History[i].SecretFiles = nil
-	}
+// ListingFacts are the facts of one generation that a listing copies and an edit may change
+// (appID and category cannot, D18).
+type ListingFacts struct {
+	// shopName of the shop.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=128
+	ShopName string `json:"shopName"`
+	// channel of the review (D5).
+	// +optional
+	Channel Channel `json:"channel,omitempty"`
+	// validUntil is the earliest validUntil of the materials (D20). Unset: no end date.
+	// +optional
+	ValidUntil *Date `json:"validUntil,omitempty"`
 }
 
 // ReviewRecord is one earlier review round.
@@ -306,12 +302,6 @@ type ReviewRecord struct {
 	// +optional
 	// +kubebuilder:validation:MaxLength=71
 	MaterialsDigest string `json:"materialsDigest,omitempty"`
-	// secretFiles of that round; kept on the newest decided round only, so a reviewer sees
-	// which files changed since the last decision.
-	// +optional
-	// +listType=atomic
-	// +kubebuilder:validation:MaxItems=1000
-	SecretFiles []SecretFileDigest `json:"secretFiles,omitempty"`
 	// decision of that round, if any was made.
 	// +optional
 	Decision *Decision `json:"decision,omitempty"`
@@ -453,6 +443,22 @@ type CategoryApplicationStatus struct {
 	// +optional
 	// +kubebuilder:validation:MaxLength=71
 	MaterialsDigest string `json:"materialsDigest,omitempty"`
+
+	// listingFacts are what a listing made from an approval of the current round says: the
+	// facts of the generation under review, recorded when the round starts, so an approval the
+	// operator first sees after the spec changed still lists what the reviewer saw (D17).
+	// +optional
+	ListingFacts *ListingFacts `json:"listingFacts,omitempty"`
+
+	// decidedSecretFiles are the secretFiles of the round of the newest decision in history:
+	// `kubectl category describe` marks the files that changed since. History records do not
+	// carry them, so history stays append-only and small.
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	// +listMapKey=key
+	// +kubebuilder:validation:MaxItems=1000
+	DecidedSecretFiles []SecretFileDigest `json:"decidedSecretFiles,omitempty"`
 
 	// decision is the reviewer's, for one generation; written through `kubectl category`.
 	// Its message is printable text: tab and newline, but no other control characters (the

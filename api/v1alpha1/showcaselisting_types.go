@@ -33,7 +33,8 @@ type ShowcaseListingSpec struct {
 	// +required
 	ApprovedGeneration int64 `json:"approvedGeneration"`
 
-	// approvedAt is when the reviewer approved.
+	// approvedAt is when the approval took effect, by the operator's clock (the decision's
+	// decidedAt is the client's word when only the admission policies stand).
 	// +required
 	ApprovedAt metav1.Time `json:"approvedAt"`
 

@@ -91,9 +91,9 @@ func (t *interner) application(app *qualv1.CategoryApplication) {
 		t.str(&st.Findings[i].Message)
 	}
 	t.secretFiles(st.SecretFiles)
+	t.secretFiles(st.DecidedSecretFiles)
 	t.decision(st.Decision)
 	for i := range st.History {
-		t.secretFiles(st.History[i].SecretFiles)
 		t.decision(st.History[i].Decision)
 	}
 	for i := range st.Notifications {

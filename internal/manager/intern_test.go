@@ -33,12 +33,13 @@ func decodedApp(t *testing.T, name string) *qualv1.CategoryApplication {
 	now := metav1.Now()
 	d := &qualv1.Decision{Verdict: qualv1.VerdictRejected, Generation: 1, Reason: "MaterialsIncomplete", Reviewer: "ana", DecidedAt: &now}
 	app.Status = qualv1.CategoryApplicationStatus{
-		Phase:       qualv1.PhaseRejected,
-		Conditions:  []metav1.Condition{{Type: "RequirementsMet", Status: metav1.ConditionTrue, Reason: "RequirementsMet", Message: "all requirements of the category's policy are met", LastTransitionTime: now}},
-		Findings:    []qualv1.Finding{{Rule: "D9", Field: "spec.materials[6]", Message: "x"}},
-		SecretFiles: []qualv1.SecretFileDigest{{Name: "acme-gold-materials", Key: "filing-letter.jpg", SHA256: "sha256:59712f07d9048f58ab19cf6eb8dced62ee39c0f37f24d0ed8427fbbbfc00fd42"}},
-		Decision:    d,
-		History:     []qualv1.ReviewRecord{{Generation: 1, Decision: d.DeepCopy(), SecretFiles: []qualv1.SecretFileDigest{{Name: "acme-gold-materials", Key: "filing-letter.jpg"}}}},
+		Phase:              qualv1.PhaseRejected,
+		Conditions:         []metav1.Condition{{Type: "RequirementsMet", Status: metav1.ConditionTrue, Reason: "RequirementsMet", Message: "all requirements of the category's policy are met", LastTransitionTime: now}},
+		Findings:           []qualv1.Finding{{Rule: "D9", Field: "spec.materials[6]", Message: "x"}},
+		SecretFiles:        []qualv1.SecretFileDigest{{Name: "acme-gold-materials", Key: "filing-letter.jpg", SHA256: "sha256:59712f07d9048f58ab19cf6eb8dced62ee39c0f37f24d0ed8427fbbbfc00fd42"}},
+		Decision:           d,
+		History:            []qualv1.ReviewRecord{{Generation: 1, Decision: d.DeepCopy()}},
+		DecidedSecretFiles: []qualv1.SecretFileDigest{{Name: "acme-gold-materials", Key: "filing-letter.jpg"}},
 		Notifications: []qualv1.NotificationRecord{{Event: "Rejected", Generation: 1, Sink: "shop-acme/acme-notify",
 			State: qualv1.DeliveryDelivered, Reason: "MaterialsIncomplete", Message: "rejected"}},
 	}

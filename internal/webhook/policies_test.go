@@ -3,6 +3,7 @@ package webhook_test
 import (
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -43,8 +44,21 @@ func TestStatusPolicyComparesEveryStatusField(t *testing.T) {
 		if name == "decision" {
 			continue // the reviewer's field
 		}
+		if name == "history" { // append-only, compared record by record
+			g.Expect(p).To(ContainSubstring(`expression: "object.?status.?history.orValue([])"`))
+			g.Expect(p).To(ContainSubstring(`expression: "oldObject.?status.?history.orValue([])"`))
+			g.Expect(p).To(ContainSubstring(`- expression: "variables.isOperator || variables.historyKept"`))
+			continue
+		}
 		g.Expect(p).To(ContainSubstring("object.?status.?"+name+" == oldObject.?status.?"+name), "status.%s", name)
 	}
+}
+
+// TestStatusPolicyKeepsMaxHistory: the policy accepts the drop of the oldest record exactly
+// where PushHistory drops it.
+func TestStatusPolicyKeepsMaxHistory(t *testing.T) {
+	g := NewWithT(t)
+	g.Expect(policy(t, "application-status.yaml")).To(ContainSubstring("- name: maxHistory\n    expression: \"" + strconv.Itoa(qualv1.MaxHistory) + "\"\n"))
 }
 
 func TestPoliciesNameTheOperatorAndTheGarbageCollector(t *testing.T) {

@@ -7,21 +7,34 @@ import (
 )
 
 // statusFieldsError is pure: a user other than the operator may write status.decision only,
-// plus the one history entry the mutating webhook archives when a withdrawal replaces an
-// approval. Empty means allowed.
+// plus, when the decision replaces another, the history entry that archives it
+// (CategoryApplicationStatus.ArchiveDecision, what Mutate writes); every older record stays as
+// it was (D13). Empty means allowed.
 func statusFieldsError(old, app *qualv1.CategoryApplication) string {
-	rest, oldRest := app.Status.DeepCopy(), old.Status.DeepCopy()
-	rest.Decision, oldRest.Decision = nil, nil
-	if len(rest.History) > 0 && rest.History[0].ArchivedAt != nil {
-		if h, ok := withdrawalHistory(old, app.Status.Decision, *rest.History[0].ArchivedAt); ok {
-			oldRest.History = h
-		}
+	rest := old.Status.DeepCopy()
+	rest.Decision, rest.History = app.Status.Decision, app.Status.History
+	if !apiequality.Semantic.DeepEqual(rest, &app.Status) {
+		return onlyDecision
 	}
-	if !apiequality.Semantic.DeepEqual(rest, oldRest) {
-		return "only the operator writes status; a reviewer may set status.decision only (use `kubectl category approve|reject|withdraw`)"
+	want := old.Status.DeepCopy()
+	if want.Decision != nil && app.Status.Decision != nil && !sameDecision(want.Decision, app.Status.Decision) {
+		h := app.Status.History
+		if len(h) == 0 || h[0].ArchivedAt == nil {
+			return historyAppendOnly
+		}
+		want.ArchiveDecision(*h[0].ArchivedAt) // a time neither layer can check
+	}
+	if !apiequality.Semantic.DeepEqual(want.History, app.Status.History) {
+		return historyAppendOnly
 	}
 	return ""
 }
+
+// The admission policy application-status refuses in the same words.
+const (
+	onlyDecision      = "only the operator writes status; a reviewer may set status.decision only (use `kubectl category approve|reject|withdraw`)"
+	historyAppendOnly = "status.history: Forbidden: history is append-only: a decision that replaces another goes to its front with its round, as the status webhook writes it, and no other record changes (D13)"
+)
 
 // operatorDecisionError is pure: the operator archives decisions (sets nil) but never makes or
 // changes one (D16). Empty means allowed.

@@ -32,11 +32,8 @@ func newPins(st *qualv1.CategoryApplicationStatus) pins {
 		return m
 	}
 	p := pins{now: index(st.SecretFiles), round: st.MaterialsDigest != ""}
-	for _, r := range st.History {
-		if r.Decision != nil && r.SecretFiles != nil {
-			p.decided, p.hasDecided = index(r.SecretFiles), true
-			break
-		}
+	if st.DecidedSecretFiles != nil {
+		p.decided, p.hasDecided = index(st.DecidedSecretFiles), true
 	}
 	return p
 }

@@ -21,10 +21,7 @@ func TestPinsSayHowAFileIsVerified(t *testing.T) {
 			{Name: "m", Key: "same.jpg", SHA256: d('a')}, {Name: "m", Key: "changed.jpg", SHA256: d('b')},
 			{Name: "m", Key: "new.jpg", SHA256: d('c')}, {Name: "m", Key: "gone.jpg", SHA256: "missing"},
 		},
-		History: []qualv1.ReviewRecord{{
-			Decision:    &qualv1.Decision{Verdict: qualv1.VerdictApproved},
-			SecretFiles: []qualv1.SecretFileDigest{{Name: "m", Key: "same.jpg", SHA256: d('a')}, {Name: "m", Key: "changed.jpg", SHA256: d('0')}},
-		}},
+		DecidedSecretFiles: []qualv1.SecretFileDigest{{Name: "m", Key: "same.jpg", SHA256: d('a')}, {Name: "m", Key: "changed.jpg", SHA256: d('0')}},
 	}
 	p := newPins(st)
 	g.Expect(p.of(sec("same.jpg"))).To(Equal(" sha256:aaaaaaaaaaaa… (pinned by the operator for this round)"))
