@@ -124,4 +124,3 @@ func TestUnbackedListingState(t *testing.T) {
 		})
 	}
 }
-
