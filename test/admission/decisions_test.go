@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	. "github.com/onsi/gomega"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -29,7 +30,9 @@ func underReview(t *testing.T, g Gomega, nsName, creator string) *qualv1.Categor
 	fx.Secrets(t, ns)
 	fx.Merchant(t, ns, creator)
 	app := fixture.SampleApp(t, ns, "gold", appID)
-	g.Expect(fx.Client(t, creator).Create(ctx, app)).To(Succeed())
+	// The RoleBinding just made reaches the API server's authorizer cache within moments.
+	creatorClient := fx.Client(t, creator)
+	g.Eventually(func() error { return creatorClient.Create(ctx, app.DeepCopy()) }).WithTimeout(10 * time.Second).Should(Succeed())
 	app = fx.WaitPhase(g, ns, "gold", qualv1.PhaseUnderReview)
 	if app.Status.MaterialsDigest == "" { // until the operator records one itself
 		op := fx.Operator(t)
