@@ -24,6 +24,10 @@ import (
 // little later than the test's quiet window is not wrong.
 const grace = 3 * time.Second
 
+// clockSlack allows for times stored to the second: the API server, the operator and the test
+// share this machine's clock.
+const clockSlack = 2 * time.Second
+
 // tb is what a sequence needs of rapid's T or testing's T.
 type tb interface {
 	Helper()
@@ -65,9 +69,9 @@ func (s *seq) violate(inv, kind, format string, args ...any) {
 	s.logf("    VIOLATION %s", v)
 }
 
-// tolerated: MODEL_TOLERATE lists violations, comma-separated ("I4 (accepted, but must be
-// refused)" or a part of it), that are logged and counted but do not fail a sequence, so a
-// long run can look past known ones (while their fixes are pending) for others.
+// tolerated: MODEL_TOLERATE lists violations, comma-separated ("I4 (accepted against the
+// rules)" or a part of it, such as "I2"), that are logged and counted but do not fail a
+// sequence, so a long run can look past known ones (while their fixes are pending) for others.
 func tolerated(v violation) bool {
 	for _, t := range strings.Split(os.Getenv("MODEL_TOLERATE"), ",") {
 		if t = strings.TrimSpace(t); t != "" && strings.Contains(v.inv+" ("+v.kind+")", t) {
@@ -235,6 +239,10 @@ func (s *seq) checkState(o *observation) []violation {
 			add("I1", "Active on a wrongful approval", "listing %s is Active on the %v, who may write the application or its Secrets, or lacks approve", l.Name, latest)
 		case l.Spec.ApprovedGeneration != latest.gen:
 			add("I1", "Active on another generation", "listing %s is Active for generation %d but the latest decision is the %v", l.Name, l.Spec.ApprovedGeneration, latest)
+		case l.Spec.ApprovedAt.Before(&metav1.Time{Time: latest.at.Add(-clockSlack)}) || l.Spec.ApprovedAt.After(time.Now().Add(clockSlack)):
+			// Item 9a: the times the operator records come from its own clock, not the client's.
+			add("I1", "approvedAt not the operator's", "listing %s says approved at %s, but the %v was accepted at %s",
+				l.Name, l.Spec.ApprovedAt.UTC().Format(time.RFC3339), latest, latest.at.UTC().Format(time.RFC3339))
 		}
 	}
 	if app != nil && app.DeletionTimestamp == nil && latest != nil && latest.verdict == qualv1.VerdictApproved && latest.rightful {

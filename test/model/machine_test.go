@@ -26,7 +26,7 @@ import (
 // with fresh seeds until that much time has passed.
 const (
 	shortChecks = 20
-	shortSteps  = 10
+	shortSteps  = 8
 	longChecks  = 25
 	longSteps   = 20
 )
@@ -97,8 +97,8 @@ func longModel(t *testing.T, d time.Duration) {
 		var seed string
 		t.Run(fmt.Sprintf("batch-%d", i), func(t *testing.T) {
 			st := &seedOf{T: t}
+			defer func() { seed = st.seed }() // a failed Check ends with FailNow
 			rapid.Check(st, property(run))
-			seed = st.seed
 		})
 		if f := run.failure; f != nil {
 			f.seed = seed
@@ -182,6 +182,7 @@ var drawers = []struct {
 		d.gen = genChoice(rapid.IntRange(0, 3).Draw(t, "gen"))
 		d.digest = digestChoice(rapid.IntRange(0, 2).Draw(t, "digest"))
 		d.forge = rapid.Bool().Draw(t, "forge")
+		d.backdate = rapid.Bool().Draw(t, "backdate")
 		return d
 	}, exists},
 	{"edit", 3, func(t *rapid.T) step {
@@ -244,7 +245,7 @@ func (s *seq) failOnViolations() {
 		kinds = append(kinds, v.inv+" ("+v.kind+")")
 	}
 	msg := "invariants broken: " + strings.Join(kinds, "; ")
-	s.stats.fail(s, msg)
+	s.stats.fail(s)
 	s.t.Fatalf("%s", msg)
 }
 

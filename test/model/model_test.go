@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"sort"
+	"time"
 
 	"k8s.io/apimachinery/pkg/types"
 
@@ -52,8 +53,9 @@ type accepted struct {
 	gen      int64
 	digest   string
 	step     int
-	counts   bool // about the round as it really was: the operator must honour it
-	rightful bool // by someone who held approve on the group and could write neither the application nor its Secrets
+	at       time.Time // before it was sent
+	counts   bool      // about the round as it really was: the operator must honour it
+	rightful bool      // by someone who held approve on the group and could write neither the application nor its Secrets
 }
 
 func (a *accepted) String() string {

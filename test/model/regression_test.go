@@ -104,3 +104,14 @@ func TestRegression_PolicyNoncompliantTwice(t *testing.T) {
 func TestRegression_WithdrawalWithoutArchive(t *testing.T) {
 	replay(t, mia, webhooks{false}, approve(rita), decide{who: rita, verdict: qualv1.VerdictWithdrawn})
 }
+
+// Item 9a: without the webhook, the decidedAt a client sends becomes the listing's approvedAt.
+func TestRegression_BackdatedApproval(t *testing.T) {
+	replay(t, mia, webhooks{false}, decide{who: rita, verdict: qualv1.VerdictApproved, archive: true, backdate: true})
+}
+
+// Item 5 with a Secret file instead of the spec: a change of content starts a new round as an
+// edit does, and the approval the operator had not seen yet disappears the same way.
+func TestRegression_ApprovalRacingAFileChange(t *testing.T) {
+	replay(t, mia, webhooks{false}, stop{}, approve(rita), writeFile{mia, filingKey, 1}, start{})
+}

@@ -20,12 +20,11 @@ type stats struct {
 	tolerated        map[string]int // MODEL_TOLERATE's, by kind
 	batches          int
 	elapsed          time.Duration
-	// Of the current rapid.Check: when it first failed and how (the message rapid compares),
-	// and the last sequence that failed the same way, which is the shrunk one (rapid keeps a
-	// smaller sequence only if it fails the same way).
+	// Of the current rapid.Check: when it first failed, and the failing sequence shrinking
+	// ended with.
 	failedAt   time.Time
-	first      string
-	lastFailed bool
+	pending    bool // the last run failed: rapid confirms it with the next
+	confirming bool // the current run is that confirmation
 	failure    *found
 	found      []found
 }
@@ -33,19 +32,33 @@ type stats struct {
 // reset starts a new rapid.Check.
 func (s *stats) reset() {
 	s.mu.Lock()
-	s.failedAt, s.first, s.failure, s.lastFailed = time.Time{}, "", nil, false
+	s.failedAt, s.failure, s.pending, s.confirming = time.Time{}, nil, false, false
 	s.mu.Unlock()
 }
 
-// shrinkSpent: the time to shrink the current failure is up. The run right after one that
-// failed the first way still runs: rapid runs a smaller failing sequence twice before it keeps
-// it, and must see the same failure twice.
+// shrinkSpent: the time to shrink the current failure is up, and the run about to start is
+// not rapid's confirmation of a smaller failing sequence (rapid runs each such sequence twice
+// in a row, and must see it fail the same way twice before keeping it).
 func (s *stats) shrinkSpent() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	confirm := s.lastFailed
-	s.lastFailed = false
-	return !s.failedAt.IsZero() && time.Since(s.failedAt) > shrinkBudget() && !confirm
+	s.confirming, s.pending = s.pending, false
+	return !s.failedAt.IsZero() && time.Since(s.failedAt) > shrinkBudget() && !s.confirming
+}
+
+// fail records a failing sequence: the first, then each one rapid confirmed, so the last is
+// where shrinking ended (rapid keeps a smaller sequence that fails where the first did, which
+// here is any violation).
+func (s *stats) fail(q *seq) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.failedAt.IsZero() {
+		s.failedAt = time.Now()
+	}
+	if s.failure == nil || s.confirming {
+		s.failure = &found{violations: append([]violation(nil), q.violations...), transcript: append([]string(nil), q.transcript...)}
+	}
+	s.pending = !s.confirming
 }
 
 // found is one violation as rapid left it: shrunk, with its seed.
@@ -67,18 +80,6 @@ func (s *stats) count(inv string) {
 	s.mu.Lock()
 	s.checks[inv]++
 	s.mu.Unlock()
-}
-
-func (s *stats) fail(q *seq, msg string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.failedAt.IsZero() {
-		s.failedAt, s.first = time.Now(), msg
-	}
-	if msg == s.first {
-		s.lastFailed = true
-		s.failure = &found{violations: append([]violation(nil), q.violations...), transcript: append([]string(nil), q.transcript...)}
-	}
 }
 
 func (s *stats) summary() string {

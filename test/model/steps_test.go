@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -208,27 +209,32 @@ const (
 // decide: an actor writes status.decision. Through the plugin's code (internal/decision.Write,
 // which checks Allowed first and leaves reviewer to the webhook) or as a raw merge patch, as a
 // hostile client would, carrying the resourceVersion read, so the API server judges the very
-// object the decider read (I4). forge sends someone else's name as reviewer; archive makes a
-// withdrawal put the approval it replaces at the front of history, as the webhook does and a
-// careful client must without it.
+// object the decider read (I4). forge sends someone else's name as reviewer, backdate a
+// decidedAt of its own (both the webhook overwrites); archive makes a withdrawal put the
+// approval it replaces at the front of history, as the webhook does and a careful client must
+// without it.
 type decide struct {
-	who     actor
-	verdict qualv1.Verdict
-	gen     genChoice
-	digest  digestChoice
-	plugin  bool
-	forge   bool
-	archive bool
+	who      actor
+	verdict  qualv1.Verdict
+	gen      genChoice
+	digest   digestChoice
+	plugin   bool
+	forge    bool
+	archive  bool
+	backdate bool
 }
 
 func (d decide) String() string {
-	return fmt.Sprintf("decide{%s, %s, %s, %s, plugin=%t, forge=%t, archive=%t}", d.who, d.verdict,
+	return fmt.Sprintf("decide{%s, %s, %s, %s, plugin=%t, forge=%t, archive=%t, backdate=%t}", d.who, d.verdict,
 		[...]string{"genCurrent", "genStale", "genNext", "genMissing"}[d.gen],
-		[...]string{"digestRead", "digestMissing", "digestStale"}[d.digest], d.plugin, d.forge, d.archive)
+		[...]string{"digestRead", "digestMissing", "digestStale"}[d.digest], d.plugin, d.forge, d.archive, d.backdate)
 }
 
+// backdated is the decidedAt a backdating client sends.
+var backdated = metav1.Date(2001, 1, 1, 0, 0, 0, 0, time.UTC)
+
 func (d decide) applicable(s *seq) bool {
-	return s.m.app != nil && (!d.plugin || s.h.webhooks && s.h.running())
+	return s.m.app != nil && (!d.plugin || s.h.webhooks && s.h.running() && !d.forge && !d.backdate)
 }
 
 // decision builds what the decider sends, from what it read.
@@ -236,6 +242,9 @@ func (d decide) decision(s *seq, read *qualv1.CategoryApplication, tag string) q
 	out := qualv1.Decision{Verdict: d.verdict, Message: tag, Reviewer: string(d.who)}
 	if d.verdict != qualv1.VerdictApproved {
 		out.Reason = "ModelCheck"
+	}
+	if d.backdate {
+		out.DecidedAt = &backdated
 	}
 	if d.forge {
 		out.Reviewer = string(rita)
@@ -339,7 +348,7 @@ func (s *seq) writeDecision(who actor, read *qualv1.CategoryApplication, d qualv
 	}
 	status := map[string]any{"decision": map[string]any{
 		"verdict": d.Verdict, "reason": orNull(d.Reason), "message": orNull(d.Message), "generation": d.Generation,
-		"materialsDigest": orNull(d.MaterialsDigest), "reviewer": orNull(d.Reviewer), "decidedAt": nil,
+		"materialsDigest": orNull(d.MaterialsDigest), "reviewer": orNull(d.Reviewer), "decidedAt": d.DecidedAt,
 	}}
 	if prev := read.Status.Decision; archive && d.Verdict == qualv1.VerdictWithdrawn && prev != nil &&
 		prev.Verdict == qualv1.VerdictApproved && prev.Generation == d.Generation {
@@ -370,10 +379,10 @@ func (s *seq) judge(who actor, read *qualv1.CategoryApplication, sent qualv1.Dec
 	got := err == nil
 	switch {
 	case got && !want:
-		s.violate("I4", "accepted, but must be refused", "the API server accepted %s's %s of generation %d (digest %q) that must be refused: %s",
+		s.violate("I4", "accepted against the rules", "the API server accepted %s's %s of generation %d (digest %q) that must be refused: %s",
 			who, sent.Verdict, sent.Generation, sent.MaterialsDigest, why)
 	case !got && want:
-		s.violate("I4", "refused, but must be accepted", "the API server refused %s's %s of generation %d (digest %q) that the rules allow: %s",
+		s.violate("I4", "refused within the rules", "the API server refused %s's %s of generation %d (digest %q) that the rules allow: %s",
 			who, sent.Verdict, sent.Generation, sent.MaterialsDigest, firstLine(err.Error()))
 	}
 	if !got {
@@ -385,7 +394,7 @@ func (s *seq) judge(who actor, read *qualv1.CategoryApplication, sent qualv1.Dec
 		return
 	}
 	a := &accepted{tag: sent.Message, who: who, verdict: sent.Verdict, gen: sent.Generation, digest: sent.MaterialsDigest,
-		step: s.n, rightful: rightful(who, read)}
+		step: s.n, rightful: rightful(who, read), at: s.began}
 	real := s.m.digest(read)
 	a.counts = sent.Verdict == qualv1.VerdictWithdrawn ||
 		sent.Generation == read.Generation && read.Status.MaterialsDigest == real
