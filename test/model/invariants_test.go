@@ -351,7 +351,7 @@ func describeHistory(h []qualv1.ReviewRecord) string {
 		if r.Decision != nil {
 			d = string(r.Decision.Verdict)
 		}
-		parts = append(parts, fmt.Sprintf("{gen %d %s files %d}", r.Generation, d, len(r.SecretFiles)))
+		parts = append(parts, fmt.Sprintf("{gen %d %s %s}", r.Generation, d, r.MaterialsDigest))
 	}
 	return "[" + strings.Join(parts, " ") + "]"
 }

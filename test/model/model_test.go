@@ -84,13 +84,14 @@ func expectAccepted(a actor, read *qualv1.CategoryApplication, d qualv1.Decision
 	if r := decision.Allowed(read, d); r != nil {
 		return false, "decision.Allowed: " + r.Message
 	}
-	if r := decision.Who(read, string(a)); r != nil {
+	if r := decision.Who(read, d.Verdict, string(a)); r != nil {
 		return false, "decision.Who: " + r.Message
 	}
 	if !mayApprove(a, read.Spec.Category.Group) {
 		return false, "no approve on categorypolicies/" + read.Spec.Category.Group
 	}
-	if writesNamespace(a) {
+	// A withdrawal only takes rights away: a writer who reviews the group may withdraw (D16).
+	if writesNamespace(a) && d.Verdict != qualv1.VerdictWithdrawn {
 		return false, "may write the application and its Secrets (issue 22 item 3, D16)"
 	}
 	return true, ""
@@ -99,7 +100,7 @@ func expectAccepted(a actor, read *qualv1.CategoryApplication, d qualv1.Decision
 // rightful: the decider held approve on the group and could write neither the application
 // nor its Secrets, and did not create or edit it (I1).
 func rightful(a actor, read *qualv1.CategoryApplication) bool {
-	return mayWriteStatus(a) && mayApprove(a, read.Spec.Category.Group) && !writesNamespace(a) && decision.Who(read, string(a)) == nil
+	return mayWriteStatus(a) && mayApprove(a, read.Spec.Category.Group) && !writesNamespace(a) && decision.Who(read, qualv1.VerdictApproved, string(a)) == nil
 }
 
 // digest is the materials digest of app's Secret files as they really are in the model: a

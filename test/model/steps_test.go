@@ -291,7 +291,7 @@ func (d decide) run(s *seq) (string, error) {
 	if apierrors.IsConflict(err) {
 		return "gave up after conflicts: " + firstLine(err.Error()), nil
 	}
-	s.judge(d.who, read, sent, err, d.forge)
+	s.judge(d.who, read, sent, err, d.forge, read.Status.Decision != nil && !d.archive)
 	return outcome(err), nil
 }
 
@@ -308,8 +308,9 @@ func (d decide) runPlugin(s *seq, tag string) (string, error) {
 	if d.verdict != qualv1.VerdictApproved {
 		req.Reason = "ModelCheck"
 	}
-	// The plugin's flags: a generation (0: the one read) and a digest (only with a generation).
-	if d.gen != genCurrent || d.digest != digestRead {
+	// The plugin's flags: a generation (0: the one read) and a digest (only with a generation);
+	// an approval always names both, as describe printed them (issue 22 item 4).
+	if d.verdict == qualv1.VerdictApproved || d.gen != genCurrent || d.digest != digestRead {
 		cur := &qualv1.CategoryApplication{}
 		if err := s.h.clients[d.who].Get(s.ctx, req.Key, cur); err != nil {
 			return "nothing to decide: " + firstLine(err.Error()), nil
@@ -334,7 +335,7 @@ func (d decide) runPlugin(s *seq, tag string) (string, error) {
 	}
 	// The plugin leaves reviewer to the webhook, which stamps it: as if it sent its own name.
 	sent.Reviewer = string(d.who)
-	s.judge(d.who, read, sent, err, false)
+	s.judge(d.who, read, sent, err, false, false)
 	return outcome(err), nil
 }
 
@@ -350,16 +351,12 @@ func (s *seq) writeDecision(who actor, read *qualv1.CategoryApplication, d qualv
 		"verdict": d.Verdict, "reason": orNull(d.Reason), "message": orNull(d.Message), "generation": d.Generation,
 		"materialsDigest": orNull(d.MaterialsDigest), "reviewer": orNull(d.Reviewer), "decidedAt": d.DecidedAt,
 	}}
-	if prev := read.Status.Decision; archive && d.Verdict == qualv1.VerdictWithdrawn && prev != nil &&
-		prev.Verdict == qualv1.VerdictApproved && prev.Generation == d.Generation {
-		st := read.Status
-		now := metav1.Now()
-		history := append([]qualv1.ReviewRecord{{Generation: prev.Generation, SubmittedAt: st.SubmittedAt, ReviewDeadline: st.ReviewDeadline,
-			MaterialsDigest: st.MaterialsDigest, SecretFiles: st.SecretFiles, Decision: prev, ArchivedAt: &now}}, st.History...)
-		if len(history) > qualv1.MaxHistory {
-			history = history[:qualv1.MaxHistory]
-		}
-		status["history"] = history
+	// Without the webhook a client archives the decision it replaces itself, as the webhook
+	// would (D13): the policy accepts exactly that.
+	if archive && read.Status.Decision != nil {
+		st := read.Status.DeepCopy()
+		st.ArchiveDecision(metav1.Now())
+		status["history"] = st.History
 	}
 	patch, err := json.Marshal(map[string]any{"metadata": map[string]any{"resourceVersion": read.ResourceVersion}, "status": status})
 	if err != nil {
@@ -373,8 +370,8 @@ func (s *seq) writeDecision(who actor, read *qualv1.CategoryApplication, d qualv
 }
 
 // judge compares the server's answer with the model's (I4) and records an accepted decision.
-func (s *seq) judge(who actor, read *qualv1.CategoryApplication, sent qualv1.Decision, err error, forged bool) {
-	want, why := s.expect(who, read, sent, forged)
+func (s *seq) judge(who actor, read *qualv1.CategoryApplication, sent qualv1.Decision, err error, forged, unarchived bool) {
+	want, why := s.expect(who, read, sent, forged, unarchived)
 	s.stats.count("I4")
 	got := err == nil
 	switch {
@@ -408,14 +405,19 @@ func (s *seq) judge(who actor, read *qualv1.CategoryApplication, sent qualv1.Dec
 }
 
 // expect is the model's answer for a decision written under the sequence's conditions.
-func (s *seq) expect(who actor, read *qualv1.CategoryApplication, d qualv1.Decision, forged bool) (bool, string) {
+func (s *seq) expect(who actor, read *qualv1.CategoryApplication, d qualv1.Decision, forged, unarchived bool) (bool, string) {
+	if ok, why := expectAccepted(who, read, d); !ok {
+		return false, why
+	}
 	switch {
 	case s.h.webhooks && !s.h.running():
 		return false, "the webhooks do not answer (failurePolicy Fail)"
 	case !s.h.webhooks && d.Reviewer != string(who):
 		return false, "without the webhook the client must send its own name as reviewer"
+	case !s.h.webhooks && unarchived:
+		return false, "without the webhook the client archives the decision it replaces itself (history is append-only, D13)"
 	}
-	return expectAccepted(who, read, d)
+	return true, ""
 }
 
 // staleDigest is a digest of another round of this application, or one nobody ever had.
