@@ -93,10 +93,14 @@ func TestGarbageCollectorOrphansListing(t *testing.T) {
 	}
 	gc := fx.Client(t, "system:serviceaccount:kube-system:generic-garbage-collector")
 
-	changed := listing.DeepCopy()
-	changed.Spec.ShopName = "someone else"
-	err := gc.Update(ctx, changed)
-	g.Expect(err).To(MatchError(ContainSubstring("the garbage collector may remove owner references and finalizers only")))
+	// The operator writes the listing's status meanwhile: each try reads it afresh, so the answer
+	// is the refusal, not a conflict.
+	fixture.Await(g, func(g Gomega) {
+		changed := &qualv1.ShowcaseListing{}
+		g.Expect(env.Admin.Get(ctx, client.ObjectKeyFromObject(listing), changed)).To(Succeed())
+		changed.Spec.ShopName = "someone else"
+		g.Expect(gc.Update(ctx, changed)).To(MatchError(ContainSubstring("the garbage collector may remove owner references and finalizers only")))
+	}).Should(Succeed())
 
 	// The garbage collector's orphaning patch: the owner reference goes, nothing else changes.
 	orphaned := listing.DeepCopy()
@@ -113,7 +117,7 @@ func TestGarbageCollectorOrphansListing(t *testing.T) {
 	}).Should(Succeed())
 
 	// Anyone else, even the cluster admin, is still refused.
-	changed = orphaned.DeepCopy()
+	changed := orphaned.DeepCopy()
 	changed.Finalizers = []string{"example.com/keep"}
 	g.Expect(env.Admin.Update(ctx, changed)).To(MatchError(ContainSubstring("ShowcaseListings are made by the operator")))
 }
