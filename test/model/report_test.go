@@ -154,14 +154,24 @@ func writeReport(path string, s *stats) error {
 		p("| tolerated (MODEL_TOLERATE) %s | %d |", k, s.tolerated[k])
 	}
 	p("")
-	kinds := map[string]bool{}
+	// Each distinct violation once (by the first a sequence broke), with how many batches
+	// ended with it, and its shortest sequence.
+	batches, shortest := map[string]int{}, map[string]found{}
+	var order []string
 	for _, f := range s.found {
 		v := f.violations[0]
-		if kinds[v.inv+v.kind] {
-			continue
+		k := v.inv + " (" + v.kind + ")"
+		if batches[k] == 0 {
+			order = append(order, k)
 		}
-		kinds[v.inv+v.kind] = true
-		p("- %s (%s), `-rapid.seed=%s`:", v.inv, v.kind, f.seed)
+		batches[k]++
+		if old, ok := shortest[k]; !ok || len(f.transcript) < len(old.transcript) {
+			shortest[k] = f
+		}
+	}
+	for _, k := range order {
+		f := shortest[k]
+		p("- %s, in %d batch(es); `-rapid.seed=%s`:", k, batches[k], f.seed)
 		p("")
 		p("  ```")
 		for _, l := range f.transcript {

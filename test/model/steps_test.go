@@ -291,7 +291,7 @@ func (d decide) run(s *seq) (string, error) {
 	if apierrors.IsConflict(err) {
 		return "gave up after conflicts: " + firstLine(err.Error()), nil
 	}
-	s.judge(d.who, read, sent, err, d.forge)
+	s.judge(d.who, read, sent, err)
 	return outcome(err), nil
 }
 
@@ -334,7 +334,7 @@ func (d decide) runPlugin(s *seq, tag string) (string, error) {
 	}
 	// The plugin leaves reviewer to the webhook, which stamps it: as if it sent its own name.
 	sent.Reviewer = string(d.who)
-	s.judge(d.who, read, sent, err, false)
+	s.judge(d.who, read, sent, err)
 	return outcome(err), nil
 }
 
@@ -373,8 +373,8 @@ func (s *seq) writeDecision(who actor, read *qualv1.CategoryApplication, d qualv
 }
 
 // judge compares the server's answer with the model's (I4) and records an accepted decision.
-func (s *seq) judge(who actor, read *qualv1.CategoryApplication, sent qualv1.Decision, err error, forged bool) {
-	want, why := s.expect(who, read, sent, forged)
+func (s *seq) judge(who actor, read *qualv1.CategoryApplication, sent qualv1.Decision, err error) {
+	want, why := s.expect(who, read, sent)
 	s.stats.count("I4")
 	got := err == nil
 	switch {
@@ -395,9 +395,10 @@ func (s *seq) judge(who actor, read *qualv1.CategoryApplication, sent qualv1.Dec
 	}
 	a := &accepted{tag: sent.Message, who: who, verdict: sent.Verdict, gen: sent.Generation, digest: sent.MaterialsDigest,
 		step: s.n, rightful: rightful(who, read), at: s.began}
-	real := s.m.digest(read)
+	// It counts if it is about the round as it really is: the generation read, and the files'
+	// content as the reviewer saw it (while the manager is down, status may lag behind them).
 	a.counts = sent.Verdict == qualv1.VerdictWithdrawn ||
-		sent.Generation == read.Generation && read.Status.MaterialsDigest == real
+		sent.Generation == read.Generation && read.Status.MaterialsDigest == s.m.digest(read)
 	inc.decisions = append(inc.decisions, a)
 	// D16: the recorded reviewer is the authenticated user.
 	stored := &qualv1.CategoryApplication{}
@@ -408,7 +409,7 @@ func (s *seq) judge(who actor, read *qualv1.CategoryApplication, sent qualv1.Dec
 }
 
 // expect is the model's answer for a decision written under the sequence's conditions.
-func (s *seq) expect(who actor, read *qualv1.CategoryApplication, d qualv1.Decision, forged bool) (bool, string) {
+func (s *seq) expect(who actor, read *qualv1.CategoryApplication, d qualv1.Decision) (bool, string) {
 	switch {
 	case s.h.webhooks && !s.h.running():
 		return false, "the webhooks do not answer (failurePolicy Fail)"
