@@ -2,12 +2,14 @@ package model_test
 
 import (
 	"fmt"
+	"os/exec"
 	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/channelshop/category-operator/internal/testenv"
 	"github.com/channelshop/category-operator/test/chaos"
 )
 
@@ -143,6 +145,7 @@ func writeReport(path string, s *stats) error {
 	defer s.mu.Unlock()
 	p("| figure | value |")
 	p("|---|---|")
+	p("| tree | %s |", revision())
 	p("| duration | %s |", s.elapsed)
 	p("| batches (a fresh seed each) | %d |", s.batches)
 	p("| sequences run (shrinking included) / steps | %d / %d |", s.sequences.Load(), s.steps.Load())
@@ -182,4 +185,18 @@ func writeReport(path string, s *stats) error {
 	}
 	p("Reproduce: `make model MODEL_DURATION=%s`; one sequence: `go test ./test/model -run TestModel -rapid.seed=SEED`.", s.elapsed)
 	return chaos.WriteSection(path, b.String())
+}
+
+// revision names the tree the run tested: the commit, and "-dirty" with uncommitted changes.
+func revision() string {
+	root := testenv.RepoRoot()
+	out, err := exec.Command("git", "-C", root, "rev-parse", "--short", "HEAD").Output()
+	if err != nil {
+		return "unknown"
+	}
+	rev := strings.TrimSpace(string(out))
+	if exec.Command("git", "-C", root, "diff", "--quiet", "HEAD", "--", ".", ":!docs").Run() != nil {
+		rev += "-dirty"
+	}
+	return rev
 }
