@@ -127,7 +127,7 @@ bench: ## Benchmark the operator against a floor on a real API server; writes do
 .PHONY: model
 model: ## Random sequences of merchants', reviewers' and the platform's steps, invariants checked after each (test/model) for MODEL_DURATION; writes docs/reliability.md.
 	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" MODEL_DURATION="$(MODEL_DURATION)" MODEL_REPORT="$(MODEL_REPORT)" \
-		go test ./test/model -run '^TestModel$$' -count=1 -timeout 0 -v 2>&1 | grep -v '^ *\[rapid\] draw'
+		go test ./test/model -run '^TestModel$$' -count=1 -timeout 0 -v 2>&1 | grep --line-buffered -v '^ *\[rapid\] draw'
 
 .PHONY: chaos
 chaos: ## Kill -9 the manager during a lifecycle of applications and check every end state; writes docs/reliability.md.

@@ -72,6 +72,7 @@ func TestModel(t *testing.T) {
 	run.reset()
 	t.Run("rapid", func(t *testing.T) { rapid.Check(t, property(run)) })
 	if f := run.failure; f != nil {
+		run.found = append(run.found, *f)
 		t.Errorf("shrunk sequence:\n%s", strings.Join(f.transcript, "\n"))
 	}
 	t.Logf("%s", run.summary())

@@ -2,12 +2,14 @@ package model_test
 
 import (
 	"fmt"
+	"os/exec"
 	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/channelshop/category-operator/internal/testenv"
 	"github.com/channelshop/category-operator/test/chaos"
 )
 
@@ -143,6 +145,7 @@ func writeReport(path string, s *stats) error {
 	defer s.mu.Unlock()
 	p("| figure | value |")
 	p("|---|---|")
+	p("| tree | %s |", revision())
 	p("| duration | %s |", s.elapsed)
 	p("| batches (a fresh seed each) | %d |", s.batches)
 	p("| sequences run (shrinking included) / steps | %d / %d |", s.sequences.Load(), s.steps.Load())
@@ -154,14 +157,24 @@ func writeReport(path string, s *stats) error {
 		p("| tolerated (MODEL_TOLERATE) %s | %d |", k, s.tolerated[k])
 	}
 	p("")
-	kinds := map[string]bool{}
+	// Each distinct violation once (by the first a sequence broke), with how many batches
+	// ended with it, and its shortest sequence.
+	batches, shortest := map[string]int{}, map[string]found{}
+	var order []string
 	for _, f := range s.found {
 		v := f.violations[0]
-		if kinds[v.inv+v.kind] {
-			continue
+		k := v.inv + " (" + v.kind + ")"
+		if batches[k] == 0 {
+			order = append(order, k)
 		}
-		kinds[v.inv+v.kind] = true
-		p("- %s (%s), `-rapid.seed=%s`:", v.inv, v.kind, f.seed)
+		batches[k]++
+		if old, ok := shortest[k]; !ok || len(f.transcript) < len(old.transcript) {
+			shortest[k] = f
+		}
+	}
+	for _, k := range order {
+		f := shortest[k]
+		p("- %s, in %d batch(es); `-rapid.seed=%s`:", k, batches[k], f.seed)
 		p("")
 		p("  ```")
 		for _, l := range f.transcript {
@@ -172,4 +185,18 @@ func writeReport(path string, s *stats) error {
 	}
 	p("Reproduce: `make model MODEL_DURATION=%s`; one sequence: `go test ./test/model -run TestModel -rapid.seed=SEED`.", s.elapsed)
 	return chaos.WriteSection(path, b.String())
+}
+
+// revision names the tree the run tested: the commit, and "-dirty" with uncommitted changes.
+func revision() string {
+	root := testenv.RepoRoot()
+	out, err := exec.Command("git", "-C", root, "rev-parse", "--short", "HEAD").Output()
+	if err != nil {
+		return "unknown"
+	}
+	rev := strings.TrimSpace(string(out))
+	if exec.Command("git", "-C", root, "diff", "--quiet", "HEAD", "--", ".", ":!docs").Run() != nil {
+		rev += "-dirty"
+	}
+	return rev
 }

@@ -392,9 +392,10 @@ func (s *seq) judge(who actor, read *qualv1.CategoryApplication, sent qualv1.Dec
 	}
 	a := &accepted{tag: sent.Message, who: who, verdict: sent.Verdict, gen: sent.Generation, digest: sent.MaterialsDigest,
 		step: s.n, rightful: rightful(who, read), at: s.began}
-	real := s.m.digest(read)
+	// It counts if it is about the round as it really is: the generation read, and the files'
+	// content as the reviewer saw it (while the manager is down, status may lag behind them).
 	a.counts = sent.Verdict == qualv1.VerdictWithdrawn ||
-		sent.Generation == read.Generation && read.Status.MaterialsDigest == real
+		sent.Generation == read.Generation && read.Status.MaterialsDigest == s.m.digest(read)
 	inc.decisions = append(inc.decisions, a)
 	// D16: the recorded reviewer is the authenticated user.
 	stored := &qualv1.CategoryApplication{}
