@@ -51,6 +51,8 @@ type Options struct {
 	AllowInsecureHTTP bool
 	// Resolver resolves sink host names; nil: net.DefaultResolver. Tests inject one.
 	Resolver *net.Resolver
+	// Now is the clock of webhook-timestamp; nil: time.Now. Tests inject one.
+	Now func() time.Time
 }
 
 // Sender posts notifications. It is safe for concurrent use and reuses connections, so make
@@ -61,6 +63,7 @@ type Sender struct {
 	maxResponseBytes int64
 	allowHTTP        bool
 	policy           *addressPolicy
+	now              func() time.Time
 }
 
 // NewSender returns a Sender with o's defaults filled in.
@@ -73,6 +76,9 @@ func NewSender(o Options) *Sender {
 	}
 	if o.MaxResponseBytes <= 0 {
 		o.MaxResponseBytes = DefaultMaxResponseBytes
+	}
+	if o.Now == nil {
+		o.Now = time.Now
 	}
 	policy := &addressPolicy{allowed: append([]netip.Prefix(nil), o.AllowedCIDRs...)}
 	dialer := &net.Dialer{
@@ -96,6 +102,7 @@ func NewSender(o Options) *Sender {
 		maxResponseBytes: o.MaxResponseBytes,
 		allowHTTP:        o.AllowInsecureHTTP,
 		policy:           policy,
+		now:              o.Now,
 	}
 }
 
@@ -156,8 +163,10 @@ func (s *Sender) Send(ctx context.Context, sink Sink, n Notification, key string
 		body, err = json.Marshal(n)
 	case FormatWeCom:
 		body, err = weComBody(n)
+	case FormatCloudEvents:
+		body, err = cloudEventBody(n, key)
 	default:
-		return s.fail(sink, ClassInvalidSink, nil, "format %q is not one of %q, %q", truncate(string(sink.Format), 32), FormatGeneric, FormatWeCom)
+		return s.fail(sink, ClassInvalidSink, nil, "format %q is not one of %q, %q, %q", truncate(string(sink.Format), 32), FormatGeneric, FormatCloudEvents, FormatWeCom)
 	}
 	if err != nil {
 		return s.fail(sink, ClassInternal, nil, "encoding the body: %v", err)
@@ -172,8 +181,19 @@ func (s *Sender) Send(ctx context.Context, sink Sink, n Notification, key string
 		return s.fail(sink, ClassInvalidSink, nil, "building the request failed") // its error quotes the URL
 	}
 	req.Header.Set("Content-Type", "application/json")
+	if sink.format() == FormatCloudEvents {
+		req.Header.Set("Content-Type", cloudEventContentType)
+	}
 	req.Header.Set("User-Agent", userAgent)
 	req.Header.Set("Idempotency-Key", key)
+	if sink.format() != FormatWeCom && len(sink.SigningKeys) > 0 {
+		// Signed at each attempt: a retry is a new post with a fresh timestamp and the same id.
+		if err := signWebhook(req.Header, sink.SigningKeys, key, s.now(), body); err != nil {
+			return s.fail(sink, ClassInternal, nil, "signing: %v", err)
+		}
+	}
+	// X-Signature (HMAC of the body alone) is deprecated: kept for one release for existing
+	// receivers, see the README's Notifications.
 	if sink.format() == FormatGeneric && len(sink.Token) > 0 {
 		mac := hmac.New(sha256.New, sink.Token)
 		mac.Write(body)

@@ -25,6 +25,8 @@ const (
 	FormatGeneric Format = "generic"
 	// FormatWeCom posts a WeCom (企业微信) group-robot markdown message.
 	FormatWeCom Format = "wecom"
+	// FormatCloudEvents posts the Notification as a CloudEvent 1.0 in structured JSON mode.
+	FormatCloudEvents Format = "cloudevents"
 )
 
 // Keys of a sink Secret.
@@ -32,6 +34,11 @@ const (
 	SecretKeyAddress = "address"
 	SecretKeyToken   = "token"
 	SecretKeyFormat  = "format"
+	// SecretKeySigningKey is a Standard Webhooks secret ("whsec_" + base64 of 24 to 64 bytes).
+	SecretKeySigningKey = "signingKey"
+	// SecretKeyPreviousSigningKey is the key being rotated out: while it is set, posts carry a
+	// signature with each key, so receivers that still verify with the old one keep working.
+	SecretKeyPreviousSigningKey = "previousSigningKey"
 )
 
 // Sink is one destination for notifications. Print it with %v or %s, never its fields: String
@@ -42,7 +49,11 @@ type Sink struct {
 	// Address is the webhook URL: https, or http where the Sender allows it.
 	Address *url.URL
 	// Token is the HMAC-SHA256 key for X-Signature (generic format only); may be empty.
+	// Deprecated for receivers: SigningKeys (Standard Webhooks) replace it.
 	Token []byte
+	// SigningKeys are the Standard Webhooks keys (decoded): the current one first, then the
+	// one being rotated out. Generic and CloudEvents posts carry a signature for each.
+	SigningKeys [][]byte
 	// Format of the body; empty means generic.
 	Format Format
 }
@@ -68,6 +79,9 @@ func (s Sink) format() Format {
 // and words in messages.
 func (s Sink) secrets() []string {
 	out := []string{string(s.Token)}
+	for _, k := range s.SigningKeys {
+		out = append(out, string(k), webhookSecretPrefix+base64.StdEncoding.EncodeToString(k), base64.StdEncoding.EncodeToString(k))
+	}
 	if u := s.Address; u != nil {
 		out = append(out, u.RawQuery)
 		if q, err := url.ParseQuery(u.RawQuery); err == nil {
@@ -173,11 +187,26 @@ func SinkFromSecret(name string, s *corev1.Secret) (Sink, error) {
 	switch f := Format(strings.TrimSpace(string(rawFormat))); f {
 	case "", FormatGeneric:
 		sink.Format = FormatGeneric
-	case FormatWeCom:
-		sink.Format = FormatWeCom
+	case FormatWeCom, FormatCloudEvents:
+		sink.Format = f
 	default:
-		return fail("key %q: %q is not a valid format: valid formats are %q and %q (empty means %q)",
-			SecretKeyFormat, truncate(string(f), 32), FormatGeneric, FormatWeCom, FormatGeneric)
+		return fail("key %q: %q is not a valid format: valid formats are %q, %q and %q (empty means %q)",
+			SecretKeyFormat, truncate(string(f), 32), FormatGeneric, FormatCloudEvents, FormatWeCom, FormatGeneric)
+	}
+	for _, k := range []string{SecretKeySigningKey, SecretKeyPreviousSigningKey} {
+		raw, ok := get(k)
+		if !ok || len(raw) == 0 {
+			continue
+		}
+		key, err := decodeSigningKey(string(raw))
+		if err != nil {
+			return fail("key %q: %v", k, err)
+		}
+		sink.SigningKeys = append(sink.SigningKeys, key)
+	}
+	if len(sink.SigningKeys) > 0 && sink.Format == FormatWeCom {
+		// WeCom's robot checks nothing of ours; a key there is a mistake worth saying.
+		return fail("key %q: format %q is not signed: Standard Webhooks signatures are for %q and %q sinks", SecretKeySigningKey, FormatWeCom, FormatGeneric, FormatCloudEvents)
 	}
 	return sink, nil
 }

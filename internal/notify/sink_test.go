@@ -3,6 +3,7 @@ package notify
 import (
 	"fmt"
 	"net/url"
+	"strings"
 	"testing"
 
 	. "github.com/onsi/gomega"
@@ -74,7 +75,11 @@ func TestSinkFromSecretRefuses(t *testing.T) {
 		{"no host", map[string]string{"address": "https:///hook?key=QUERYSECRET"}, []string{`"address"`, "host"}},
 		{"relative", map[string]string{"address": "/hook"}, []string{`"address"`, "host"}},
 		{"not a URL", map[string]string{"address": "https://exa mple.com/%zz?key=QUERYSECRET"}, []string{`"address"`}},
-		{"unknown format", map[string]string{"address": "https://hooks.example.com", "format": "slack"}, []string{`"format"`, `"slack"`, `"generic"`, `"wecom"`}},
+		{"unknown format", map[string]string{"address": "https://hooks.example.com", "format": "slack"}, []string{`"format"`, `"slack"`, `"generic"`, `"wecom"`, `"cloudevents"`}},
+		{"signing key without whsec_", map[string]string{"address": "https://hooks.example.com", "signingKey": "TOPSECRETTOKEN"}, []string{`"signingKey"`, `"whsec_"`}},
+		{"signing key not base64", map[string]string{"address": "https://hooks.example.com", "signingKey": "whsec_TOPSECRETTOKEN!"}, []string{`"signingKey"`, "base64"}},
+		{"signing key too short", map[string]string{"address": "https://hooks.example.com", "previousSigningKey": "whsec_VE9QU0VDUkVUVE9LRU4="}, []string{`"previousSigningKey"`, "14 bytes", "24 to 64"}},
+		{"signing key on wecom", map[string]string{"address": "https://hooks.example.com", "format": "wecom", "signingKey": "whsec_" + strings.Repeat("A", 32)}, []string{`"signingKey"`, `"wecom"`}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -92,6 +97,7 @@ func TestSinkFromSecretRefuses(t *testing.T) {
 			g.Expect(err.Error()).To(ContainSubstring("acme-notify"))
 			g.Expect(err.Error()).NotTo(ContainSubstring(token))
 			g.Expect(err.Error()).NotTo(ContainSubstring("QUERYSECRET"))
+			g.Expect(err.Error()).NotTo(ContainSubstring("VE9QU0VDUkVUVE9LRU4"))
 		})
 	}
 }
