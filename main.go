@@ -31,6 +31,7 @@ func main() {
 	flag.StringVar(&o.Namespace, "namespace", envOr("POD_NAMESPACE", o.Namespace), "The manager's namespace (calendar ConfigMap, reviewer sink Secret, leader election).")
 	flag.StringVar(&o.CalendarConfigMap, "calendar-configmap", o.CalendarConfigMap, "ConfigMap in the manager's namespace with holidays and make-up working days.")
 	flag.StringVar(&o.ReviewerSinkSecret, "reviewer-sink-secret", o.ReviewerSinkSecret, "Secret in the manager's namespace naming the reviewers' notification sink; empty disables it.")
+	flag.StringVar(&o.EscalationSinkSecret, "escalation-sink-secret", o.EscalationSinkSecret, "Secret in the manager's namespace naming the escalation sink, which gets one ReviewOverdue notification per overdue review round (D36); empty disables it.")
 	flag.StringVar(&o.OperatorUsername, "operator-username", o.OperatorUsername, "The operator's own username (its service account): the only identity that may write status and listings.")
 	flag.BoolVar(&o.Webhooks, "enable-webhooks", o.Webhooks, "Serve the admission webhooks.")
 	flag.StringVar(&o.WebhookHost, "webhook-host", o.WebhookHost, "Address the webhook server binds to.")

@@ -46,6 +46,9 @@ type Notifier struct {
 	Reader client.Reader
 	// ReviewerSecret is the reviewers' sink Secret in the manager's namespace; empty name: none.
 	ReviewerSecret types.NamespacedName
+	// EscalationSecret is the escalation sink Secret in the manager's namespace (overdue
+	// rounds, D36); empty name: none.
+	EscalationSecret types.NamespacedName
 }
 
 // reviewerEvents go to the reviewers' sink; every event but ReviewOverdue goes to the merchant.
@@ -83,6 +86,9 @@ func (r *ApplicationReconciler) notifications(ctx context.Context, s *appState) 
 		gen, digest := s.app.Generation, st.MaterialsDigest
 		if t.round != nil {
 			gen, digest = t.round.generation, t.round.materialsDigest
+		}
+		if onceARound[t.event] && toldThisRound(st.Notifications, t.event, gen, digest) {
+			continue
 		}
 		seq++
 		for _, sink := range sinks {
@@ -158,6 +164,9 @@ func (r *ApplicationReconciler) sinksFor(app *qualv1.CategoryApplication, e qual
 	if reviewerEvents[e] && r.Notifier != nil && r.Notifier.ReviewerSecret.Name != "" {
 		out = append(out, ReviewerSink)
 	}
+	if e == qualv1.EventReviewOverdue && r.Notifier != nil && r.Notifier.EscalationSecret.Name != "" {
+		out = append(out, EscalationSink)
+	}
 	return out
 }
 
@@ -171,10 +180,13 @@ type target struct {
 // sink and in namespaces the platform labelled LabelSinkAllowedCIDRs, Sender otherwise.
 func (n *Notifier) target(ctx context.Context, app *qualv1.CategoryApplication, rec *qualv1.NotificationRecord) (target, error) {
 	key := types.NamespacedName{Namespace: app.Namespace}
-	trusted := rec.Sink == ReviewerSink
-	if trusted {
+	trusted := platformSink(rec.Sink)
+	switch rec.Sink {
+	case ReviewerSink:
 		key = n.ReviewerSecret
-	} else {
+	case EscalationSink:
+		key = n.EscalationSecret
+	default:
 		key.Name = rec.Sink[len("secret/"):]
 	}
 	sec := &corev1.Secret{}
@@ -262,7 +274,7 @@ func keyOf(r *qualv1.NotificationRecord) recordKey {
 // platform's choice, and its record keeps the precise class for the platform's operators.
 func visibleClass(sink string, err error) notify.Class {
 	c := notify.ErrorClass(err)
-	if sink == ReviewerSink {
+	if platformSink(sink) {
 		return c
 	}
 	return c.Coarse()

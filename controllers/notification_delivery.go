@@ -152,8 +152,8 @@ func nextDue(recs []qualv1.NotificationRecord, now time.Time) time.Duration {
 // slow (a shared chat service) hold at most the limit too.
 func limitKeys(app *qualv1.CategoryApplication, rec *qualv1.NotificationRecord, sink notify.Sink) []string {
 	tenant := "namespace/" + app.Namespace
-	if rec.Sink == ReviewerSink {
-		tenant = "reviewers"
+	if platformSink(rec.Sink) {
+		tenant = rec.Sink
 	}
 	return []string{tenant, "host/" + strings.ToLower(sink.Address.Host)}
 }

@@ -8,7 +8,7 @@ chart=dist/chart
 configs=(
   ""
   "--set certManager.enabled=true"
-  "--set replicas=2 --set policies.enabled=true --set prometheus.serviceMonitor.enabled=true --set prometheus.rules.enabled=true --set prometheus.dashboard.enabled=true --set networkPolicy.enabled=true --set reviewerSink.secretName=reviewers"
+  "--set replicas=2 --set policies.enabled=true --set prometheus.serviceMonitor.enabled=true --set prometheus.rules.enabled=true --set prometheus.dashboard.enabled=true --set networkPolicy.enabled=true --set reviewerSink.secretName=reviewers --set escalationSink.secretName=escalation"
 )
 for c in "${configs[@]}"; do
   # shellcheck disable=SC2086 # the configurations are word lists

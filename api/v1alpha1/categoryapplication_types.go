@@ -334,7 +334,8 @@ type NotificationRecord struct {
 	// generation the event is about.
 	// +required
 	Generation int64 `json:"generation"`
-	// sink is "secret/<name>" for a merchant sink or "reviewers" for the reviewers' sink.
+	// sink is "secret/<name>" for a merchant sink, "reviewers" for the reviewers' sink or
+	// "escalation" for the escalation sink (overdue rounds, D36).
 	// +required
 	Sink string `json:"sink"`
 	// materialsDigest is the review round's (status.materialsDigest) when the event happened:

@@ -40,6 +40,9 @@ type Options struct {
 	CalendarConfigMap string
 	// ReviewerSinkSecret names the reviewers' notification Secret; empty disables it.
 	ReviewerSinkSecret string
+	// EscalationSinkSecret names the escalation sink Secret: it gets every ReviewOverdue (D36);
+	// empty disables it.
+	EscalationSinkSecret string
 	// OperatorUsername is the operator's own identity, allowed to write status and listings.
 	OperatorUsername string
 	// Webhooks serves the admission webhooks on WebhookHost:WebhookPort with certs in CertDir.
@@ -158,12 +161,16 @@ func setupControllers(mgr ctrl.Manager, o Options, cal func(context.Context) *ca
 	if o.ReviewerSinkSecret != "" {
 		reviewer = types.NamespacedName{Namespace: o.Namespace, Name: o.ReviewerSinkSecret}
 	}
+	var escalation types.NamespacedName
+	if o.EscalationSinkSecret != "" {
+		escalation = types.NamespacedName{Namespace: o.Namespace, Name: o.EscalationSinkSecret}
+	}
 	// The allowlist is for the platform's own receivers: the reviewers' sink, and merchants'
 	// sinks only in namespaces the platform labelled (qualv1.LabelSinkAllowedCIDRs).
 	public := o.NotifyOptions
 	public.AllowedCIDRs = nil
 	notifier := &controllers.Notifier{Sender: notify.NewSender(public), Trusted: notify.NewSender(o.NotifyOptions),
-		Reader: mgr.GetAPIReader(), ReviewerSecret: reviewer}
+		Reader: mgr.GetAPIReader(), ReviewerSecret: reviewer, EscalationSecret: escalation}
 	app := &controllers.ApplicationReconciler{
 		Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Recorder: mgr.GetEventRecorder(controllers.FieldManager),
 		Clock: o.Clock, Calendar: cal, CalendarConfigMap: calendarKey(o), Rules: rules, MaxConcurrentReconciles: o.MaxConcurrentReconciles,
