@@ -18,7 +18,10 @@
 #   policies) and kube-controller-manager (garbage collector and namespace controller only, as
 #   user system:kube-controller-manager) from the cached
 #   binaries in KUBEBUILDER_ASSETS, writes an admin kubeconfig to bin/local/kubeconfig, installs
-#   the calendar and the default policies, and runs bin/manager, built from the tree, as its own
+#   the calendar and the default policies, prepares the samples' namespace (its sinks may reach
+#   loopback; the local reviewer may read its Secrets), starts the notification receiver
+#   hack/receiver on 127.0.0.1:18090 (where config/samples' sink Secret points; it prints each
+#   notification, verified with the Standard Webhooks library), and runs bin/manager, built from the tree, as its own
 #   process (as a Deployment would: a kubeconfig for the operator's user, the webhook serving
 #   certificate, the chart's flags), serving the webhooks; when it dies (kill -9) it is started
 #   again, as the kubelet would, and the run says so, while the control plane stays up. It prints the kubectl line to use next. Ctrl-C (SIGINT) or SIGTERM stops the

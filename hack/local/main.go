@@ -3,7 +3,10 @@
 // for garbage collection) from the binaries in KUBEBUILDER_ASSETS, installs the CRDs, the webhook
 // configuration (served by the manager started here), RBAC, the calendar and the default
 // policies, writes an admin kubeconfig to bin/local/kubeconfig and runs bin/manager as its own
-// process (manager.go), restarted whenever it dies, as a Deployment's pod would be. SIGINT or SIGTERM stops the manager, kube-controller-manager, kube-apiserver and
+// process (manager.go), restarted whenever it dies, as a Deployment's pod would be. For the
+// README's walk-through (walkthrough.go) it creates the samples' namespace as a platform team
+// would (its sinks may reach loopback, the local reviewer may read its Secrets) and starts
+// hack/receiver where the samples' and the reviewers' sinks post. SIGINT or SIGTERM stops the manager, kube-controller-manager, kube-apiserver and
 // etcd, removes their temporary folders and the kubeconfig: nothing is left running.
 //
 // hack/run.sh builds and starts it; run it directly only with KUBEBUILDER_ASSETS set.
@@ -31,6 +34,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	"github.com/channelshop/category-operator/internal/testenv"
+	"github.com/channelshop/category-operator/test/procmgr"
 )
 
 // adminUser is the identity of bin/local/kubeconfig.
@@ -61,7 +65,7 @@ func main() {
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() {
 		s := <-sigs
-		say("%s: stopping (manager, kube-controller-manager, kube-apiserver, etcd)...", s)
+		say("%s: stopping (manager, receiver, kube-controller-manager, kube-apiserver, etcd)...", s)
 		cancel()
 		for s := range sigs { // never let a second Ctrl-C orphan etcd and kube-apiserver
 			say("%s: still stopping, please wait", s)
@@ -105,7 +109,9 @@ type run struct {
 	kcmDone chan struct{}
 	kcmLog  *os.File
 	mgr     *managerProc
-	state   state
+	// receiver is hack/receiver, where the samples' and the reviewers' sinks post.
+	receiver *procmgr.Process
+	state    state
 	// managerArgs are passed on to bin/manager (a later flag wins), e.g. --zap-log-level=debug.
 	managerArgs []string
 }
@@ -165,6 +171,12 @@ func (r *run) main(ctx context.Context) error {
 	if _, err := env.InstallCalendar(ctx); err != nil {
 		return err
 	}
+	if err := r.prepareSampleNamespace(ctx); err != nil {
+		return err
+	}
+	if err := r.startReceiver(ctx); err != nil {
+		return err
+	}
 	if err := r.startManager(ctx); err != nil {
 		return err
 	}
@@ -187,11 +199,13 @@ func (r *run) main(ctx context.Context) error {
     CRDs, webhooks (served by bin/manager), admission policies, RBAC, calendar and %d default policies
     installed; kube-controller-manager collects garbage (log: %s). The manager runs as its own
     process and is restarted when it dies (try kill -9 on it), as the kubelet would.
+    Namespace %s is ready for the samples: its sinks may reach the local receiver, which
+    prints each notification here ("receiver: ..."), and the reviewer may read its Secrets.
     Admin kubeconfig: %s   Reviewer: %s   Ctrl-C stops everything.
 
     kubectl --kubeconfig %s apply -f config/samples/
 
-`, time.Since(start).Seconds(), env.AdminConfig.Host, len(policies), r.relative(filepath.Join(r.dir, "kube-controller-manager.log")), kubeconfig,
+`, time.Since(start).Seconds(), env.AdminConfig.Host, len(policies), r.relative(filepath.Join(r.dir, "kube-controller-manager.log")), sampleNamespace, kubeconfig,
 		r.relative(r.reviewerKubeconfigPath()), kubeconfig)
 
 	select {
@@ -208,6 +222,7 @@ func (r *run) stop() error {
 	if r.mgr != nil {
 		r.mgr.stop()
 	}
+	r.stopReceiver()
 	r.stopControllerManager()
 	if r.env != nil {
 		if err := r.env.Stop(); err != nil {

@@ -50,6 +50,8 @@ func (r *run) startManager(ctx context.Context) error {
 		// merchants' sinks in namespaces labelled qualification.channelshop.dev/sink-allowed-cidrs=true.
 		"--sink-allow-insecure-http",
 		"--sink-allowed-cidrs=127.0.0.0/8,::1",
+		// The reviewers' sink: the local receiver (walkthrough.go).
+		"--reviewer-sink-secret=" + reviewerSinkSecret,
 	}, r.managerArgs...)}
 	say("manager starting as its own process, user %s (kubeconfig %s, webhooks https://%s:%d): %s %v",
 		testenv.OperatorUser, r.relative(kubeconfig), s.Host, s.Port, r.relative(bin), m.args)
