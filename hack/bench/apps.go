@@ -31,7 +31,7 @@ type appRef struct {
 }
 
 // loadTemplate reads the valid sample application and its Secrets. spec.notify is dropped:
-// its sink (hooks.acme.example) is unreachable here, and the floor sends no notifications.
+// its sink (make run's local receiver) is not running here, and the floor sends no notifications.
 func (b *bench) loadTemplate() error {
 	samples := filepath.Join(testenv.RepoRoot(), "config", "samples")
 	objs, err := testenv.ReadObjects(filepath.Join(samples, "03-categoryapplication.yaml"))

@@ -102,9 +102,8 @@ EOF
   }]
 }
 EOF
-  # Pods resolve names against their own loopback, where nothing answers: the samples'
-  # notification addresses (hooks.acme.example) fail at once instead of sending a DNS query off
-  # the machine.
+  # Pods resolve names against their own loopback, where nothing answers: any name a sample
+  # or a test names fails at once instead of sending a DNS query off the machine.
   echo "nameserver 127.0.0.1" >"$work/resolv.conf"
   cat >"$work/kubelet.yaml" <<EOF
 apiVersion: kubelet.config.k8s.io/v1beta1
