@@ -15,11 +15,11 @@ import (
 
 // endClaim is pure and makes the operator the clock of claims (D30), which the admission
 // policy lacks: a claim stands until this ends it. It runs after the round's state is
-// computed, and ends the claim at its expiry, on a decision of its generation, and when its
-// round is no longer under review (a new generation, a failed requirement, a duplicate; a new
-// round of the same generation is ended by archiveRound). A claim longer than the platform
-// allows from now (made without the webhook, which bounds it) is shortened. It returns when
-// to come back: at the expiry.
+// computed, and ends the claim at its expiry, on its claimant's decision, and when its round
+// is no longer under review (a decision that closes it, a new generation, a failed
+// requirement, a duplicate; a new round of the same generation is ended by archiveRound). A
+// claim longer than the platform allows from now (made without the webhook, which bounds it)
+// is shortened. It returns when to come back: at the expiry.
 func endClaim(app *qualv1.CategoryApplication, now time.Time, max time.Duration) time.Duration {
 	st := &app.Status
 	c := st.Claim
@@ -28,7 +28,9 @@ func endClaim(app *qualv1.CategoryApplication, now time.Time, max time.Duration)
 	}
 	under := meta.FindStatusCondition(st.Conditions, qualv1.ConditionUnderReview)
 	open := under != nil && under.Status == metav1.ConditionTrue && under.ObservedGeneration == app.Generation
-	decided := st.Decision != nil && st.Decision.Generation == c.Generation
+	// The claimant decided. Anyone else's decision that closes the round ends it as !open; one
+	// that leaves the round open (a withdrawal of an earlier listing) does not.
+	decided := st.Decision != nil && st.Decision.Generation == c.Generation && st.Decision.Reviewer == c.Reviewer
 	if c.Generation != app.Generation || !open || decided || !now.Before(c.ExpiresAt.Time) {
 		st.Claim = nil
 		return 0

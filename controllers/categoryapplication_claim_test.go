@@ -32,9 +32,12 @@ func TestEndClaim(t *testing.T) {
 	}{
 		{"stands: come back at its expiry", app(nil), 0, false, 30 * time.Minute, now.Add(30 * time.Minute)},
 		{"expired", app(func(a *qualv1.CategoryApplication) { a.Status.Claim.ExpiresAt = metav1.NewTime(now) }), 0, true, 0, time.Time{}},
-		{"decided", app(func(a *qualv1.CategoryApplication) {
-			a.Status.Decision = &qualv1.Decision{Verdict: qualv1.VerdictRejected, Generation: 2}
+		{"decided by the claimant", app(func(a *qualv1.CategoryApplication) {
+			a.Status.Decision = &qualv1.Decision{Verdict: qualv1.VerdictRejected, Generation: 2, Reviewer: "rita"}
 		}), 0, true, 0, time.Time{}},
+		{"another's decision that leaves the round open", app(func(a *qualv1.CategoryApplication) {
+			a.Status.Decision = &qualv1.Decision{Verdict: qualv1.VerdictApproved, Generation: 2, Reviewer: "carl"}
+		}), 0, false, 30 * time.Minute, now.Add(30 * time.Minute)},
 		{"new generation", app(func(a *qualv1.CategoryApplication) { a.Generation = 3 }), 0, true, 0, time.Time{}},
 		{"no longer under review", app(func(a *qualv1.CategoryApplication) { a.Status.Conditions[0].Status = metav1.ConditionFalse }), 0, true, 0, time.Time{}},
 		{"too long: bounded", app(func(a *qualv1.CategoryApplication) {

@@ -502,8 +502,8 @@ type CategoryApplicationStatus struct {
 
 	// claim says a reviewer is working on the current round (D30): while it stands, other
 	// reviewers' approvals and rejections are refused. Written by the reviewer through
-	// `kubectl category claim|release`; the operator ends it at expiresAt, on a decision of its
-	// generation and when a new round starts.
+	// `kubectl category claim|release`; the operator ends it at expiresAt, on its reviewer's
+	// decision, when the round is no longer under review and when a new round starts.
 	// +optional
 	Claim *Claim `json:"claim,omitempty"`
 }

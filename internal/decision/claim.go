@@ -14,8 +14,8 @@ import (
 // it in parallel and the second learns it from a refusal. It is written like a decision: by the
 // reviewer, into status.claim, through the status subresource; the webhook and the admission
 // policy application-status enforce these rules with the same words. The policy has no clock,
-// so the operator is the clock: it ends a claim at its expiry, and also on a decision of its
-// generation and when a new round starts. A claim therefore stands until the operator ends it,
+// so the operator is the clock: it ends a claim at its expiry, and also on a decision (its
+// holder's, or one that closes the round) and when a new round starts. A claim therefore stands until the operator ends it,
 // and the webhook agrees with the policy on that.
 
 // Claimed is pure: while another reviewer's claim stands, approvals and rejections are
