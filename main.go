@@ -41,6 +41,7 @@ func main() {
 	flag.IntVar(&o.MaxConcurrentReconciles, "max-concurrent-reconciles", o.MaxConcurrentReconciles, "How many applications are reconciled in parallel.")
 	flag.IntVar(&o.DeliveryWorkers, "delivery-workers", o.DeliveryWorkers, "How many notifications are sent at once, in all (apart from the status workers).")
 	flag.IntVar(&o.DeliveriesPerSink, "deliveries-per-sink", o.DeliveriesPerSink, "How many notifications are sent at once for one merchant (the sinks of one namespace) and to one sink host.")
+	flag.DurationVar(&o.MaxClaimDuration, "max-claim-duration", o.MaxClaimDuration, "The longest a reviewer's claim on an application may last (D30); a longer one is shortened to it.")
 	o.Certs.BindFlags(flag.CommandLine)
 	flag.Func("sink-allowed-cidrs", "Comma-separated CIDRs (or IPs) the reviewers' sink, and merchants' sinks in namespaces labelled qualification.channelshop.dev/sink-allowed-cidrs=true, may connect to although they are loopback, private, link-local, CGNAT, multicast, reserved or unspecified: the platform's own receivers, as narrow as they are (a single IP). Default: none.", func(v string) error {
 		p, err := notify.ParseCIDRs(v)

@@ -53,6 +53,8 @@ type ApplicationReconciler struct {
 	Notifier *Notifier
 	// MaxConcurrentReconciles bounds parallel reconciles.
 	MaxConcurrentReconciles int
+	// MaxClaim is the longest a claim may last (D30); 0: qualv1.DefaultMaxClaimDuration.
+	MaxClaim time.Duration
 
 	// digests holds what the reconciler read of the referenced Secrets (SetupWithManager).
 	digests *digestCache
@@ -146,6 +148,7 @@ func (r *ApplicationReconciler) run(ctx context.Context, s *appState) (time.Dura
 		}
 	}
 	summarize(s.app, s.duplicate)
+	requeue = soonest(requeue, endClaim(s.app, s.now, r.MaxClaim))
 	// Notes first: a decision taking effect as its round closes came before the new round.
 	s.events = append(append([]transition{}, s.notes...), transitions(&s.before.Status, &s.app.Status, s.app.Generation)...)
 	out, err := r.notifications(ctx, s)
@@ -206,7 +209,7 @@ func (r *ApplicationReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	r.digests = newDigestCache(open)
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&qualv1.CategoryApplication{}, builder.WithPredicates(predicate.Or(
-			predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}, statusDecisionChanged{}))).
+			predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}, statusDecisionChanged{}, claimMade{}))).
 		Owns(&qualv1.ShowcaseListing{}, builder.WithPredicates(listingChangedByOthers{})).
 		Watches(&qualv1.CategoryPolicy{}, handler.EnqueueRequestsFromMapFunc(r.appsOfPolicy),
 			builder.WithPredicates(predicate.GenerationChangedPredicate{})).

@@ -112,6 +112,7 @@ func archiveRound(st *qualv1.CategoryApplicationStatus, d *qualv1.Decision, now 
 		MaterialsDigest: st.MaterialsDigest, Decision: d, ArchivedAt: &metav1.Time{Time: now}})
 	st.SubmittedAt, st.ReviewDeadline, st.SubmittedGeneration = nil, nil, 0
 	st.MaterialsDigest, st.SecretFiles, st.ListingFacts = "", nil, nil
+	st.Claim = nil // a claim is on a round (D30)
 }
 
 // recordRound is pure: a round that has just started records what it is about: the content

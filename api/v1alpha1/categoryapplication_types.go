@@ -500,6 +500,33 @@ type CategoryApplicationStatus struct {
 	// +optional
 	// +kubebuilder:validation:Minimum=0
 	NotificationsDropped int64 `json:"notificationsDropped,omitempty"`
+
+	// claim says a reviewer is working on the current round (D30): while it stands, other
+	// reviewers' approvals and rejections are refused. Written by the reviewer through
+	// `kubectl category claim|release`; the operator ends it at expiresAt, on its reviewer's
+	// decision, when the round is no longer under review and when a new round starts.
+	// +optional
+	Claim *Claim `json:"claim,omitempty"`
+}
+
+// Claim is one reviewer's hold on a review round (D30).
+type Claim struct {
+	// reviewer is the authenticated user who claimed (set by the webhook; without it the
+	// client sends its own name, as for a decision).
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	Reviewer string `json:"reviewer"`
+
+	// expiresAt is when the claim ends by itself: at most the manager's --max-claim-duration
+	// from when it was made (the webhook and the operator shorten a longer one).
+	// +required
+	ExpiresAt metav1.Time `json:"expiresAt"`
+
+	// generation is the generation under review that was claimed.
+	// +required
+	// +kubebuilder:validation:Minimum=1
+	Generation int64 `json:"generation"`
 }
 
 // +kubebuilder:object:root=true

@@ -6,6 +6,7 @@ package manager
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/rest"
@@ -17,6 +18,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/webhook"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
+	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
 	"github.com/channelshop/category-operator/controllers"
 	"github.com/channelshop/category-operator/internal/calendar"
 	"github.com/channelshop/category-operator/internal/celrules"
@@ -56,6 +58,8 @@ type Options struct {
 	// merchant (namespace) and to one sink host.
 	DeliveryWorkers   int
 	DeliveriesPerSink int
+	// MaxClaimDuration is the longest a reviewer's claim may last (D30).
+	MaxClaimDuration time.Duration
 	// Clock is injectable for tests; nil: the real clock.
 	Clock clock.PassiveClock
 	// NotifyOptions tune delivery (timeouts, address policy). Its AllowedCIDRs apply to the
@@ -81,7 +85,7 @@ func DefaultOptions() Options {
 		MetricsAddr: ":8080", ProbeAddr: ":8081", LeaderElectionID: "category-operator.qualification.channelshop.dev",
 		Namespace: "category-operator-system", CalendarConfigMap: "category-operator-calendar",
 		OperatorUsername: DefaultOperatorUser, Webhooks: true, WebhookPort: 9443, MaxConcurrentReconciles: 4,
-		DeliveryWorkers: 4, DeliveriesPerSink: 2,
+		DeliveryWorkers: 4, DeliveriesPerSink: 2, MaxClaimDuration: qualv1.DefaultMaxClaimDuration,
 		Certs: certs.DefaultOptions(),
 	}
 }
@@ -174,7 +178,7 @@ func setupControllers(mgr ctrl.Manager, o Options, cal func(context.Context) *ca
 	app := &controllers.ApplicationReconciler{
 		Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Recorder: mgr.GetEventRecorder(controllers.FieldManager),
 		Clock: o.Clock, Calendar: cal, CalendarConfigMap: calendarKey(o), Rules: rules, MaxConcurrentReconciles: o.MaxConcurrentReconciles,
-		Notifier: notifier,
+		Notifier: notifier, MaxClaim: o.MaxClaimDuration,
 	}
 	if err := app.SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the application controller: %w", err)
@@ -201,7 +205,8 @@ func registerWebhooks(mgr ctrl.Manager, o Options, cal func(context.Context) *ca
 	srv := mgr.GetWebhookServer()
 	appHook := &hooks.Application{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Decoder: dec, Clock: o.Clock, Calendar: cal, Rules: rules,
 		RequireNamespaceAppIDs: o.RequireNamespaceAppIDs}
-	review := &hooks.Review{Authorizer: hooks.SubjectAccessReviewer{Client: mgr.GetClient()}, Decoder: dec, Clock: o.Clock, Operator: o.OperatorUsername}
+	review := &hooks.Review{Authorizer: hooks.SubjectAccessReviewer{Client: mgr.GetClient()}, Decoder: dec, Clock: o.Clock, Operator: o.OperatorUsername,
+		MaxClaim: o.MaxClaimDuration}
 	const prefix = "-qualification-channelshop-dev-v1alpha1-"
 	for path, h := range map[string]admission.HandlerFunc{
 		"/mutate" + prefix + "categoryapplication":          appHook.Mutate,

@@ -41,8 +41,8 @@ func TestStatusPolicyComparesEveryStatusField(t *testing.T) {
 	g.Expect(status.Properties).NotTo(BeEmpty())
 	p := policy(t, "application-status.yaml")
 	for name := range status.Properties {
-		if name == "decision" {
-			continue // the reviewer's field
+		if name == "decision" || name == "claim" {
+			continue // the reviewer's fields (claim: D30, at the end of the policy)
 		}
 		if name == "history" { // append-only, compared record by record
 			g.Expect(p).To(ContainSubstring(`expression: "object.?status.?history.orValue([])"`))
@@ -93,4 +93,24 @@ func TestStatusPolicyChecksEveryWriteAccess(t *testing.T) {
 	rule := strings.TrimPrefix(decision.Writer(app, "USER", decision.WriteAccess[0]).Message, `user "USER" may `+decision.WriteAccess[0].String())
 	g.Expect(p).To(ContainSubstring("' in namespace ' + variables.ns + ' and cannot decide ' + variables.name +\n      '" +
 		strings.TrimPrefix(rule, " in namespace NS and cannot decide NAME") + "'"))
+}
+
+// TestStatusPolicyRefusesWritersClaims: a writer may not claim (D30) for each permission of
+// decision.WriteAccess, in its order, naming it as the webhook does.
+func TestStatusPolicyRefusesWritersClaims(t *testing.T) {
+	g := NewWithT(t)
+	p := policy(t, "application-status.yaml")
+	at := 0
+	for _, a := range decision.WriteAccess {
+		check := "authorizer.group('" + a.Group + "').resource('" + a.Resource + "')"
+		if a.Subresource != "" {
+			check += ".subresource('" + a.Subresource + "')"
+		}
+		check += ".namespace(variables.ns).check('" + a.Verb + "').allowed()"
+		want := "!variables.claiming ||\n      !" + check + "\n    reason: Forbidden\n    messageExpression: >-\n      " +
+			`'user "' + variables.user + '" may ` + a.String() + "' + variables.writerRule\n"
+		i := strings.Index(p[at:], want)
+		g.Expect(i).To(BeNumerically(">=", 0), "%s after offset %d", a, at)
+		at += i
+	}
 }

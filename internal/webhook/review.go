@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"time"
 
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/utils/clock"
@@ -28,6 +29,8 @@ type Review struct {
 	Decoder    admission.Decoder
 	Clock      clock.PassiveClock
 	Operator   string // the operator's username
+	// MaxClaim is the longest a claim may last (D30); 0: qualv1.DefaultMaxClaimDuration.
+	MaxClaim time.Duration
 }
 
 func (w *Review) decode(req admission.Request) (old, app *qualv1.CategoryApplication, err error) {
@@ -39,9 +42,10 @@ func (w *Review) decode(req admission.Request) (old, app *qualv1.CategoryApplica
 }
 
 // Validate enforces D16, D17, D19, D29 and ownership of status fields, in that order: what the
-// user may write at all, then whether the decision is allowed, then who is deciding: not its
-// creator or editors, not a writer of the application (both for approvals and rejections only),
-// and a reviewer of the group.
+// user may write at all, then a change of the claim (D30, review_claim.go), then whether the
+// decision is allowed, then who is deciding: not its creator or editors, not a writer of the
+// application (both for approvals and rejections only), a reviewer of the group, and not while
+// another reviewer's claim stands (D30).
 func (w *Review) Validate(ctx context.Context, req admission.Request) admission.Response {
 	old, app, err := w.decode(req)
 	if err != nil {
@@ -57,6 +61,9 @@ func (w *Review) Validate(ctx context.Context, req admission.Request) admission.
 	}
 	if msg := statusFieldsError(old, app); msg != "" {
 		return forbidden(msg)
+	}
+	if resp, done := w.validateClaim(ctx, req, old, app); done {
+		return resp
 	}
 	if sameDecision(oldD, newD) {
 		return admission.Allowed("")
@@ -80,7 +87,13 @@ func (w *Review) Validate(ctx context.Context, req admission.Request) admission.
 			return resp
 		}
 	}
-	return w.authorize(ctx, req, app)
+	if resp := w.authorize(ctx, req, app); !resp.Allowed {
+		return resp
+	}
+	if r := decision.Claimed(old, newD.Verdict, req.UserInfo.Username); r != nil {
+		return forbidden(r.Message)
+	}
+	return admission.Allowed("")
 }
 
 // separate refuses a user who may write the application or its Secrets in its namespace

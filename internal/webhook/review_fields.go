@@ -6,13 +6,14 @@ import (
 	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
 )
 
-// statusFieldsError is pure: a user other than the operator may write status.decision only,
+// statusFieldsError is pure: a user other than the operator may write status.decision and
+// status.claim (D30) only,
 // plus, when the decision replaces another, the history entry that archives it
 // (CategoryApplicationStatus.ArchiveDecision, what Mutate writes); every older record stays as
 // it was (D13). Empty means allowed.
 func statusFieldsError(old, app *qualv1.CategoryApplication) string {
 	rest := old.Status.DeepCopy()
-	rest.Decision, rest.History = app.Status.Decision, app.Status.History
+	rest.Decision, rest.History, rest.Claim = app.Status.Decision, app.Status.History, app.Status.Claim
 	if !apiequality.Semantic.DeepEqual(rest, &app.Status) {
 		return onlyDecision
 	}
@@ -32,7 +33,7 @@ func statusFieldsError(old, app *qualv1.CategoryApplication) string {
 
 // The admission policy application-status refuses in the same words.
 const (
-	onlyDecision      = "only the operator writes status; a reviewer may set status.decision only (use `kubectl category approve|reject|withdraw`)"
+	onlyDecision      = "only the operator writes status; a reviewer may set status.decision only (use `kubectl category approve|reject|withdraw`), and status.claim (`kubectl category claim|release`)"
 	historyAppendOnly = "status.history: Forbidden: history is append-only: a decision that replaces another goes to its front with its round, as the status webhook writes it, and no other record changes (D13)"
 )
 

@@ -9,7 +9,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 )
 
-// Mutate records who decided and when, from the request, overwriting whatever the client sent.
+// Mutate records who decided and when, from the request, overwriting whatever the client sent,
+// and who claimed, with an expiry bounded by the platform's maximum (D30).
 // A decision that replaces another (a withdrawal replaces the approval) archives the replaced
 // one to history first, so who decided it, and when, stays on record (D13, D29). History is
 // written from the stored object, never from what the client sent.
@@ -18,9 +19,13 @@ func (w *Review) Mutate(_ context.Context, req admission.Request) admission.Resp
 	if err != nil {
 		return admission.Errored(http.StatusBadRequest, err)
 	}
+	claim := w.claimPatch(req, old, app)
 	d := app.Status.Decision
 	if d == nil || req.UserInfo.Username == w.Operator || sameDecision(old.Status.Decision, d) {
-		return admission.Allowed("")
+		if claim == nil {
+			return admission.Allowed("")
+		}
+		return patchRaw(req.Object.Raw, func(obj map[string]any) { stampClaim(obj, claim) })
 	}
 	now := metav1.NewTime(w.Clock.Now())
 	var history any
@@ -39,5 +44,17 @@ func (w *Review) Mutate(_ context.Context, req admission.Request) admission.Resp
 		if history != nil {
 			st["history"] = history
 		}
+		stampClaim(obj, claim)
 	})
+}
+
+// stampClaim writes claimPatch's fields into status.claim (D30); nil: nothing to stamp.
+func stampClaim(obj map[string]any, fields map[string]any) {
+	if fields == nil {
+		return
+	}
+	c := child(child(obj, "status"), "claim")
+	for k, v := range fields {
+		c[k] = v
+	}
 }

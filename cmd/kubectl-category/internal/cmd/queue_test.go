@@ -30,12 +30,12 @@ func TestQueue(t *testing.T) {
 	g.Expect(r.err).NotTo(HaveOccurred())
 	lines := strings.Split(strings.TrimSpace(r.out), "\n")
 	g.Expect(lines).To(HaveLen(2), "only the namespace's application")
-	g.Expect(strings.Fields(lines[0])).To(Equal([]string{"NAME", "SHOP", "CATEGORY", "CHANNEL", "DEADLINE", "LEFT"}))
+	g.Expect(strings.Fields(lines[0])).To(Equal([]string{"NAME", "SHOP", "CATEGORY", "CHANNEL", "DEADLINE", "LEFT", "CLAIM"}))
 	// The deadline is the end of a working day: shown as 24:00 of that day, not 00:00 of the next.
 	// The suite runs the operator without its calendar ConfigMap, so every deadline is
 	// provisional (D5).
 	deadline := app.Status.ReviewDeadline.Add(-time.Minute).In(shanghai).Format("2006-01-02") + " 24:00 CST \\(provisional\\)"
-	row := regexp.MustCompile(`^acme-gold +Acme Jewelry Flagship +jewelry/gold +Shop +` + deadline + ` +(\d+\.\d)d$`).FindStringSubmatch(lines[1])
+	row := regexp.MustCompile(`^acme-gold +Acme Jewelry Flagship +jewelry/gold +Shop +` + deadline + ` +(\d+\.\d)d +<none>$`).FindStringSubmatch(lines[1])
 	g.Expect(row).NotTo(BeNil(), "row %q", lines[1])
 	// Five working days after the submission day, plus what is left of today (D5).
 	left, _ := strconv.ParseFloat(row[1], 64)
@@ -96,7 +96,7 @@ func TestQueueUsesCalendarConfigMap(t *testing.T) {
 
 	r := run(t, "alice", "queue", "-n", "queue-calendar", "--calendar-namespace", "queue-calendar", "--calendar-configmap", "holidays")
 	g.Expect(r.err).NotTo(HaveOccurred())
-	g.Expect(r.out).To(MatchRegexp(`(?m)^acme-gold .* 0\.0d$`))
+	g.Expect(r.out).To(MatchRegexp(`(?m)^acme-gold .* 0\.0d +<none>$`))
 	g.Expect(r.errOut).To(BeEmpty())
 
 	cm.Data = map[string]string{"holiday": "oops"}
@@ -104,5 +104,5 @@ func TestQueueUsesCalendarConfigMap(t *testing.T) {
 	r = run(t, "alice", "queue", "-n", "queue-calendar", "--calendar-namespace", "queue-calendar", "--calendar-configmap", "holidays")
 	g.Expect(r.err).NotTo(HaveOccurred())
 	g.Expect(r.errOut).To(ContainSubstring("warning: calendar ConfigMap queue-calendar/holidays is invalid"))
-	g.Expect(r.out).To(MatchRegexp(`(?m)^acme-gold .* [5-6]\.\dd$`), "weekends only")
+	g.Expect(r.out).To(MatchRegexp(`(?m)^acme-gold .* [5-6]\.\dd +<none>$`), "weekends only")
 }

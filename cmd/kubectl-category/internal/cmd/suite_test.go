@@ -72,7 +72,7 @@ func setup() (stop func(), err error) {
 			return nil, err
 		}
 	}
-	for name, group := range map[string]string{"alice": "reviewers", "bob": "readers"} {
+	for name, group := range map[string]string{"alice": "reviewers", "bob": "readers", "carol": "reviewers"} {
 		if users[name], err = env.UserConfig(name, group); err != nil {
 			stop()
 			return nil, err

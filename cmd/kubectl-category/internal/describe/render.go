@@ -54,6 +54,7 @@ func Render(out io.Writer, v View) error {
 		w.field(0, "Submitted", "%s (generation %d)", v.time(st.SubmittedAt.Time), st.SubmittedGeneration)
 	}
 	w.field(0, "Deadline", "%s", v.deadline())
+	claim(w, v)
 	conditions(w, v)
 	materials(w, app.Spec.Materials, newPins(st))
 	if st.MaterialsDigest != "" {

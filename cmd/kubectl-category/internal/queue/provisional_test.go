@@ -32,6 +32,6 @@ func TestQueueMarksProvisionalDeadlines(t *testing.T) {
 	g.Expect(printQueue(&out, rows, false, shanghai)).To(Succeed())
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
 	g.Expect(lines).To(HaveLen(3))
-	g.Expect(lines[1]).To(MatchRegexp(`^acme-gold +Shop acme-gold +jewelry/gold +Shop +2026-12-11 24:00 CST \(provisional\) +2\.5d$`))
-	g.Expect(lines[2]).To(MatchRegexp(`^acme-jade +Shop acme-jade +jewelry/gold +Shop +2026-12-11 24:00 CST +2\.5d$`))
+	g.Expect(lines[1]).To(MatchRegexp(`^acme-gold +Shop acme-gold +jewelry/gold +Shop +2026-12-11 24:00 CST \(provisional\) +2\.5d +<none>$`))
+	g.Expect(lines[2]).To(MatchRegexp(`^acme-jade +Shop acme-jade +jewelry/gold +Shop +2026-12-11 24:00 CST +2\.5d +<none>$`))
 }

@@ -33,12 +33,14 @@ type Options struct {
 func NewCmd(streams genericiooptions.IOStreams, f *factory.Factory) *cobra.Command {
 	o := &Options{IOStreams: streams, Factory: f, Now: time.Now}
 	cmd := &cobra.Command{
-		Use:   "queue [-A] [--group GROUP] [--overdue | --noncompliant] [-o json|yaml]",
+		Use:   "queue [-A] [--group GROUP] [--overdue] [--mine | --unclaimed] [--noncompliant] [-o json|yaml]",
 		Short: "List applications waiting for a decision, soonest deadline first",
 		Long: `List applications under review, soonest review deadline first, with the working days
 left (holidays and make-up days from the operator's calendar). Overdue ones say OVERDUE and
 how many working days late they are. A deadline marked (provisional) was counted across days
-the calendar does not cover yet, and may move when it does (describe says why).
+the calendar does not cover yet, and may move when it does (describe says why). CLAIM
+names the reviewer working on it and until when (D30, "kubectl category claim"); --mine lists
+only your claims, --unclaimed only applications nobody claimed.
 
 With --noncompliant, list instead approved applications that no longer meet their policy
 after it changed (D29): candidates for "kubectl category withdraw".
@@ -46,6 +48,7 @@ after it changed (D29): candidates for "kubectl category withdraw".
 -o json|yaml prints the applications themselves, in queue order, as a CategoryApplicationList.`,
 		Example: `  kubectl category queue -A
   kubectl category queue --group jewelry --overdue
+  kubectl category queue -A --unclaimed
   kubectl category queue -A --noncompliant`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -58,6 +61,8 @@ after it changed (D29): candidates for "kubectl category withdraw".
 	cmd.Flags().BoolVarP(&o.AllNamespaces, "all-namespaces", "A", false, "List applications in all namespaces.")
 	cmd.Flags().StringVar(&o.Filter.Group, "group", "", "Only this category group (a CategoryPolicy name), e.g. jewelry.")
 	cmd.Flags().BoolVar(&o.Filter.Overdue, "overdue", false, "Only applications past their review deadline.")
+	cmd.Flags().BoolVar(&o.Filter.Mine, "mine", false, "Only applications you claimed (D30).")
+	cmd.Flags().BoolVar(&o.Filter.Unclaimed, "unclaimed", false, "Only applications nobody claimed (D30).")
 	cmd.Flags().BoolVar(&o.Filter.Noncompliant, "noncompliant", false, "List approved applications that no longer comply with their policy (D29) instead.")
 	output.AddFlag(cmd, &o.Output)
 	_ = cmd.RegisterFlagCompletionFunc("group", f.CompleteGroups)
@@ -68,6 +73,12 @@ after it changed (D29): candidates for "kubectl category withdraw".
 func (o *Options) Validate() error {
 	if o.Filter.Overdue && o.Filter.Noncompliant {
 		return fmt.Errorf("--overdue and --noncompliant cannot be combined: approved applications have no deadline")
+	}
+	if o.Filter.Mine && o.Filter.Unclaimed {
+		return fmt.Errorf("--mine and --unclaimed cannot be combined")
+	}
+	if o.Filter.Noncompliant && (o.Filter.Mine || o.Filter.Unclaimed) {
+		return fmt.Errorf("--mine and --unclaimed list applications under review, not --noncompliant approved ones")
 	}
 	return output.Validate(o.Output)
 }
@@ -85,6 +96,11 @@ func (o *Options) Run(ctx context.Context) error {
 			return err
 		}
 		opts = append(opts, client.InNamespace(ns))
+	}
+	if o.Filter.Mine {
+		if o.Filter.Me, err = factory.User(ctx, c); err != nil {
+			return err
+		}
 	}
 	var list qualv1.CategoryApplicationList
 	if err := c.List(ctx, &list, opts...); err != nil {
@@ -116,6 +132,11 @@ func (o *Options) nothing() string {
 		what = "No noncompliant approved applications"
 	} else if o.Filter.Overdue {
 		what = "No overdue applications"
+	}
+	if o.Filter.Mine {
+		what += " claimed by you"
+	} else if o.Filter.Unclaimed {
+		what += " unclaimed"
 	}
 	if o.AllNamespaces {
 		return what + "."

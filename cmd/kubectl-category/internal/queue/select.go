@@ -18,6 +18,9 @@ type Filter struct {
 	Group        string
 	Overdue      bool
 	Noncompliant bool
+	// Mine keeps the applications Me claimed, Unclaimed those nobody claimed (D30).
+	Mine, Unclaimed bool
+	Me              string
 }
 
 // Row is one application with its place in the queue.
@@ -63,7 +66,7 @@ func Select(apps []qualv1.CategoryApplication, f Filter, now time.Time, cal *cal
 			r.Overdue = now.After(d.Time)
 			r.Provisional = meta.IsStatusConditionTrue(app.Status.Conditions, qualv1.ConditionDeadlineProvisional)
 		}
-		if f.Overdue && !r.Overdue {
+		if f.Overdue && !r.Overdue || !f.claim(app) {
 			continue
 		}
 		rows = append(rows, r)
@@ -122,4 +125,16 @@ func why(app *qualv1.CategoryApplication, c *metav1.Condition) string {
 		s = fmt.Sprintf("(%d findings) %s", len(fs), s)
 	}
 	return s
+}
+
+// claim is the --mine and --unclaimed part of the filter (D30).
+func (f Filter) claim(app *qualv1.CategoryApplication) bool {
+	who, claimed := app.Status.ClaimedBy()
+	switch {
+	case f.Mine:
+		return claimed && who == f.Me
+	case f.Unclaimed:
+		return !claimed
+	}
+	return true
 }

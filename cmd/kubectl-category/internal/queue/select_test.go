@@ -115,8 +115,8 @@ func TestPrintQueueColumns(t *testing.T) {
 	g.Expect(printQueue(&out, rows, true, shanghai)).To(Succeed())
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
 	g.Expect(lines).To(HaveLen(2))
-	g.Expect(strings.Fields(lines[0])).To(Equal([]string{"NAMESPACE", "NAME", "SHOP", "CATEGORY", "CHANNEL", "DEADLINE", "LEFT"}))
-	g.Expect(lines[1]).To(MatchRegexp(`^shop-acme +acme-gold +Shop acme-gold +jewelry/gold +Shop +2026-12-11 24:00 CST +2\.5d$`))
+	g.Expect(strings.Fields(lines[0])).To(Equal([]string{"NAMESPACE", "NAME", "SHOP", "CATEGORY", "CHANNEL", "DEADLINE", "LEFT", "CLAIM"}))
+	g.Expect(lines[1]).To(MatchRegexp(`^shop-acme +acme-gold +Shop acme-gold +jewelry/gold +Shop +2026-12-11 24:00 CST +2\.5d +<none>$`))
 
 	out.Reset()
 	g.Expect(printQueue(&out, rows, false, shanghai)).To(Succeed())

@@ -9,6 +9,7 @@ import (
 
 	"k8s.io/cli-runtime/pkg/printers"
 
+	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
 	"github.com/channelshop/category-operator/cmd/kubectl-category/internal/escape"
 
 	"github.com/channelshop/category-operator/internal/calendar"
@@ -40,10 +41,10 @@ func formatDeadline(r Row, loc *time.Location) string {
 
 func printQueue(w io.Writer, rows []Row, allNamespaces bool, loc *time.Location) error {
 	tw := printers.GetNewTabWriter(w)
-	header(tw, allNamespaces, "NAME", "SHOP", "CATEGORY", "CHANNEL", "DEADLINE", "LEFT")
+	header(tw, allNamespaces, "NAME", "SHOP", "CATEGORY", "CHANNEL", "DEADLINE", "LEFT", "CLAIM")
 	for _, r := range rows {
 		line(tw, allNamespaces, r, r.App.Name, r.App.Spec.Merchant.ShopName, r.App.Spec.Category.String(),
-			string(r.App.Spec.Channel), formatDeadline(r, loc), FormatLeft(r))
+			string(r.App.Spec.Channel), formatDeadline(r, loc), FormatLeft(r), FormatClaim(r.App, loc))
 	}
 	return tw.Flush()
 }
@@ -88,4 +89,14 @@ func oneLine(s string, max int) string {
 		return string(r[:max-1]) + "…"
 	}
 	return s
+}
+
+// FormatClaim renders who holds the claim and until when, in the calendar's zone (D30):
+// "rita until 2026-03-02 15:30 CST", or "<none>".
+func FormatClaim(app *qualv1.CategoryApplication, loc *time.Location) string {
+	c := app.Status.Claim
+	if c == nil {
+		return "<none>"
+	}
+	return c.Reviewer + " until " + c.ExpiresAt.In(loc).Format(DeadlineFormat)
 }
