@@ -499,6 +499,12 @@ type CategoryApplicationStatus struct {
 	// +optional
 	// +kubebuilder:validation:Minimum=0
 	NotificationsDropped int64 `json:"notificationsDropped,omitempty"`
+
+	// approvals is the current round's four-eyes progress (D31): how many approvals by
+	// different reviewers it needs, copied from the policy when the round starts, and who has
+	// approved so far. Absent: one approval decides (a round started before the field existed).
+	// +optional
+	Approvals *RoundApprovals `json:"approvals,omitempty"`
 }
 
 // +kubebuilder:object:root=true

@@ -40,10 +40,19 @@ func formatDeadline(r Row, loc *time.Location) string {
 
 func printQueue(w io.Writer, rows []Row, allNamespaces bool, loc *time.Location) error {
 	tw := printers.GetNewTabWriter(w)
-	header(tw, allNamespaces, "NAME", "SHOP", "CATEGORY", "CHANNEL", "DEADLINE", "LEFT")
+	cols := []string{"NAME", "SHOP", "CATEGORY", "CHANNEL", "DEADLINE", "LEFT"}
+	fourEyes := fourEyes(rows)
+	if fourEyes {
+		cols = append(cols, "APPROVALS")
+	}
+	header(tw, allNamespaces, cols...)
 	for _, r := range rows {
-		line(tw, allNamespaces, r, r.App.Name, r.App.Spec.Merchant.ShopName, r.App.Spec.Category.String(),
-			string(r.App.Spec.Channel), formatDeadline(r, loc), FormatLeft(r))
+		cells := []string{r.App.Name, r.App.Spec.Merchant.ShopName, r.App.Spec.Category.String(),
+			string(r.App.Spec.Channel), formatDeadline(r, loc), FormatLeft(r)}
+		if fourEyes {
+			cells = append(cells, approvalsCell(r.App))
+		}
+		line(tw, allNamespaces, r, cells...)
 	}
 	return tw.Flush()
 }
