@@ -38,7 +38,7 @@ func (r *ApplicationReconciler) listing(ctx context.Context, s *appState) (stepR
 	}
 	// The decision the listing follows: the current one, or one that took effect as its round
 	// closed (closeRound). fresh: it takes effect in this reconcile.
-	d, facts, fresh := app.Status.Decision, app.Status.ListingFacts, false
+	d, facts, fresh := effectiveDecision(app), app.Status.ListingFacts, false
 	if d != nil {
 		fresh = !inEffect(s.before, d)
 	} else if s.closed != nil {
@@ -96,7 +96,7 @@ func (r *ApplicationReconciler) listing(ctx context.Context, s *appState) (stepR
 		}
 	}
 	setListedCondition(app, desired)
-	if app.Status.Decision == nil {
+	if effectiveDecision(app) == nil {
 		setListedCompliance(app) // the listing may have changed in this reconcile
 	}
 	return stepResult{requeueAfter: requeue}, nil

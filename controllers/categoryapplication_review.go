@@ -27,6 +27,7 @@ func (r *ApplicationReconciler) review(_ context.Context, s *appState) (stepResu
 	}
 	s.closed = closed
 	res := reviewRound(s.app, s.now, s.cal, days)
+	recordApprovals(s.app, requiredApprovals(s.policy)) // before recordRound marks the round started
 	recordRound(s.app, s.pins)
 	if t := deadlineMoved(&s.before.Status, &s.app.Status, s.cal); t != nil {
 		s.notes = append(s.notes, *t)
@@ -67,7 +68,7 @@ func honourDecision(app *qualv1.CategoryApplication, now time.Time) *transition 
 // conditions.
 func reviewRound(app *qualv1.CategoryApplication, now time.Time, cal *calendar.Calendar, reviewDays int32) stepResult {
 	st, gen := &app.Status, app.Generation
-	if st.Decision != nil {
+	if effectiveDecision(app) != nil {
 		decided(app)
 		return stepResult{}
 	}
@@ -89,8 +90,13 @@ func reviewRound(app *qualv1.CategoryApplication, now time.Time, cal *calendar.C
 	st.ReviewDeadline = &metav1.Time{Time: cal.Deadline(st.SubmittedAt.Time, int(reviewDays)).UTC()}
 	setDeadlineProvisionalCondition(app, cal)
 	deadline := st.ReviewDeadline.Time
-	setCondition(app, qualv1.ConditionUnderReview, true, qualv1.ReasonAwaitingReview,
-		fmt.Sprintf("awaiting a reviewer's decision on generation %d; deadline %s", gen, deadline.In(cal.Location()).Format(time.RFC3339)))
+	if st.Decision != nil { // an approval waiting for others (D31)
+		setCondition(app, qualv1.ConditionUnderReview, true, qualv1.ReasonAwaitingApprovals,
+			awaitingMessage(app, deadline.In(cal.Location()).Format(time.RFC3339)))
+	} else {
+		setCondition(app, qualv1.ConditionUnderReview, true, qualv1.ReasonAwaitingReview,
+			fmt.Sprintf("awaiting a reviewer's decision on generation %d; deadline %s", gen, deadline.In(cal.Location()).Format(time.RFC3339)))
+	}
 	if !now.Before(deadline) {
 		setCondition(app, qualv1.ConditionReviewOverdue, true, qualv1.ReasonDeadlinePassed,
 			fmt.Sprintf("no decision by the review deadline %s (D5)", deadline.In(cal.Location()).Format(time.RFC3339)))

@@ -8,6 +8,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
+	"github.com/channelshop/category-operator/internal/decision"
 )
 
 // A review round is about one generation of the spec and the content of its Secret files as
@@ -43,7 +44,7 @@ func closeRound(app *qualv1.CategoryApplication, p *pins, now time.Time) (*close
 	}
 	var closed *closedDecision
 	var note *transition
-	if d != nil && !inEffect(app, d) {
+	if d != nil && !inEffect(app, d) && !decision.Short(app) { // a pending approval (D31) never takes effect
 		closed, note = takeEffect(app, d)
 	}
 	archiveRound(st, d, now)
@@ -113,6 +114,7 @@ func archiveRound(st *qualv1.CategoryApplicationStatus, d *qualv1.Decision, now 
 	st.SubmittedAt, st.ReviewDeadline, st.SubmittedGeneration = nil, nil, 0
 	st.MaterialsDigest, st.SecretFiles, st.ListingFacts = "", nil, nil
 	st.Claim = nil // a claim is on a round (D30)
+	st.Approvals = nil
 }
 
 // recordRound is pure: a round that has just started records what it is about: the content

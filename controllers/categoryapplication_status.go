@@ -33,8 +33,8 @@ func summarize(app *qualv1.CategoryApplication, duplicate bool) {
 	unstalled := func() { meta.RemoveStatusCondition(&st.Conditions, qualv1.ConditionStalled) }
 
 	var verdict qualv1.Verdict
-	if st.Decision != nil {
-		verdict = st.Decision.Verdict
+	if d := effectiveDecision(app); d != nil {
+		verdict = d.Verdict
 	}
 	switch {
 	case verdict == qualv1.VerdictApproved:

@@ -103,6 +103,9 @@ func healthState(app *qualv1.CategoryApplication) string {
 		if c(qualv1.ConditionReviewOverdue).Status == metav1.ConditionTrue {
 			return "under review, deadline passed"
 		}
+		if c(qualv1.ConditionUnderReview).Reason == qualv1.ReasonAwaitingApprovals {
+			return "under review, awaiting approvals"
+		}
 		return "under review"
 	case qualv1.PhaseApproved:
 		l := c(qualv1.ConditionListed)
@@ -285,6 +288,16 @@ func TestGitOpsHealth(t *testing.T) {
 	eventually(g, func(g Gomega) { g.Expect(events(g, ns, "taken")).To(HaveKey(qualv1.ReasonListingConflict)) }).Should(Succeed())
 
 	see(raceDuplicate(t, g), "duplicate")
+
+	// Four-eyes (D31): one approval of two given, the round stays under review.
+	fourEyes := newNamespace(t, "shop-health-four-eyes")
+	sampleSecrets(t, fourEyes)
+	pending := sampleApp(t, fourEyes, "gold", nextAppID(), "gold")
+	pending.Spec.Category.Group = fourEyesPolicy(t, "jewelry-health-four-eyes")
+	g.Expect(admin.Create(ctx, pending)).To(Succeed())
+	pending = waitPhase(g, fourEyes, "gold", qualv1.PhaseUnderReview)
+	g.Expect(decide(hana, pending, qualv1.Decision{Verdict: qualv1.VerdictApproved, Generation: pending.Generation})).To(Succeed())
+	see(waitFor(fourEyes, "gold", is(qualv1.ConditionUnderReview, "True", qualv1.ReasonAwaitingApprovals)), "under review, awaiting approvals")
 
 	// An admission policy freezes listings in one namespace: first as Forbidden (RBAC-like,
 	// retried), then as Invalid (refused, not retried), then not at all.

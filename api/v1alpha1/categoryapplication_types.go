@@ -507,6 +507,12 @@ type CategoryApplicationStatus struct {
 	// decision, when the round is no longer under review and when a new round starts.
 	// +optional
 	Claim *Claim `json:"claim,omitempty"`
+
+	// approvals is the current round's four-eyes progress (D31): how many approvals by
+	// different reviewers it needs, copied from the policy when the round starts, and who has
+	// approved so far. Absent: one approval decides (a round started before the field existed).
+	// +optional
+	Approvals *RoundApprovals `json:"approvals,omitempty"`
 }
 
 // Claim is one reviewer's hold on a review round (D30).

@@ -241,6 +241,14 @@ type CategoryPolicySpec struct {
 	// +listMapKey=id
 	// +kubebuilder:validation:MaxItems=64
 	Rules []CustomRule `json:"rules,omitempty"`
+
+	// requiredApprovals is how many approvals by different reviewers a round needs before
+	// it is approved and listed (four-eyes, D31). A round keeps the value it started with.
+	// +optional
+	// +kubebuilder:default=1
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=3
+	RequiredApprovals int32 `json:"requiredApprovals,omitempty"`
 }
 
 // CategoryPolicyStatus is the observed state of a CategoryPolicy.

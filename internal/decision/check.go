@@ -56,7 +56,8 @@ func Allowed(app *qualv1.CategoryApplication, d qualv1.Decision) *Refusal {
 			app.Name, d.Generation, gen, Describe(app))}
 	}
 	prev := app.Status.Decision
-	decidedNow := prev != nil && prev.Generation == gen
+	// An approval still short of the round's required approvals decides nothing yet (D31).
+	decidedNow := prev != nil && prev.Generation == gen && !Pending(app)
 	if d.Verdict == qualv1.VerdictWithdrawn {
 		switch {
 		case decidedNow && prev.Verdict == qualv1.VerdictApproved:

@@ -82,6 +82,9 @@ func (w *Review) Validate(ctx context.Context, req admission.Request) admission.
 	if r := decision.Who(old, newD.Verdict, req.UserInfo.Username); r != nil {
 		return forbidden(r.Message)
 	}
+	if r := decision.Approver(old, newD.Verdict, req.UserInfo.Username); r != nil {
+		return forbidden(r.Message)
+	}
 	if decision.Separated(newD.Verdict) {
 		if resp := w.separate(ctx, req, app); !resp.Allowed {
 			return resp

@@ -27,9 +27,13 @@ func (w *Review) Mutate(_ context.Context, req admission.Request) admission.Resp
 		}
 		return patchRaw(req.Object.Raw, func(obj map[string]any) { stampClaim(obj, claim) })
 	}
-	now := metav1.NewTime(w.Clock.Now())
+	now := metav1.NewTime(w.Clock.Now()).Rfc3339Copy()
+	stamped := d.DeepCopy()
+	stamped.Reviewer, stamped.DecidedAt = req.UserInfo.Username, &now
 	var history any
-	if old.Status.Decision != nil {
+	// A decision that comes out as the one stored (the same reviewer sending it again within
+	// the second) replaces nothing: history stays as it is, and the write changes nothing.
+	if old.Status.Decision != nil && !sameDecision(old.Status.Decision, stamped) {
 		st := old.Status.DeepCopy()
 		st.ArchiveDecision(now)
 		if history, err = toJSONValue(st.History); err != nil {

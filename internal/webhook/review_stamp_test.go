@@ -81,6 +81,20 @@ func TestArchiveReplacedDecision(t *testing.T) {
 		})
 	}
 
+	t.Run("the stored decision sent again within the second archives nothing", func(t *testing.T) {
+		g := NewWithT(t)
+		decided := approval.DeepCopy()
+		decided.DecidedAt = &metav1.Time{Time: at}
+		old := stored(decided, 1)
+		app := old.DeepCopy()
+		app.Status.Decision = approval.DeepCopy()
+		app.Status.Decision.Reviewer = ""
+		resp := w.Mutate(context.Background(), reviewRequest(t, "wanda", old, app))
+		g.Expect(resp.Allowed).To(BeTrue())
+		g.Expect(resp.Patches).NotTo(ContainElement(HaveField("Path", HavePrefix("/status/history"))),
+			"the admission policy sees no change of decision, so it would refuse a change of history")
+	})
+
 	t.Run("a first decision archives nothing, and history stays as it was", func(t *testing.T) {
 		g := NewWithT(t)
 		old := stored(nil, 2)

@@ -65,6 +65,9 @@ func Render(out io.Writer, v View) error {
 	}
 	findings(w, st.Findings)
 	w.field(0, "Decision", "%s", v.decision(st.Decision))
+	if a := approvals(app); a != "" {
+		w.field(0, "Approvals", "%s", a)
+	}
 	history(w, v)
 	listing := "<none>"
 	if st.ListingRef != nil {

@@ -41,10 +41,21 @@ func formatDeadline(r Row, loc *time.Location) string {
 
 func printQueue(w io.Writer, rows []Row, allNamespaces bool, loc *time.Location) error {
 	tw := printers.GetNewTabWriter(w)
-	header(tw, allNamespaces, "NAME", "SHOP", "CATEGORY", "CHANNEL", "DEADLINE", "LEFT", "CLAIM")
+	cols := []string{"NAME", "SHOP", "CATEGORY", "CHANNEL", "DEADLINE", "LEFT"}
+	fourEyes := fourEyes(rows)
+	if fourEyes {
+		cols = append(cols, "APPROVALS")
+	}
+	cols = append(cols, "CLAIM")
+	header(tw, allNamespaces, cols...)
 	for _, r := range rows {
-		line(tw, allNamespaces, r, r.App.Name, r.App.Spec.Merchant.ShopName, r.App.Spec.Category.String(),
-			string(r.App.Spec.Channel), formatDeadline(r, loc), FormatLeft(r), FormatClaim(r.App, loc))
+		cells := []string{r.App.Name, r.App.Spec.Merchant.ShopName, r.App.Spec.Category.String(),
+			string(r.App.Spec.Channel), formatDeadline(r, loc), FormatLeft(r)}
+		if fourEyes {
+			cells = append(cells, approvalsCell(r.App))
+		}
+		cells = append(cells, FormatClaim(r.App, loc))
+		line(tw, allNamespaces, r, cells...)
 	}
 	return tw.Flush()
 }
