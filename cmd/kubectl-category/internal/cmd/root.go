@@ -10,6 +10,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
+	"github.com/channelshop/category-operator/cmd/kubectl-category/internal/console"
 	"github.com/channelshop/category-operator/cmd/kubectl-category/internal/decide"
 	"github.com/channelshop/category-operator/cmd/kubectl-category/internal/describe"
 	"github.com/channelshop/category-operator/cmd/kubectl-category/internal/escape"
@@ -35,6 +36,7 @@ func NewCmdCategory(streams genericiooptions.IOStreams) *cobra.Command {
   approve    approve the generation you looked at
   reject     reject it, with a CamelCase reason and a message for the merchant
   withdraw   withdraw an earlier approval (D29)
+  console    all of the above in a web browser, served from this machine with your credentials
 
 Decisions are recorded by the API server with your authenticated user name; you need the
 "approve" verb on the category group's categorypolicies object.`,
@@ -63,6 +65,7 @@ Decisions are recorded by the API server with your authenticated user name; you 
 		decide.NewCmdApprove(streams, f),
 		decide.NewCmdReject(streams, f),
 		decide.NewCmdWithdraw(streams, f),
+		console.NewCmd(streams, f),
 	)
 	return root
 }
