@@ -9,13 +9,17 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
 	"github.com/channelshop/category-operator/cmd/kubectl-category/internal/describe"
 	"github.com/channelshop/category-operator/cmd/kubectl-category/internal/materials"
+	"github.com/channelshop/category-operator/cmd/kubectl-category/internal/queue"
+	"github.com/channelshop/category-operator/internal/calendar"
 	"github.com/channelshop/category-operator/internal/requirements"
 )
 
@@ -35,6 +39,8 @@ type appView struct {
 	Phase     string
 	Deadline  string
 	Overdue   bool
+	// Provisional says why the deadline may still move; "" when it may not.
+	Provisional string
 	// Generation and MaterialsDigest are what this page shows: the decision forms send them
 	// back, so a decision is bound to them (D17, D19).
 	Generation      int64
@@ -154,9 +160,10 @@ func (s *Server) appView(ctx context.Context, app *qualv1.CategoryApplication, c
 		Title: m.ShopName, CSRF: csrf, Namespace: app.Namespace, Name: app.Name, Action: appPath(app) + "/decide",
 		Shop: m.ShopName, AppID: m.AppID,
 		Category: describe.CategoryName(app.Spec.Category, policy, problem), Channel: string(app.Spec.Channel),
-		Phase: string(st.Phase), Deadline: dv.Deadline(), Overdue: st.ReviewDeadline != nil && s.cfg.Now().After(st.ReviewDeadline.Time),
+		Phase:      string(st.Phase),
 		Generation: app.Generation, MaterialsDigest: st.MaterialsDigest, Decision: "none", Listing: "none",
 	}
+	v.Deadline, v.Overdue, v.Provisional = deadline(app, cal, s.cfg.Now())
 	v.Merchant = []pair{{"Legal entity", m.LegalEntity}, {"Shop type", string(m.ShopType)}, {"Entity type", string(m.EntityType)}}
 	if m.RegisteredCapitalCNY != nil {
 		v.Merchant = append(v.Merchant, pair{"Registered capital", fmt.Sprintf("¥%d", *m.RegisteredCapitalCNY)})
@@ -189,6 +196,24 @@ func (s *Server) appView(ctx context.Context, app *qualv1.CategoryApplication, c
 	}
 	v.Decide = s.decideView(ctx, app)
 	return v
+}
+
+// deadline is the review deadline with the working days left, in the queue's words; describe's
+// explanation of a provisional deadline goes into the tag's tooltip.
+func deadline(app *qualv1.CategoryApplication, cal *calendar.Calendar, now time.Time) (text string, overdue bool, provisional string) {
+	rows := queue.Select([]qualv1.CategoryApplication{*app}, queue.Filter{}, now, cal)
+	if app.Status.ReviewDeadline == nil {
+		return "none", false, ""
+	}
+	text = cal.FormatDeadline(app.Status.ReviewDeadline.Time)
+	if len(rows) == 0 { // decided: no time left to count
+		return text, false, ""
+	}
+	r := rows[0]
+	if c := meta.FindStatusCondition(app.Status.Conditions, qualv1.ConditionDeadlineProvisional); r.Provisional && c != nil {
+		provisional = c.Message
+	}
+	return text + " (" + leftCell(r) + ")", r.Overdue, provisional
 }
 
 // rules are the policy's requirements for the application's category, in plain words.
@@ -324,7 +349,14 @@ func filePath(app *qualv1.CategoryApplication, i int) string {
 // spec only the generations are compared.
 func changes(app *qualv1.CategoryApplication) changeView {
 	st := &app.Status
-	if st.DecidedSecretFiles == nil && len(st.History) == 0 {
+	var decided *qualv1.ReviewRecord
+	for i := range st.History {
+		if st.History[i].Decision != nil {
+			decided = &st.History[i]
+			break
+		}
+	}
+	if st.DecidedSecretFiles == nil && decided == nil {
 		return changeView{FirstRound: true}
 	}
 	var v changeView
@@ -348,13 +380,12 @@ func changes(app *qualv1.CategoryApplication) changeView {
 			v.Files = append(v.Files, pair{"secret " + k, "no longer part of the application"})
 		}
 	}
-	if len(st.History) > 0 && st.History[0].Decision != nil {
-		decided := st.History[0].Decision.Generation
-		if decided == app.Generation {
-			v.Generation = fmt.Sprintf("The spec is the one decided last (generation %d).", decided)
+	if decided != nil {
+		if g := decided.Decision.Generation; g == app.Generation {
+			v.Generation = fmt.Sprintf("The spec is the one decided last (generation %d).", g)
 		} else {
 			v.Generation = fmt.Sprintf("The spec changed since the last decision: generation %d was decided, this is generation %d. "+
-				"The cluster keeps no copy of the decided spec, so the changed fields cannot be listed.", decided, app.Generation)
+				"The cluster keeps no copy of the decided spec, so the changed fields cannot be listed.", g, app.Generation)
 		}
 	}
 	return v

@@ -62,6 +62,7 @@ func TestApplicationPage(t *testing.T) {
 	g.Expect(strings.Count(page, `class="tag ok">verified`)).To(Equal(11))
 	g.Expect(page).To(ContainSubstring("<b>Failed</b> — sha256 mismatch: the server sent sha256:"))
 	g.Expect(page).To(ContainSubstring(`id="approve-form"`))
+	g.Expect(page).To(ContainSubstring("Nothing decided yet: this is the first review."))
 
 	app := getApp(t, f.ns, f.name)
 	served := filePath(app, 0)
@@ -161,6 +162,7 @@ func TestStaleApprove(t *testing.T) {
 	g.Expect(status).To(Equal(http.StatusConflict))
 	g.Expect(body).To(ContainSubstring("Not approved: the application changed after this page was loaded. Reload it to see what changed"))
 	g.Expect(body).To(ContainSubstring(`id="reload"`))
+	g.Expect(body).NotTo(ContainSubstring(`id="approve-form"`), "nothing to decide until the reviewer reloads")
 	g.Expect(getApp(t, f.ns, f.name).Status.Decision).To(BeNil())
 
 	// Reloaded, the page binds the new round, and shows what changed is for the next round.
@@ -193,6 +195,15 @@ func TestReject(t *testing.T) {
 	g.Expect(d.Verdict).To(Equal(qualv1.VerdictRejected))
 	g.Expect(d.Reason).To(Equal("FilingLetterUnreadable"))
 	g.Expect(d.Message).To(Equal("the seal is not legible"))
+
+	// The merchant replaces the filing letter: the new round's page says which file changed
+	// since the rejection, and the history shows the rejected round.
+	f.replaceSecretFile(t, "filing-letter.jpg", picture(t, color.RGBA{R: 10, G: 10, B: 200, A: 255}, true))
+	_, page = c.get(t, path)
+	g.Expect(page).To(ContainSubstring("secret acme-gold-materials, key filing-letter.jpg: <b>changed since the last decision</b>"))
+	g.Expect(strings.Count(page, "since the last decision</b>")).To(Equal(1))
+	g.Expect(page).To(ContainSubstring("The spec is the one decided last (generation 1)."))
+	g.Expect(page).To(MatchRegexp(`<td>1</td>.*Rejected \(generation 1\) by alice.*FilingLetterUnreadable`))
 }
 
 // TestReaderCannotDecide: bob may read but lacks approve on the group: the page offers no

@@ -28,6 +28,9 @@ import (
 type decideView struct {
 	// NotAllowed says why no decision is offered at all.
 	NotAllowed string
+	// Hidden: the page answers a refused decision on an out-of-date page, so it offers none
+	// until the reviewer has reloaded and looked again.
+	Hidden bool
 	Approve    bool
 	Reject     bool
 	Withdraw   bool
@@ -120,6 +123,7 @@ func (s *Server) decide(w http.ResponseWriter, r *request) {
 	refuse := func(status int, res resultView) {
 		v := s.appView(ctx, app, r.csrf)
 		v.Result = &res
+		v.Decide.Hidden = res.Reload
 		s.page(w, status, "application", v)
 	}
 	ok, err := s.mayDecide(ctx, app.Spec.Category.Group)

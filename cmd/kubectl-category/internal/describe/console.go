@@ -14,9 +14,6 @@ func Attributes(m qualv1.Material) []string { return attributes(m) }
 // DeclaredFigures are a prior-platform material's declared figures (D27).
 func DeclaredFigures(m qualv1.Material) []string { return declaredFigures(m) }
 
-// Deadline renders the review deadline, working days left or overdue, and why it is provisional.
-func (v View) Deadline() string { return v.deadline() }
-
 // DecisionText renders a decision: verdict, generation, reviewer, time, reason and message.
 func (v View) DecisionText(d *qualv1.Decision) string { return v.decision(d) }
 
