@@ -30,10 +30,10 @@ type decideView struct {
 	NotAllowed string
 	// Hidden: the page answers a refused decision on an out-of-date page, so it offers none
 	// until the reviewer has reloaded and looked again.
-	Hidden bool
-	Approve    bool
-	Reject     bool
-	Withdraw   bool
+	Hidden   bool
+	Approve  bool
+	Reject   bool
+	Withdraw bool
 	// WhyNot says why approve/reject are not offered when withdraw or nothing is.
 	WhyNot string
 	// Reasons are the reasons the reject form offers; empty: a free CamelCase reason.
