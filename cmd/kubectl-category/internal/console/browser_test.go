@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"image"
 	"image/color"
+	"image/color/palette"
+	"image/draw"
 	"image/png"
 	"os"
 	"os/exec"
@@ -146,15 +149,18 @@ func TestBrowser(t *testing.T) {
 	shoot("stale")
 }
 
-// writePNG re-encodes a screenshot with the best compression: the docs keep them small.
+// writePNG writes a screenshot with at most 256 colours and the best compression: the docs
+// keep them small, and the console's flat colours survive the palette.
 func writePNG(t *testing.T, path string, shot []byte) {
 	t.Helper()
 	img, err := png.Decode(bytes.NewReader(shot))
 	if err != nil {
 		t.Fatal(err)
 	}
+	small := image.NewPaletted(img.Bounds(), palette.Plan9)
+	draw.Draw(small, small.Bounds(), img, img.Bounds().Min, draw.Src)
 	var out bytes.Buffer
-	if err := (&png.Encoder{CompressionLevel: png.BestCompression}).Encode(&out, img); err != nil {
+	if err := (&png.Encoder{CompressionLevel: png.BestCompression}).Encode(&out, small); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {

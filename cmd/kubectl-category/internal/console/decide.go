@@ -17,6 +17,7 @@ import (
 
 	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
 	"github.com/channelshop/category-operator/cmd/kubectl-category/internal/decide"
+	"github.com/channelshop/category-operator/cmd/kubectl-category/internal/describe"
 	"github.com/channelshop/category-operator/internal/decision"
 )
 
@@ -186,12 +187,12 @@ func plainWords(msg string) string {
 
 // doneView is the page after a decision: its result and the next application in the queue.
 type doneView struct {
-	Title  string
-	Result string
-	Phase  string
-	App    string
-	Href   string
-	Next   *queueRow
+	Title    string
+	Result   string
+	Decision string
+	App      string
+	Href     string
+	Next     *queueRow
 }
 
 func (s *Server) done(w http.ResponseWriter, r *request) {
@@ -200,7 +201,12 @@ func (s *Server) done(w http.ResponseWriter, r *request) {
 		s.apiProblem(w, err)
 		return
 	}
+	decided := "none"
+	if d := app.Status.Decision; d != nil {
+		cal := s.cfg.Factory.Calendar(r.Context(), s.cfg.Client, s.cfg.Warnings)
+		decided = describe.View{App: app, Calendar: cal}.DecisionText(d)
+	}
 	s.page(w, http.StatusOK, "done", doneView{Title: "Decided", Result: r.URL.Query().Get("result"),
-		Phase: string(app.Status.Phase), App: app.Spec.Merchant.ShopName + " (" + app.Namespace + "/" + app.Name + ")",
+		Decision: decided, App: app.Spec.Merchant.ShopName + " (" + app.Namespace + "/" + app.Name + ")",
 		Href: appPath(app), Next: s.next(r.Context(), app)})
 }
