@@ -45,6 +45,11 @@ type Options struct {
 
 // NewCmd returns the console command.
 func NewCmd(streams genericiooptions.IOStreams, f *factory.Factory) *cobra.Command {
+	cmd, _ := newCmd(streams, f)
+	return cmd
+}
+
+func newCmd(streams genericiooptions.IOStreams, f *factory.Factory) (*cobra.Command, *Options) {
 	o := &Options{IOStreams: streams, Factory: f, Address: "127.0.0.1", MaxSizeFlag: "512Mi", Timeout: 5 * time.Minute}
 	cmd := &cobra.Command{
 		Use:   "console [--address 127.0.0.1] [--port 0] [--no-open]",
@@ -81,7 +86,7 @@ login token, which the browser trades for a session cookie. Stop it with Ctrl-C.
 	fl.StringVar(&o.URLCAFile, "url-ca-file", "", "PEM CA certificates trusted for URL files, besides the system's (tests).")
 	_ = fl.MarkHidden("allow-loopback")
 	_ = fl.MarkHidden("url-ca-file")
-	return cmd
+	return cmd, o
 }
 
 // Server builds the console's handler for this invocation's flags.
@@ -122,10 +127,14 @@ func (o *Options) Run(ctx context.Context) error {
 	if ip := net.ParseIP(o.Address); ip != nil {
 		host = net.JoinHostPort(addr.IP.String(), strconv.Itoa(addr.Port))
 	}
-	s.cfg.Hosts = []string{host}
-	if addr.IP.IsLoopback() {
-		s.cfg.Hosts = append(s.cfg.Hosts, net.JoinHostPort("localhost", strconv.Itoa(addr.Port)))
-	} else {
+	switch {
+	case addr.IP.IsLoopback():
+		s.cfg.Hosts = []string{host, net.JoinHostPort("localhost", strconv.Itoa(addr.Port))}
+	case addr.IP.IsUnspecified():
+		// Every interface: browsers name it by any of the machine's addresses, so no Host check.
+		fmt.Fprintf(o.ErrOut, "Warning: listening on every interface (%s): anyone who can reach it and has the address below can decide as you.\n", host)
+	default:
+		s.cfg.Hosts = []string{host}
 		fmt.Fprintf(o.ErrOut, "Warning: listening on %s, not loopback: anyone who can reach it and has the address below can decide as you.\n", host)
 	}
 	login := "http://" + host + s.LoginPath()

@@ -1,15 +1,23 @@
 package console
 
 import (
+	"bytes"
+	"context"
 	"image/color"
+	"io"
 	"net/http"
+	"net/http/cookiejar"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	. "github.com/onsi/gomega"
+	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
+	"github.com/channelshop/category-operator/cmd/kubectl-category/internal/factory"
 )
 
 // TestLogin: nothing is served without the printed login token; the token gives a session
@@ -246,4 +254,72 @@ func mustURL(s string) *url.URL {
 		panic(err)
 	}
 	return u
+}
+
+// TestCommand: the command serves what it prints, with the kubeconfig flags of the plugin, on
+// loopback, answering to 127.0.0.1 and localhost only, and stops when asked.
+func TestCommand(t *testing.T) {
+	g := NewWithT(t)
+	f := newFixture(t, "console-command", false, "")
+	var out bytes.Buffer
+	streams := genericiooptions.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: io.Discard}
+	root := &cobra.Command{Use: "kubectl-category"}
+	fac := factory.New(io.Discard)
+	fac.ConfigFlags.AddFlags(root.PersistentFlags())
+	cmd, o := newCmd(streams, fac)
+	root.AddCommand(cmd)
+	login := make(chan string, 1)
+	o.Ready = func(u string) { login <- u } // the one option no flag sets
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	root.SetArgs([]string{"console", "--kubeconfig", kubeconfig(t, "alice"), "--no-open", "--allow-loopback", "--url-ca-file", f.caFile})
+	go func() { done <- root.ExecuteContext(ctx) }()
+	var u string
+	g.Eventually(login).WithTimeout(30 * time.Second).Should(Receive(&u))
+	g.Expect(out.String()).To(ContainSubstring(u))
+	g.Expect(u).To(MatchRegexp(`^http://127\.0\.0\.1:\d+/login\?token=[A-Za-z0-9_-]{43}$`))
+
+	jar, _ := cookiejar.New(nil)
+	hc := &http.Client{Jar: jar}
+	resp, err := hc.Get(u)
+	g.Expect(err).NotTo(HaveOccurred())
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	g.Expect(resp.StatusCode).To(Equal(http.StatusOK))
+	g.Expect(string(body)).To(ContainSubstring(f.ns + "/" + f.name))
+
+	other, _ := http.NewRequest(http.MethodGet, strings.Replace(u, "127.0.0.1", "localhost", 1), nil)
+	resp, err = hc.Do(other)
+	g.Expect(err).NotTo(HaveOccurred())
+	resp.Body.Close()
+	g.Expect(resp.StatusCode).To(Equal(http.StatusOK), "localhost names the same loopback server")
+
+	cancel()
+	g.Eventually(done).WithTimeout(10 * time.Second).Should(Receive(BeNil()))
+}
+
+// TestQueue: soonest deadline first as `queue` orders it, counts per group, a group filter and
+// a search by shop name or AppID.
+func TestQueue(t *testing.T) {
+	g := NewWithT(t)
+	f := newFixture(t, "console-queue", false, "")
+	c := startConsole(t, "alice", f)
+	c.login(t)
+	app := getApp(t, f.ns, f.name)
+	row := `data-href="/app/` + f.ns + `/` + f.name + `"`
+
+	_, page := c.get(t, "/?q="+url.QueryEscape(strings.ToUpper(app.Spec.Merchant.AppID)))
+	g.Expect(strings.Count(page, `<tr class="row`)).To(Equal(1), "an AppID names one application")
+	g.Expect(page).To(ContainSubstring(row))
+	_, page = c.get(t, "/?q=acme+jewelry")
+	g.Expect(page).To(ContainSubstring(row), "shop names match case-insensitively")
+	_, page = c.get(t, "/?q=nobody")
+	g.Expect(page).To(ContainSubstring("Nothing waits for a decision here."))
+	_, page = c.get(t, "/?group=toys")
+	g.Expect(page).NotTo(ContainSubstring(row))
+	_, page = c.get(t, "/?group=jewelry")
+	g.Expect(page).To(ContainSubstring(row))
+	g.Expect(page).To(MatchRegexp(`class="selected">jewelry <span class="count">\d+</span>`))
+	g.Expect(page).To(ContainSubstring("working days left"))
 }

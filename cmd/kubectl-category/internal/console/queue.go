@@ -47,6 +47,9 @@ type queueRow struct {
 	Left        string
 	Overdue     bool
 	Provisional bool
+	// Claim is who reviews it and until when; "" while unclaimed (claims plug in here, see
+	// the report of issue 24).
+	Claim string
 }
 
 // listQueue is what the reviewer may see under review: all namespaces when they may list
