@@ -125,36 +125,13 @@ func (f *Fetcher) secret(ctx context.Context, app *qualv1.CategoryApplication, i
 		it.Problem = fmt.Sprintf("not fetched: Secret %s has no key %q", ref.Name, ref.Key)
 		return nil, false
 	}
-	if !checkSecret(it, data, recorded) {
+	if !checkSecret(it, data, recorded, "not shown", "reload the page") {
 		return nil, false
 	}
 	var ext string
 	it.ContentType, ext = detect(data)
 	it.NameSays = nameSays(ref.Key, ext)
 	return data, false
-}
-
-// checkSecret records data's digest on it and compares it with the round's record; false when
-// the bytes must not be shown.
-func checkSecret(it *item, data []byte, recorded map[qualv1.SecretKeyReference]string) bool {
-	ref := it.Ref.SecretKeyRef
-	sum := sha256.Sum256(data)
-	it.Size, it.SHA256 = int64(len(data)), "sha256:"+hex.EncodeToString(sum[:])
-	want, pinned := recorded[*ref]
-	switch {
-	case recorded == nil:
-		it.Recorded = "nothing: no review round records this generation"
-	case !pinned:
-		it.Problem = "not shown: the operator recorded no digest for this file in this round (status.secretFiles)"
-		return false
-	case want != it.SHA256:
-		it.Problem = fmt.Sprintf("not shown: the Secret now holds %s, not the %s recorded for this round; "+
-			"the operator starts a new round for the new content: reload the page", it.SHA256, want)
-		return false
-	default:
-		it.Verified = "its sha256 is the one the operator recorded for this round"
-	}
-	return true
 }
 
 // url downloads one URL file into memory with the materials command's client and limits.
