@@ -106,7 +106,8 @@ verify-shared-versions: ## Fail if a tools module (hack/) and go.mod want differ
 
 .PHONY: test
 test: verify-shared-versions verify-generated fmt vet verify-dist test-image chart-lint promql-test ## Regenerate (fail if stale), check krew manifest, image builder and chart, then run all tests against a real API server.
-	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" HELM="$(HELM)" go test $(GO_TEST_FLAGS) ./...
+	status=0; KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" HELM="$(HELM)" go test $(GO_TEST_FLAGS) ./... || status=$$?; \
+	./hack/chromium.sh check; exit $$status
 
 .PHONY: chart-lint
 chart-lint: helm ## helm lint and helm template the chart (dist/chart) in its main configurations.
@@ -115,6 +116,11 @@ chart-lint: helm ## helm lint and helm template the chart (dist/chart) in its ma
 .PHONY: promql-test
 promql-test: ## Parse every PromQL expression of config/prometheus with Prometheus' parser (own module).
 	cd hack/tools/promql && go test ./...
+
+.PHONY: screenshots
+screenshots: ## Run the console's browser test in Chromium (hack/chromium.sh) and write its screenshots to docs/images/console-*.png.
+	@./hack/chromium.sh check
+	CONSOLE_SCREENSHOTS=$(CURDIR)/docs/images KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" go test ./cmd/kubectl-category/internal/console -run '^TestBrowser$$' -count=1 -v
 
 .PHONY: e2e
 e2e: ## As root: a real single-node cluster here, the operator installed, the README walked through; then torn down.

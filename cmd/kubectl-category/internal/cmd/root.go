@@ -11,6 +11,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/channelshop/category-operator/cmd/kubectl-category/internal/claim"
+	"github.com/channelshop/category-operator/cmd/kubectl-category/internal/console"
 	"github.com/channelshop/category-operator/cmd/kubectl-category/internal/decide"
 	"github.com/channelshop/category-operator/cmd/kubectl-category/internal/describe"
 	"github.com/channelshop/category-operator/cmd/kubectl-category/internal/escape"
@@ -37,6 +38,7 @@ func NewCmdCategory(streams genericiooptions.IOStreams) *cobra.Command {
   reject     reject it, with a CamelCase reason and a message for the merchant
   withdraw   withdraw an earlier approval (D29)
   claim      tell other reviewers you are reviewing one (D30); release ends it
+  console    all of the above in a web browser, served from this machine with your credentials
 
 Decisions are recorded by the API server with your authenticated user name; you need the
 "approve" verb on the category group's categorypolicies object.`,
@@ -67,6 +69,7 @@ Decisions are recorded by the API server with your authenticated user name; you 
 		decide.NewCmdWithdraw(streams, f),
 		claim.NewCmdClaim(streams, f),
 		claim.NewCmdRelease(streams, f),
+		console.NewCmd(streams, f),
 	)
 	return root
 }

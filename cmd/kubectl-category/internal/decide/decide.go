@@ -30,8 +30,11 @@ type Options struct {
 
 	Verdict qualv1.Verdict
 	Name    string
-	Reason  string
-	Message string
+	// Namespace, if set, is the application's namespace instead of the flags' (-n): the
+	// console decides applications of many namespaces with one set of flags.
+	Namespace string
+	Reason    string
+	Message   string
 	// Generation is the generation the reviewer looked at (--generation); 0 means the one
 	// read just before writing, which an approval may not leave out (decision.Named).
 	Generation int64
@@ -117,7 +120,7 @@ func (o *Options) named() error {
 	if o.MaterialsDigest == "" {
 		missing = append(missing, "--materials-digest")
 	}
-	ns, err := o.Factory.Namespace()
+	ns, err := o.namespace()
 	if err != nil {
 		return err
 	}
@@ -133,7 +136,7 @@ func (o *Options) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	ns, err := o.Factory.Namespace()
+	ns, err := o.namespace()
 	if err != nil {
 		return err
 	}
@@ -145,7 +148,8 @@ func (o *Options) Run(ctx context.Context) error {
 	if errors.As(err, &refusal) && refusal.LookAgain {
 		// The message ends with the describe command: make it the one this user can run.
 		if flags := o.Factory.ConnectionFlags(); len(flags) > 0 {
-			return errors.New(refusal.Message + " " + factory.Words(flags...))
+			// Wrapped, so a caller (the console) still sees the refusal.
+			return fmt.Errorf("%w %s", refusal, factory.Words(flags...))
 		}
 	}
 	if err != nil {
@@ -153,4 +157,11 @@ func (o *Options) Run(ctx context.Context) error {
 	}
 	fmt.Fprintf(o.Out, "%s/%s %s (generation %d)\n", Resource, app.Name, decision.PastTense(o.Verdict), seen)
 	return nil
+}
+
+func (o *Options) namespace() (string, error) {
+	if o.Namespace != "" {
+		return o.Namespace, nil
+	}
+	return o.Factory.Namespace()
 }

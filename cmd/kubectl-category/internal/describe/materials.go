@@ -145,9 +145,8 @@ func evidence(m qualv1.Material, p pins) []string {
 	return out
 }
 
-// priorPlatform puts the declared figures (D27) next to the screenshots and recordings that
-// must show them, so a reviewer compares them line by line.
-func priorPlatform(w *writer, m qualv1.Material, p pins) {
+// declaredFigures are a prior-platform material's declared figures (D27), newest month first.
+func declaredFigures(m qualv1.Material) []string {
 	var declared []string
 	for i, s := range m.MonthlySalesCNY {
 		label := fmt.Sprintf("sales, month -%d", i+1)
@@ -169,6 +168,13 @@ func priorPlatform(w *writer, m qualv1.Material, p pins) {
 			declared = append(declared, s.name+": "+score(s.q))
 		}
 	}
+	return declared
+}
+
+// priorPlatform puts the declared figures (D27) next to the screenshots and recordings that
+// must show them, so a reviewer compares them line by line.
+func priorPlatform(w *writer, m qualv1.Material, p pins) {
+	declared := declaredFigures(m)
 	if len(declared) == 0 {
 		declared = []string{"<no figures declared>"}
 	}

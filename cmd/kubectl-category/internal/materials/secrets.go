@@ -56,27 +56,35 @@ func (o *Options) secretFile(dir string, it *item, sec *corev1.Secret, recorded 
 		it.Problem = fmt.Sprintf("not fetched: Secret %s has no key %q", ref.Name, ref.Key)
 		return
 	}
+	if !checkSecret(it, data, recorded, "not kept", "run describe again, then materials") {
+		return
+	}
+	if err := o.writeVerified(dir, it, data); err != nil {
+		it.Problem, it.Verified = err.Error(), ""
+	}
+}
+
+// checkSecret records data's digest on it and compares it with the digest recorded for the
+// round; false (with it.Problem saying why, refused and what to do next) when the bytes must
+// not be kept or shown. Without a round (recorded nil) the bytes pass, not verified.
+func checkSecret(it *item, data []byte, recorded map[qualv1.SecretKeyReference]string, refused, next string) bool {
 	sum := sha256.Sum256(data)
 	it.Size, it.SHA256 = int64(len(data)), "sha256:"+hex.EncodeToString(sum[:])
-	want, pinned := recorded[*ref]
+	want, pinned := recorded[*it.Ref.SecretKeyRef]
 	switch {
 	case recorded == nil:
 		it.Recorded = "nothing: no review round records this generation"
 	case !pinned:
-		it.Problem = "not kept: the operator recorded no digest for this file in this round (status.secretFiles)"
-		return
+		it.Problem = refused + ": the operator recorded no digest for this file in this round (status.secretFiles)"
+		return false
 	case want != it.SHA256:
-		it.Problem = fmt.Sprintf("not kept: the Secret now holds %s, not the %s recorded for this round; "+
-			"the operator starts a new round for the new content: run describe again, then materials", it.SHA256, want)
-		return
-	}
-	if err := o.writeVerified(dir, it, data); err != nil {
-		it.Problem = err.Error()
-		return
-	}
-	if recorded != nil {
+		it.Problem = fmt.Sprintf("%s: the Secret now holds %s, not the %s recorded for this round; "+
+			"the operator starts a new round for the new content: %s", refused, it.SHA256, want, next)
+		return false
+	default:
 		it.Verified = "its sha256 is the one the operator recorded for this round"
 	}
+	return true
 }
 
 // secretProblem explains a failed read; without permission it names the permission missing

@@ -1,0 +1,212 @@
+package console
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	authenticationv1 "k8s.io/api/authentication/v1"
+	authorizationv1 "k8s.io/api/authorization/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
+	"github.com/channelshop/category-operator/cmd/kubectl-category/internal/decide"
+	"github.com/channelshop/category-operator/cmd/kubectl-category/internal/describe"
+	"github.com/channelshop/category-operator/internal/decision"
+)
+
+// decideView says which decisions the page offers. The API server has the last word (its
+// webhook and admission policy refuse what is not allowed); the page only leaves out what
+// would be refused, by the same rules: the reviewer's RBAC (a SelfSubjectAccessReview for
+// approve on the group's categorypolicies object, as the webhook asks), decision.Allowed for
+// the application's state and decision.Who for separation of duties (D16).
+type decideView struct {
+	// NotAllowed says why no decision is offered at all.
+	NotAllowed string
+	// Hidden: the page answers a refused decision on an out-of-date page, so it offers none
+	// until the reviewer has reloaded and looked again.
+	Hidden   bool
+	Approve  bool
+	Reject   bool
+	Withdraw bool
+	// WhyNot says why approve/reject are not offered when withdraw or nothing is.
+	WhyNot string
+	// Reasons are the reasons the reject form offers; empty: a free CamelCase reason.
+	Reasons []reasonOption
+}
+
+// reasonOption is one entry of the rejection reason selector; the policy's catalogue of
+// reasons plugs in here (see the report of issue 24).
+type reasonOption struct {
+	Code, Text string
+}
+
+// mayDecide asks the API server whether the reviewer has approve on the group's
+// categorypolicies object: the permission the webhook checks (D16).
+func (s *Server) mayDecide(ctx context.Context, group string) (bool, error) {
+	ssar := &authorizationv1.SelfSubjectAccessReview{Spec: authorizationv1.SelfSubjectAccessReviewSpec{
+		ResourceAttributes: &authorizationv1.ResourceAttributes{
+			Group: qualv1.GroupVersion.Group, Resource: "categorypolicies", Verb: "approve", Name: group,
+		},
+	}}
+	if err := s.cfg.Client.Create(ctx, ssar); err != nil {
+		return false, err
+	}
+	return ssar.Status.Allowed, nil
+}
+
+// whoAmI is the reviewer's user name as the API server sees it (for D16), "" if it cannot say.
+func (s *Server) whoAmI(ctx context.Context) string {
+	s.mu.Lock()
+	user := s.user
+	s.mu.Unlock()
+	if user != "" {
+		return user
+	}
+	review := &authenticationv1.SelfSubjectReview{}
+	if err := s.cfg.Client.Create(ctx, review); err != nil {
+		return ""
+	}
+	s.mu.Lock()
+	s.user = review.Status.UserInfo.Username
+	s.mu.Unlock()
+	return review.Status.UserInfo.Username
+}
+
+func (s *Server) decideView(ctx context.Context, app *qualv1.CategoryApplication) decideView {
+	var v decideView
+	ok, err := s.mayDecide(ctx, app.Spec.Category.Group)
+	switch {
+	case err != nil:
+		v.NotAllowed = "Cannot check your permission to decide: " + err.Error()
+		return v
+	case !ok:
+		v.NotAllowed = notAllowed(app.Spec.Category.Group)
+		return v
+	}
+	probe := qualv1.Decision{Generation: app.Generation, MaterialsDigest: app.Status.MaterialsDigest}
+	probe.Verdict = qualv1.VerdictWithdrawn
+	v.Withdraw = decision.Allowed(app, probe) == nil
+	probe.Verdict = qualv1.VerdictApproved
+	if refusal := decision.Allowed(app, probe); refusal != nil {
+		v.WhyNot = refusal.Message
+		return v
+	}
+	if refusal := decision.Who(app, qualv1.VerdictApproved, s.whoAmI(ctx)); refusal != nil {
+		v.WhyNot = refusal.Message
+		return v
+	}
+	v.Approve, v.Reject = true, true
+	return v
+}
+
+func notAllowed(group string) string {
+	return fmt.Sprintf("You may look, but not decide: deciding %s applications needs the approve permission on categorypolicies/%s, "+
+		"which your account does not have.", group, group)
+}
+
+// decide writes a decision through the plugin's decide package, exactly as
+// `kubectl category approve|reject|withdraw` does, bound to the generation and materials
+// digest the page showed.
+func (s *Server) decide(w http.ResponseWriter, r *request) {
+	ctx := r.Context()
+	app, err := s.getApp(ctx, r.PathValue("ns"), r.PathValue("name"))
+	if err != nil {
+		s.apiProblem(w, err)
+		return
+	}
+	refuse := func(status int, res resultView) {
+		v := s.appView(ctx, app, r.csrf)
+		v.Result = &res
+		v.Decide.Hidden = res.Reload
+		s.page(w, status, "application", v)
+	}
+	ok, err := s.mayDecide(ctx, app.Spec.Category.Group)
+	if err != nil || !ok {
+		msg := notAllowed(app.Spec.Category.Group)
+		if err != nil {
+			msg = "Cannot check your permission to decide: " + err.Error()
+		}
+		refuse(http.StatusForbidden, resultView{Error: true, Message: msg + " Nothing was changed."})
+		return
+	}
+	verdicts := map[string]qualv1.Verdict{"approve": qualv1.VerdictApproved, "reject": qualv1.VerdictRejected, "withdraw": qualv1.VerdictWithdrawn}
+	verdict, known := verdicts[r.PostFormValue("verdict")]
+	gen, genErr := strconv.ParseInt(r.PostFormValue("generation"), 10, 64)
+	if !known || genErr != nil {
+		refuse(http.StatusBadRequest, resultView{Error: true, Message: "This form is incomplete; reload the page and try again."})
+		return
+	}
+	reason := r.PostFormValue("reason")
+	if reason == "" || reason == otherReason {
+		reason = strings.TrimSpace(r.PostFormValue("freeReason"))
+	}
+	var out, errOut bytes.Buffer
+	o := &decide.Options{
+		IOStreams: genericiooptions.IOStreams{Out: &out, ErrOut: &errOut},
+		Factory:   s.cfg.Factory, Verdict: verdict, Name: app.Name, Namespace: app.Namespace,
+		Reason: reason, Message: r.PostFormValue("message"),
+		Generation: gen, MaterialsDigest: r.PostFormValue("materialsDigest"),
+	}
+	if err := o.Validate(); err != nil {
+		refuse(http.StatusUnprocessableEntity, resultView{Error: true, Message: plainWords(err.Error())})
+		return
+	}
+	if err := o.Run(ctx); err != nil {
+		var refusal *decision.Refusal
+		switch {
+		case errors.As(err, &refusal) && refusal.LookAgain:
+			refuse(http.StatusConflict, resultView{Error: true, Reload: true,
+				Message: "Not " + decision.PastTense(verdict) + ": the application changed after this page was loaded. " +
+					"Reload it to see what changed, then decide again.", Detail: refusal.Message})
+		case apierrors.IsForbidden(err) || apierrors.IsInvalid(err) || refusal != nil:
+			refuse(http.StatusForbidden, resultView{Error: true, Message: "Not " + decision.PastTense(verdict) + ": " + err.Error()})
+		default:
+			refuse(http.StatusBadGateway, resultView{Error: true, Message: "Not " + decision.PastTense(verdict) + ": " + err.Error()})
+		}
+		return
+	}
+	http.Redirect(w, r.Request, "/done/"+url.PathEscape(app.Namespace)+"/"+url.PathEscape(app.Name)+"?"+
+		url.Values{"result": {strings.TrimSpace(out.String())}}.Encode(), http.StatusSeeOther)
+}
+
+// otherReason is the selector's entry for a reason typed in.
+const otherReason = "other"
+
+// plainWords turns the command line's messages about flags into the form's words.
+func plainWords(msg string) string {
+	return strings.NewReplacer("--reason", "the reason", "--message", "the message",
+		"--generation", "the generation", "--materials-digest", "the materials digest").Replace(msg)
+}
+
+// doneView is the page after a decision: its result and the next application in the queue.
+type doneView struct {
+	Title    string
+	Result   string
+	Decision string
+	App      string
+	Href     string
+	Next     *queueRow
+}
+
+func (s *Server) done(w http.ResponseWriter, r *request) {
+	app, err := s.getApp(r.Context(), r.PathValue("ns"), r.PathValue("name"))
+	if err != nil {
+		s.apiProblem(w, err)
+		return
+	}
+	decided := "none"
+	if d := app.Status.Decision; d != nil {
+		cal := s.cfg.Factory.Calendar(r.Context(), s.cfg.Client, s.cfg.Warnings)
+		decided = describe.View{App: app, Calendar: cal}.DecisionText(d)
+	}
+	s.page(w, http.StatusOK, "done", doneView{Title: "Decided", Result: r.URL.Query().Get("result"),
+		Decision: decided, App: app.Spec.Merchant.ShopName + " (" + app.Namespace + "/" + app.Name + ")",
+		Href: appPath(app), Next: s.next(r.Context(), app)})
+}
