@@ -3,8 +3,8 @@ module github.com/channelshop/category-operator
 go 1.26.0
 
 require (
-	github.com/cloudevents/sdk-go/v2 v2.16.2
 	github.com/chromedp/chromedp v0.23.1
+	github.com/cloudevents/sdk-go/v2 v2.16.2
 	github.com/go-logr/logr v1.4.3
 	github.com/google/cel-go v0.29.2
 	github.com/google/go-cmp v0.7.0
