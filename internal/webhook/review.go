@@ -7,6 +7,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/utils/clock"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
@@ -28,6 +29,8 @@ type Review struct {
 	Decoder    admission.Decoder
 	Clock      clock.PassiveClock
 	Operator   string // the operator's username
+	// Policies reads CategoryPolicies: the catalogue of rejection reasons (D32).
+	Policies client.Reader
 }
 
 func (w *Review) decode(req admission.Request) (old, app *qualv1.CategoryApplication, err error) {
@@ -80,7 +83,10 @@ func (w *Review) Validate(ctx context.Context, req admission.Request) admission.
 			return resp
 		}
 	}
-	return w.authorize(ctx, req, app)
+	if resp := w.authorize(ctx, req, app); !resp.Allowed {
+		return resp
+	}
+	return w.reasons(ctx, app)
 }
 
 // separate refuses a user who may write the application or its Secrets in its namespace
