@@ -84,12 +84,16 @@ func (r *ApplicationReconciler) notifications(ctx context.Context, s *appState) 
 		if t.round != nil {
 			gen, digest = t.round.generation, t.round.materialsDigest
 		}
+		if t.event == qualv1.EventRejected {
+			t.title, t.guidance = catalogueText(s.policy, t)
+		}
 		seq++
 		for _, sink := range sinks {
 			st.Notifications = append(st.Notifications, qualv1.NotificationRecord{
 				Event: t.event, Generation: gen, MaterialsDigest: digest, Sink: sink, Seq: seq,
 				State:  qualv1.DeliveryPending,
 				Reason: qualv1.Truncate(t.reason, 1024), Message: qualv1.Truncate(t.message, qualv1.MaxNotificationMessage), CreatedAt: &metav1.Time{Time: s.now},
+				Title: t.title, Guidance: t.guidance,
 			})
 		}
 	}
@@ -215,7 +219,7 @@ func (n *Notifier) deliver(ctx context.Context, app *qualv1.CategoryApplication,
 		Generation:  rec.Generation, Phase: app.Status.Phase,
 		Category: notify.Category{Group: app.Spec.Category.Group, Level2: app.Spec.Category.Level2, Level3: app.Spec.Category.Level3},
 		ShopName: app.Spec.Merchant.ShopName, AppID: app.Spec.Merchant.AppID,
-		Reason: rec.Reason, Message: rec.Message, Deadline: app.Status.ReviewDeadline,
+		Reason: rec.Reason, Title: rec.Title, Guidance: rec.Guidance, Message: rec.Message, Deadline: app.Status.ReviewDeadline,
 		OccurredAt: *rec.CreatedAt,
 	}
 	if app.Status.ListingRef != nil {
