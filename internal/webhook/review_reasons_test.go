@@ -3,6 +3,8 @@ package webhook
 import (
 	"context"
 	"encoding/json"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -109,4 +111,36 @@ func TestReviewReasons(t *testing.T) {
 	d = mutated("free", "Blurry", "Made up")
 	g.Expect(d).NotTo(HaveKey("title"), "nothing to copy under a policy without rejection reasons")
 	g.Expect(d).NotTo(HaveKey("guidance"))
+}
+
+// TestShippedPoliciesHaveRejectionReasons: each of the 14 shipped policies (D15) has rejection
+// reasons, with the guide's own (D6, D7, D12) in every group, and the groups with rules of their
+// own have codes for them (D11, D23, D24, D26).
+func TestShippedPoliciesHaveRejectionReasons(t *testing.T) {
+	g := NewWithT(t)
+	files, err := filepath.Glob(testenv.RepoPath("config", "policies", "*.yaml"))
+	g.Expect(err).NotTo(HaveOccurred())
+	own := map[string][]string{
+		"jewelry":               {"PlatformNotAccepted", "StoreProofMissing", "ShopTypeNotAdmitted", "BrandNotInLibrary"},
+		"alcohol":               {"ShopTypeNotAdmitted", "BrandNotInLibrary", "EntityNotAdmitted", "CapitalTooLow", "TrademarkClassMismatch"},
+		"personal-care-devices": {"BrandNotInLibrary"},
+	}
+	n := 0
+	for _, f := range files {
+		name := strings.TrimSuffix(filepath.Base(f), ".yaml")
+		if name == "kustomization" {
+			continue
+		}
+		n++
+		p := shippedPolicy(t, name)
+		var codes []string
+		for _, r := range p.Spec.RejectionReasons {
+			codes = append(codes, r.Code)
+			g.Expect(r.Title).NotTo(BeEmpty(), "%s/%s", name, r.Code)
+			g.Expect(r.Guidance).NotTo(BeEmpty(), "%s/%s", name, r.Code)
+		}
+		g.Expect(codes).To(ContainElements("FilingLetterMissing", "FilingLetterUnsealed", "SubjectMismatch", "RecordingMissing"), name)
+		g.Expect(codes).To(ContainElements(own[name]), name)
+	}
+	g.Expect(n).To(Equal(14))
 }
