@@ -71,6 +71,7 @@ var notifiable = map[qualv1.NotificationEvent]bool{
 func (r *ApplicationReconciler) notifications(ctx context.Context, s *appState) (stepResult, error) {
 	st := &s.app.Status
 	seq := lastSeq(st.Notifications)
+	s.events = append(s.events, reasonWarnings(s.policy, s.events)...)
 	for _, t := range s.events {
 		if !notifiable[t.event] {
 			continue
