@@ -74,6 +74,7 @@ var notifiable = map[qualv1.NotificationEvent]bool{
 func (r *ApplicationReconciler) notifications(ctx context.Context, s *appState) (stepResult, error) {
 	st := &s.app.Status
 	seq := lastSeq(st.Notifications)
+	s.events = append(s.events, reasonWarnings(s.policy, s.events)...)
 	for _, t := range s.events {
 		if !notifiable[t.event] {
 			continue
@@ -90,12 +91,16 @@ func (r *ApplicationReconciler) notifications(ctx context.Context, s *appState) 
 		if onceARound[t.event] && toldThisRound(st.Notifications, t.event, gen, digest) {
 			continue
 		}
+		if t.event == qualv1.EventRejected {
+			t.title, t.guidance = catalogueText(s.policy, t)
+		}
 		seq++
 		for _, sink := range sinks {
 			st.Notifications = append(st.Notifications, qualv1.NotificationRecord{
 				Event: t.event, Generation: gen, MaterialsDigest: digest, Sink: sink, Seq: seq,
 				State:  qualv1.DeliveryPending,
 				Reason: qualv1.Truncate(t.reason, 1024), Message: qualv1.Truncate(t.message, qualv1.MaxNotificationMessage), CreatedAt: &metav1.Time{Time: s.now},
+				Title: t.title, Guidance: t.guidance,
 			})
 		}
 	}
@@ -227,7 +232,7 @@ func (n *Notifier) deliver(ctx context.Context, app *qualv1.CategoryApplication,
 		Generation:  rec.Generation, Phase: app.Status.Phase,
 		Category: notify.Category{Group: app.Spec.Category.Group, Level2: app.Spec.Category.Level2, Level3: app.Spec.Category.Level3},
 		ShopName: app.Spec.Merchant.ShopName, AppID: app.Spec.Merchant.AppID,
-		Reason: rec.Reason, Message: rec.Message, Deadline: app.Status.ReviewDeadline,
+		Reason: rec.Reason, Title: rec.Title, Guidance: rec.Guidance, Message: rec.Message, Deadline: app.Status.ReviewDeadline,
 		OccurredAt: *rec.CreatedAt,
 	}
 	if app.Status.ListingRef != nil {

@@ -60,7 +60,7 @@ func honourDecision(app *qualv1.CategoryApplication, now time.Time) *transition 
 	st.PushHistory(qualv1.ReviewRecord{Generation: d.Generation, Decision: d, ArchivedAt: &metav1.Time{Time: now}})
 	st.Decision = nil
 	return &transition{event: EventDecisionIgnored, warning: true, reason: "DecisionIgnored",
-		message: fmt.Sprintf("%s by %s was not honoured: %s (D17)", d.Verdict, d.Reviewer, why)}
+		message: fmt.Sprintf("a decision (%s) was not honoured: %s (D17)", d.Verdict, why)}
 }
 
 // reviewRound is pure: once closeRound closed a round about an older generation, it starts a
@@ -106,14 +106,23 @@ func reviewRound(app *qualv1.CategoryApplication, now time.Time, cal *calendar.C
 	return stepResult{requeueAfter: deadline.Sub(now)}
 }
 
-// verdictMessage says who decided what and why.
+// verdictMessage says what was decided and why, for the merchant: conditions, events and
+// notifications in the application's namespace carry it, so it never names the reviewer (the
+// decision and history record who decided, for those who may read them). A reason from the
+// policy's catalogue comes with its title, and the guidance says what to fix (D32).
 func verdictMessage(d *qualv1.Decision) string {
-	msg := fmt.Sprintf("%s by %s", d.Verdict, d.Reviewer)
+	msg := string(d.Verdict)
 	if d.Reason != "" {
 		msg += ": " + d.Reason
+		if d.Title != "" {
+			msg += " (" + d.Title + ")"
+		}
 	}
 	if d.Message != "" {
 		msg += ": " + d.Message
+	}
+	if d.Guidance != "" {
+		msg += "; what to fix: " + d.Guidance
 	}
 	return msg
 }

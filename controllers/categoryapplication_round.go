@@ -94,6 +94,7 @@ func takeEffect(app *qualv1.CategoryApplication, d *qualv1.Decision) (*closedDec
 		t.event, t.reason = qualv1.EventApproved, qualv1.ReasonApproved
 	case qualv1.VerdictRejected:
 		t.event, t.reason, t.warning = qualv1.EventRejected, d.Reason, true
+		t.title, t.guidance = d.Title, d.Guidance
 	default:
 		t.event, t.reason, t.warning = qualv1.EventWithdrawn, qualv1.ReasonWithdrawn, true
 	}

@@ -188,6 +188,8 @@ type transition struct {
 	// round is the generation and materials digest the event is about when it is not the
 	// current round (a decision taking effect as its round closes); zero: the current one.
 	round *roundKey
+	// title and guidance of a rejection's reason in the policy's catalogue (D32).
+	title, guidance string
 }
 
 type roundKey struct {
@@ -236,7 +238,11 @@ func transitions(before, after *qualv1.CategoryApplicationStatus, generation int
 		out = append(out, transition{event: qualv1.EventApproved, reason: c.Reason, message: c.Message})
 	}
 	if c, ok := became(qualv1.ConditionRejected, metav1.ConditionTrue); ok {
-		out = append(out, transition{event: qualv1.EventRejected, warning: true, reason: c.Reason, message: c.Message})
+		t := transition{event: qualv1.EventRejected, warning: true, reason: c.Reason, message: c.Message}
+		if d := after.Decision; d != nil && d.Verdict == qualv1.VerdictRejected {
+			t.title, t.guidance = d.Title, d.Guidance
+		}
+		out = append(out, t)
 	}
 	if after.Phase == qualv1.PhaseWithdrawn && before.Phase != qualv1.PhaseWithdrawn {
 		c := meta.FindStatusCondition(after.Conditions, qualv1.ConditionApproved)

@@ -75,8 +75,8 @@ func TestSummarize(t *testing.T) {
 			map[string]string{"Ready": "", "Stalled": ""},
 			"Current", "Suspended"},
 		{"approved and listed, after a rejection", testApp(2, approved,
-			[4]string{"Approved", "True", "Approved", "Approved by rhea"},
-			[4]string{"Rejected", "False", "Approved", "Approved by rhea"},
+			[4]string{"Approved", "True", "Approved", "Approved"},
+			[4]string{"Rejected", "False", "Approved", "Approved"},
 			[4]string{"Listed", "True", "ListingActive", "ShowcaseListing gold is Active"},
 			[4]string{"Stalled", "True", "Rejected", "old"}),
 			false, qualv1.PhaseApproved,
@@ -84,31 +84,31 @@ func TestSummarize(t *testing.T) {
 			"Current", "Healthy"},
 		{"approved, policy since tightened", testApp(2, approved,
 			[4]string{"RequirementsMet", "False", "RequirementsNotMet", "D24"},
-			[4]string{"Approved", "True", "Approved", "Approved by rhea"},
+			[4]string{"Approved", "True", "Approved", "Approved"},
 			[4]string{"PolicyCompliant", "False", "Noncompliant", "D24"},
 			[4]string{"Listed", "True", "ListingActive", "ShowcaseListing gold is Active"}),
 			false, qualv1.PhaseApproved,
 			map[string]string{"Ready": "True/Approved", "Stalled": ""},
 			"Current", "Healthy"},
 		{"approved, listing expired", testApp(2, approved,
-			[4]string{"Approved", "True", "Approved", "Approved by rhea"},
+			[4]string{"Approved", "True", "Approved", "Approved"},
 			[4]string{"Listed", "False", "ListingExpired", "ShowcaseListing gold is Expired"}),
 			false, qualv1.PhaseApproved,
 			map[string]string{"Ready": "False/ListingExpired", "Stalled": "True/ListingExpired"},
 			"Failed", "Degraded"},
 		{"approved, listing not ours", testApp(2, approved,
-			[4]string{"Approved", "True", "Approved", "Approved by rhea"},
+			[4]string{"Approved", "True", "Approved", "Approved"},
 			[4]string{"Listed", "False", "ListingConflict", "a ShowcaseListing exists that this application does not own"}),
 			false, qualv1.PhaseApproved,
 			map[string]string{"Ready": "False/ListingConflict", "Stalled": "True/ListingConflict"},
 			"Failed", "Degraded"},
 		{"approved, listing not made yet", testApp(2, approved,
-			[4]string{"Approved", "True", "Approved", "Approved by rhea"}),
+			[4]string{"Approved", "True", "Approved", "Approved"}),
 			false, qualv1.PhaseApproved,
 			map[string]string{"Ready": "False/ListingPending", "Stalled": ""},
 			"InProgress", "Progressing"},
 		{"rejected", testApp(2, &qualv1.Decision{Verdict: qualv1.VerdictRejected, Generation: 2, Reason: "SealIllegible"},
-			[4]string{"Rejected", "True", "SealIllegible", "Rejected by rhea: SealIllegible: the seal is not legible"},
+			[4]string{"Rejected", "True", "SealIllegible", "Rejected: SealIllegible: the seal is not legible"},
 			[4]string{"Listed", "False", "ListingSuspended", "suspended"}),
 			false, qualv1.PhaseRejected,
 			map[string]string{"Ready": "False/Rejected", "Stalled": "True/Rejected"},
@@ -152,17 +152,17 @@ func TestSummarize(t *testing.T) {
 func TestSummarizeMessagesSayWhatToDo(t *testing.T) {
 	g := NewWithT(t)
 	app := testApp(2, &qualv1.Decision{Verdict: qualv1.VerdictRejected, Generation: 2},
-		[4]string{"Rejected", "True", "SealIllegible", "Rejected by rhea: the seal is not legible"})
+		[4]string{"Rejected", "True", "SealIllegible", "Rejected: the seal is not legible"})
 	summarize(app, false)
 	g.Expect(meta.FindStatusCondition(app.Status.Conditions, "Stalled").Message).To(
-		Equal("Rejected by rhea: the seal is not legible; fix the application and apply it again to resubmit (D13)"))
+		Equal("Rejected: the seal is not legible; fix the application and apply it again to resubmit (D13)"))
 	g.Expect(meta.FindStatusCondition(app.Status.Conditions, "Ready").Message).To(ContainSubstring("the seal is not legible"))
 }
 
 var (
 	listedApp = func() *qualv1.CategoryApplication {
 		a := testApp(2, &qualv1.Decision{Verdict: qualv1.VerdictApproved, Generation: 2},
-			[4]string{"Approved", "True", "Approved", "Approved by rhea"},
+			[4]string{"Approved", "True", "Approved", "Approved"},
 			[4]string{"Listed", "True", "ListingActive", "Active"})
 		summarize(a, false)
 		return a

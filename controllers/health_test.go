@@ -266,7 +266,7 @@ func TestGitOpsHealth(t *testing.T) {
 	g.Expect(admin.Patch(ctx, app, client.MergeFrom(before))).To(Succeed())
 	see(app, "spec changed, not yet processed") // the API server's answer to the update
 	app = waitPhase(g, ns, "gold", qualv1.PhaseUnderReview)
-	g.Expect(decide(hana, app, qualv1.Decision{Verdict: qualv1.VerdictRejected, Reason: "SealIllegible",
+	g.Expect(decide(hana, app, qualv1.Decision{Verdict: qualv1.VerdictRejected, Reason: "FilingLetterUnreadable",
 		Message: "the seal is not legible", Generation: app.Generation})).To(Succeed())
 	see(waitPhase(g, ns, "gold", qualv1.PhaseRejected), "rejected")
 

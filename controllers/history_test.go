@@ -76,7 +76,7 @@ func TestWithdrawSecondApproval(t *testing.T) {
 			app, listing := withdrawable(t, g, "shop-second-"+strings.ToLower(string(first)), reviewer)
 			d := qualv1.Decision{Verdict: first, Generation: app.Generation}
 			if first == qualv1.VerdictRejected {
-				d.Reason, d.Message = "SealIllegible", "the seal is not legible"
+				d.Reason, d.Message = "FilingLetterUnreadable", "the seal is not legible"
 			}
 			g.Expect(decide(userClient(t, reviewer), app, d)).To(Succeed())
 			waitPhase(g, app.Namespace, app.Name, qualv1.ApplicationPhase(first))

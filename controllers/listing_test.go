@@ -45,7 +45,7 @@ func TestListingLifecycle(t *testing.T) {
 	app = waitPhase(g, ns, "gold", qualv1.PhaseUnderReview)
 	g.Expect(listingState(g)).To(Equal(qualv1.ListingActive))
 	// ... a rejection of it does.
-	g.Expect(decide(lena, app, qualv1.Decision{Verdict: qualv1.VerdictRejected, Reason: "NameNotRegistered",
+	g.Expect(decide(lena, app, qualv1.Decision{Verdict: qualv1.VerdictRejected, Reason: "DetailsMismatch",
 		Message: "the new shop name is not registered", Generation: app.Generation})).To(Succeed())
 	eventually(g, listingState).Should(Equal(qualv1.ListingSuspended))
 	eventually(g, func(g Gomega) {

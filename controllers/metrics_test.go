@@ -107,7 +107,7 @@ func TestMetrics(t *testing.T) {
 	})
 	overdue := create("overdue", qualv1.PhaseUnderReview, nil)
 
-	g.Expect(decide(mona, rejected, qualv1.Decision{Verdict: qualv1.VerdictRejected, Reason: "Blurry",
+	g.Expect(decide(mona, rejected, qualv1.Decision{Verdict: qualv1.VerdictRejected, Reason: "ScreenshotsUnreadable",
 		Message: "the license scan is blurry", Generation: rejected.Generation})).To(Succeed())
 	waitPhase(g, ns, "rejected", qualv1.PhaseRejected) // durations end when the operator acts, by its clock
 	clock.Step(2 * time.Hour)

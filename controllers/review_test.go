@@ -138,7 +138,7 @@ func TestWhoMayDecide(t *testing.T) {
 	jules := userClient(t, "jules")
 	g.Expect(decide(jules, app.DeepCopy(), approve)).To(Succeed())
 	app = waitPhase(g, ns, "gold", qualv1.PhaseApproved)
-	err := decide(rita, app.DeepCopy(), qualv1.Decision{Verdict: qualv1.VerdictRejected, Reason: "Changed", Message: "m", Generation: app.Generation})
+	err := decide(rita, app.DeepCopy(), qualv1.Decision{Verdict: qualv1.VerdictRejected, Reason: "DetailsMismatch", Message: "m", Generation: app.Generation})
 	g.Expect(err).To(MatchError(ContainSubstring("a decision is final for its generation")))
 	removed := app.DeepCopy()
 	removed.Status.Decision = nil

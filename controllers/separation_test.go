@@ -68,7 +68,7 @@ func TestWritersCannotDecide(t *testing.T) {
 	g.Expect(decision.Editors(app)).To(BeEmpty(), "a Secret write records nobody: only permission can tell")
 
 	approve := qualv1.Decision{Verdict: qualv1.VerdictApproved, Generation: app.Generation}
-	reject := qualv1.Decision{Verdict: qualv1.VerdictRejected, Reason: "Forged", Message: "m", Generation: app.Generation}
+	reject := qualv1.Decision{Verdict: qualv1.VerdictRejected, Reason: "SubjectMismatch", Message: "m", Generation: app.Generation}
 	refusal := writerRefusal("cody", "update categoryapplications.qualification.channelshop.dev", ns, "gold")
 	g.Expect(decide(cody, app, approve)).To(MatchError(ContainSubstring(refusal)))
 	g.Expect(decide(cody, app, reject)).To(MatchError(ContainSubstring(refusal)))

@@ -252,6 +252,18 @@ type Decision struct {
 	// +optional
 	// +kubebuilder:validation:MaxLength=71
 	MaterialsDigest string `json:"materialsDigest,omitempty"`
+
+	// title is the title of reason in the policy's catalogue of rejection reasons (D32), copied
+	// when the rejection is made: the webhook writes it from the policy, and the admission
+	// policy refuses one that differs from the policy's.
+	// +optional
+	// +kubebuilder:validation:MaxLength=128
+	Title string `json:"title,omitempty"`
+
+	// guidance is what the catalogue tells the merchant to fix for reason (D32), copied as title is.
+	// +optional
+	// +kubebuilder:validation:MaxLength=512
+	Guidance string `json:"guidance,omitempty"`
 }
 
 // SecretFileDigest pins the content of one file kept in a Secret: what a reviewer decides on.
@@ -365,6 +377,13 @@ type NotificationRecord struct {
 	// +optional
 	// +kubebuilder:validation:MaxLength=4096
 	Message string `json:"message,omitempty"`
+	// title and guidance are those of a rejection's reason in the policy's catalogue (D32).
+	// +optional
+	// +kubebuilder:validation:MaxLength=128
+	Title string `json:"title,omitempty"`
+	// +optional
+	// +kubebuilder:validation:MaxLength=512
+	Guidance string `json:"guidance,omitempty"`
 	// attempts made so far.
 	// +optional
 	Attempts int32 `json:"attempts,omitempty"`

@@ -211,6 +211,32 @@ type CustomRule struct {
 	Field string `json:"field,omitempty"`
 }
 
+// RejectionReason is one entry of a policy's catalogue of rejection reasons (D32): the code a
+// reviewer names with `kubectl category reject --reason CODE`, and what the merchant is told.
+type RejectionReason struct {
+	// code is the CamelCase reason a rejection names, e.g. FilingLetterUnsealed.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=64
+	// +kubebuilder:validation:Pattern=`^[A-Z][A-Za-z0-9]*$`
+	Code string `json:"code"`
+
+	// title names the problem in a few words for the merchant: one line of printable text.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=128
+	// +kubebuilder:validation:XValidation:rule=`!self.matches(r'[\p{Cc}\x{2028}-\x{202e}\x{2066}-\x{2069}\x{200e}\x{200f}\x{061c}]')`,message="must be printable text on one line: no control characters (C0 with tab and newline, DEL, C1), line or paragraph separators, or bidirectional controls, which would act on a reviewer's terminal"
+	Title string `json:"title"`
+
+	// guidance tells the merchant what to fix before resubmitting: printable text, tab and
+	// newline allowed. Bounded: every rejection, and every history record of one, copies it.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=512
+	// +kubebuilder:validation:XValidation:rule=`!self.matches(r'[\x00-\x08\x0b-\x1f\x7f-\x9f\x{2028}-\x{202e}\x{2066}-\x{2069}\x{200e}\x{200f}\x{061c}]')`,message="must be printable text: no control characters other than tab and newline (C0, DEL, C1), line or paragraph separators, or bidirectional controls, which would act on a reader's terminal"
+	Guidance string `json:"guidance"`
+}
+
 // CategoryPolicySpec is the rules of one restricted category group (D15).
 type CategoryPolicySpec struct {
 	// displayName is the group's name merchants see, e.g. 珠宝首饰.
@@ -249,6 +275,15 @@ type CategoryPolicySpec struct {
 	// +kubebuilder:validation:Minimum=1
 	// +kubebuilder:validation:Maximum=3
 	RequiredApprovals int32 `json:"requiredApprovals,omitempty"`
+
+	// rejectionReasons is the group's catalogue of rejection reasons (D32). When set, a
+	// rejection must name one of its codes, and the decision and the merchant's notification
+	// carry its title and guidance. Empty: reviewers write their own CamelCase reasons.
+	// +optional
+	// +listType=map
+	// +listMapKey=code
+	// +kubebuilder:validation:MaxItems=64
+	RejectionReasons []RejectionReason `json:"rejectionReasons,omitempty"`
 }
 
 // CategoryPolicyStatus is the observed state of a CategoryPolicy.

@@ -17,8 +17,8 @@ import (
 // approved at once. Floor and operator runs reject the same ones.
 const (
 	rejectedPerTen   = 3
-	rejectionReason  = "ReputationScreenshotOutdated"
-	rejectionMessage = "the reputation screenshot is older than the score stated (benchmark)"
+	rejectionReason  = "ScreenshotsUnreadable" // a code of the jewelry policy's rejection reasons (D32)
+	rejectionMessage = "the reputation screenshot does not show the score stated (benchmark)"
 	// editedScore is the merchant's corrected reputation score: higher than the sample's, so
 	// the application still meets its policy.
 	editedScore = "4.9"

@@ -65,6 +65,9 @@ func Write(ctx context.Context, c client.Client, r Request) (*qualv1.CategoryApp
 		if refusal := Allowed(app, d); refusal != nil {
 			return refusal
 		}
+		if err := catalogue(ctx, c, app, &d); err != nil {
+			return err
+		}
 		if r.BeforeWrite != nil {
 			if err := r.BeforeWrite(ctx); err != nil {
 				return err
@@ -99,6 +102,8 @@ func Patch(resourceVersion string, d qualv1.Decision) ([]byte, error) {
 			"message":         orNull(d.Message),
 			"generation":      d.Generation,
 			"materialsDigest": orNull(d.MaterialsDigest),
+			"title":           orNull(d.Title),
+			"guidance":        orNull(d.Guidance),
 			"reviewer":        nil,
 			"decidedAt":       nil,
 		}},

@@ -148,6 +148,7 @@ func TestPatch(t *testing.T) {
 		"status": map[string]any{"decision": map[string]any{
 			"verdict": "Approved", "generation": float64(2),
 			"reason": nil, "message": nil, "reviewer": nil, "decidedAt": nil, "materialsDigest": nil,
+			"title": nil, "guidance": nil, // nothing of a replaced rejection survives (D32)
 		}},
 	}))
 }

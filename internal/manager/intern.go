@@ -103,6 +103,8 @@ func (t *interner) application(app *qualv1.CategoryApplication) {
 		str(t, &n.State)
 		t.str(&n.Reason)
 		t.str(&n.Message)
+		t.str(&n.Title)
+		t.str(&n.Guidance)
 	}
 }
 
@@ -138,6 +140,9 @@ func (t *interner) decision(d *qualv1.Decision) {
 	if d != nil {
 		str(t, &d.Verdict)
 		t.str(&d.Reason)
+		// A rejection's title and guidance are copied from a policy's few rejection reasons (D32).
+		t.str(&d.Title)
+		t.str(&d.Guidance)
 	}
 }
 

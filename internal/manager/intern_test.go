@@ -31,7 +31,8 @@ func decodedApp(t *testing.T, name string) *qualv1.CategoryApplication {
 	app.Name = name
 	app.Annotations = map[string]string{qualv1.AnnotationCreatedBy: "mike"}
 	now := metav1.Now()
-	d := &qualv1.Decision{Verdict: qualv1.VerdictRejected, Generation: 1, Reason: "MaterialsIncomplete", Reviewer: "ana", DecidedAt: &now}
+	d := &qualv1.Decision{Verdict: qualv1.VerdictRejected, Generation: 1, Reason: "MaterialsIncomplete", Reviewer: "ana", DecidedAt: &now,
+		Title: "Materials incomplete", Guidance: "Upload every material the policy requires."}
 	app.Status = qualv1.CategoryApplicationStatus{
 		Phase:              qualv1.PhaseRejected,
 		Conditions:         []metav1.Condition{{Type: "RequirementsMet", Status: metav1.ConditionTrue, Reason: "RequirementsMet", Message: "all requirements of the category's policy are met", LastTransitionTime: now}},
@@ -41,7 +42,8 @@ func decodedApp(t *testing.T, name string) *qualv1.CategoryApplication {
 		History:            []qualv1.ReviewRecord{{Generation: 1, Decision: d.DeepCopy()}},
 		DecidedSecretFiles: []qualv1.SecretFileDigest{{Name: "acme-gold-materials", Key: "filing-letter.jpg"}},
 		Notifications: []qualv1.NotificationRecord{{Event: "Rejected", Generation: 1, Sink: "shop-acme/acme-notify",
-			State: qualv1.DeliveryDelivered, Reason: "MaterialsIncomplete", Message: "rejected"}},
+			State: qualv1.DeliveryDelivered, Reason: "MaterialsIncomplete", Message: "rejected",
+			Title: "Materials incomplete", Guidance: "Upload every material the policy requires."}},
 	}
 	raw, err := json.Marshal(app)
 	if err != nil {
@@ -80,6 +82,9 @@ func TestInternSharesRepeatedValuesOnly(t *testing.T) {
 		"finding rule":                   {a.Status.Findings[0].Rule, b.Status.Findings[0].Rule},
 		"Secret key of a digest":         {a.Status.SecretFiles[0].Key, b.Status.SecretFiles[0].Key},
 		"decision reason":                {a.Status.Decision.Reason, b.Status.Decision.Reason},
+		"decision guidance":              {a.Status.Decision.Guidance, b.Status.Decision.Guidance},
+		"archived decision's title":      {a.Status.History[0].Decision.Title, b.Status.History[0].Decision.Title},
+		"notification guidance":          {a.Status.Notifications[0].Guidance, b.Status.Notifications[0].Guidance},
 		"archived decision's verdict":    {string(a.Status.History[0].Decision.Verdict), string(b.Status.History[0].Decision.Verdict)},
 		"notification sink":              {a.Status.Notifications[0].Sink, b.Status.Notifications[0].Sink},
 		"notification state":             {string(a.Status.Notifications[0].State), string(b.Status.Notifications[0].State)},

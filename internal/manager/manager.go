@@ -206,7 +206,7 @@ func registerWebhooks(mgr ctrl.Manager, o Options, cal func(context.Context) *ca
 	appHook := &hooks.Application{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Decoder: dec, Clock: o.Clock, Calendar: cal, Rules: rules,
 		RequireNamespaceAppIDs: o.RequireNamespaceAppIDs}
 	review := &hooks.Review{Authorizer: hooks.SubjectAccessReviewer{Client: mgr.GetClient()}, Decoder: dec, Clock: o.Clock, Operator: o.OperatorUsername,
-		MaxClaim: o.MaxClaimDuration}
+		MaxClaim: o.MaxClaimDuration, Policies: mgr.GetClient()}
 	const prefix = "-qualification-channelshop-dev-v1alpha1-"
 	for path, h := range map[string]admission.HandlerFunc{
 		"/mutate" + prefix + "categoryapplication":          appHook.Mutate,

@@ -37,7 +37,11 @@ type Notification struct {
 	ShopName   string                    `json:"shopName"`
 	AppID      string                    `json:"appID"`
 	Reason     string                    `json:"reason,omitempty"`
-	Message    string                    `json:"message,omitempty"`
+	// Title and Guidance are those of a rejection's reason in the policy's catalogue: what
+	// the problem is, and what to fix (D32).
+	Title    string `json:"title,omitempty"`
+	Guidance string `json:"guidance,omitempty"`
+	Message  string `json:"message,omitempty"`
 	// Deadline is the review deadline, when there is one.
 	Deadline *metav1.Time `json:"deadline,omitempty"`
 	// Listing is the ShowcaseListing of an approval, when there is one.
@@ -162,6 +166,8 @@ func weComBody(n Notification) ([]byte, error) {
 		line("展示 Listing", n.Listing.Name)
 	}
 	line("原因 Reason", n.Reason)
+	line("问题 Problem", n.Title)
+	line("如何修改 What to fix", n.Guidance)
 	if n.Message != "" {
 		// Keep the message's lines, each inside the quote block.
 		lines := strings.Split(strings.ReplaceAll(n.Message, "\r\n", "\n"), "\n")

@@ -64,7 +64,7 @@ func TestStatusPolicyKeepsMaxHistory(t *testing.T) {
 func TestPoliciesNameTheOperatorAndTheGarbageCollector(t *testing.T) {
 	g := NewWithT(t)
 	operator := "'" + manager.DefaultOperatorUser + "'"
-	for _, f := range []string{"application-status.yaml", "listings.yaml"} {
+	for _, f := range []string{"application-status.yaml", "application-status-reasons.yaml", "listings.yaml"} {
 		g.Expect(policy(t, f)).To(ContainSubstring(operator), f)
 	}
 	g.Expect(policy(t, "listings.yaml")).To(ContainSubstring("['" + strings.Join(hooks.GarbageCollectors, "', '") + "']"))

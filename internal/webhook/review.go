@@ -8,6 +8,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/utils/clock"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
@@ -31,6 +32,8 @@ type Review struct {
 	Operator   string // the operator's username
 	// MaxClaim is the longest a claim may last (D30); 0: qualv1.DefaultMaxClaimDuration.
 	MaxClaim time.Duration
+	// Policies reads CategoryPolicies: the catalogue of rejection reasons (D32).
+	Policies client.Reader
 }
 
 func (w *Review) decode(req admission.Request) (old, app *qualv1.CategoryApplication, err error) {
@@ -96,7 +99,7 @@ func (w *Review) Validate(ctx context.Context, req admission.Request) admission.
 	if r := decision.Claimed(old, newD.Verdict, req.UserInfo.Username); r != nil {
 		return forbidden(r.Message)
 	}
-	return admission.Allowed("")
+	return w.reasons(ctx, app)
 }
 
 // separate refuses a user who may write the application or its Secrets in its namespace

@@ -2,6 +2,7 @@ package webhook
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -10,11 +11,12 @@ import (
 )
 
 // Mutate records who decided and when, from the request, overwriting whatever the client sent,
-// and who claimed, with an expiry bounded by the platform's maximum (D30).
+// who claimed, with an expiry bounded by the platform's maximum (D30), and a rejection's title
+// and guidance from the policy's catalogue (D32).
 // A decision that replaces another (a withdrawal replaces the approval) archives the replaced
 // one to history first, so who decided it, and when, stays on record (D13, D29). History is
 // written from the stored object, never from what the client sent.
-func (w *Review) Mutate(_ context.Context, req admission.Request) admission.Response {
+func (w *Review) Mutate(ctx context.Context, req admission.Request) admission.Response {
 	old, app, err := w.decode(req)
 	if err != nil {
 		return admission.Errored(http.StatusBadRequest, err)
@@ -40,11 +42,17 @@ func (w *Review) Mutate(_ context.Context, req admission.Request) admission.Resp
 			return admission.Errored(http.StatusInternalServerError, err)
 		}
 	}
+	title, guidance, err := w.catalogueText(ctx, app)
+	if err != nil {
+		return admission.Errored(http.StatusInternalServerError, fmt.Errorf("reading the category policy: %w", err))
+	}
 	return patchRaw(req.Object.Raw, func(obj map[string]any) {
 		st := child(obj, "status")
 		d := child(st, "decision")
 		d["reviewer"] = req.UserInfo.Username
 		d["decidedAt"] = now.UTC().Format(time.RFC3339)
+		setOrDelete(d, "title", title)
+		setOrDelete(d, "guidance", guidance)
 		if history != nil {
 			st["history"] = history
 		}
@@ -61,4 +69,13 @@ func stampClaim(obj map[string]any, fields map[string]any) {
 	for k, v := range fields {
 		c[k] = v
 	}
+}
+
+// setOrDelete sets obj[key], or removes it when v is nil.
+func setOrDelete(obj map[string]any, key string, v any) {
+	if v == nil {
+		delete(obj, key)
+		return
+	}
+	obj[key] = v
 }

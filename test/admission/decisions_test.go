@@ -53,6 +53,9 @@ func as(reviewer string, verdict qualv1.Verdict) func(*qualv1.CategoryApplicatio
 		if verdict != qualv1.VerdictApproved {
 			d.Reason, d.Message = "Changed", "a reason"
 		}
+		if verdict == qualv1.VerdictRejected {
+			d.Reason = "DetailsMismatch" // a code of the jewelry policy's rejection reasons (D32)
+		}
 		return d
 	}
 }

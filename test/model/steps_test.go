@@ -241,7 +241,7 @@ func (d decide) applicable(s *seq) bool {
 func (d decide) decision(s *seq, read *qualv1.CategoryApplication, tag string) qualv1.Decision {
 	out := qualv1.Decision{Verdict: d.verdict, Message: tag, Reviewer: string(d.who)}
 	if d.verdict != qualv1.VerdictApproved {
-		out.Reason = "ModelCheck"
+		out.Reason = reasonOf(d.verdict)
 	}
 	if d.backdate {
 		out.DecidedAt = &backdated
@@ -306,7 +306,7 @@ func (d decide) runPlugin(s *seq, tag string) (string, error) {
 			return s.h.clients[d.who].Get(ctx, client.ObjectKey{Namespace: s.ns, Name: appName}, read)
 		}}
 	if d.verdict != qualv1.VerdictApproved {
-		req.Reason = "ModelCheck"
+		req.Reason = reasonOf(d.verdict)
 	}
 	// The plugin's flags: a generation (0: the one read) and a digest (only with a generation);
 	// an approval always names both, as describe printed them (issue 22 item 4).
@@ -597,4 +597,13 @@ func (d sinkDown) applicable(s *seq) bool { return s.h.sink.down.Load() != d.dow
 func (d sinkDown) run(s *seq) (string, error) {
 	s.h.sink.down.Store(d.down)
 	return "done", nil
+}
+
+// reasonOf is a decision's reason: a rejection names a code of the jewelry policy's rejection
+// reasons (D32), a withdrawal any CamelCase word.
+func reasonOf(v qualv1.Verdict) string {
+	if v == qualv1.VerdictRejected {
+		return "DetailsMismatch"
+	}
+	return "ModelCheck"
 }

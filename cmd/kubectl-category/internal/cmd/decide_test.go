@@ -35,7 +35,7 @@ func TestApproveThenWithdraw(t *testing.T) {
 	// Approving twice, or rejecting an approval, is refused before anything is written.
 	for _, args := range [][]string{
 		approveArgs(t, "approve", "acme-gold"),
-		{"reject", "acme-gold", "-n", "approve", "--reason", "SealMissing", "--message", "m"},
+		{"reject", "acme-gold", "-n", "approve", "--reason", "FilingLetterUnsealed", "--message", "m"},
 	} {
 		r = run(t, "alice", args...)
 		g.Expect(r.err).To(HaveOccurred())

@@ -70,20 +70,20 @@ func TestDecisionMessageIsPrintable(t *testing.T) {
 	const ns = "text-decision"
 	newApp(t, ns, "acme-gold")
 
-	r := run(t, "alice", "reject", "acme-gold", "-n", ns, "--reason", "SealMissing", "--message", "fix it\x1b[2J")
+	r := run(t, "alice", "reject", "acme-gold", "-n", ns, "--reason", "FilingLetterUnsealed", "--message", "fix it\x1b[2J")
 	g.Expect(r.errOut).To(Equal("error: --message must be printable text: no control characters other than tab and newline, line or paragraph separators, or bidirectional controls\n"))
 
 	alice, err := client.New(users["alice"], client.Options{Scheme: factory.Scheme})
 	g.Expect(err).NotTo(HaveOccurred())
 	app := getApp(t, ns, "acme-gold")
-	d := qualv1.Decision{Verdict: qualv1.VerdictRejected, Reason: "SealMissing", Message: "fix it\u202e", Generation: app.Generation}
+	d := qualv1.Decision{Verdict: qualv1.VerdictRejected, Reason: "FilingLetterUnsealed", Message: "fix it\u202e", Generation: app.Generation}
 	patch, err := decision.Patch(app.ResourceVersion, d)
 	g.Expect(err).NotTo(HaveOccurred())
 	err = alice.Status().Patch(ctx, app, client.RawPatch(types.MergePatchType, patch))
 	g.Expect(err).To(MatchError(ContainSubstring("status.decision.message: Invalid value: " + textRule)))
 	g.Expect(getApp(t, ns, "acme-gold").Status.Decision).To(BeNil())
 
-	r = run(t, "alice", "reject", "acme-gold", "-n", ns, "--reason", "SealMissing", "--message", "the seal is not legible:\n\tupload a sharper photo")
+	r = run(t, "alice", "reject", "acme-gold", "-n", ns, "--reason", "FilingLetterUnsealed", "--message", "the seal is not legible:\n\tupload a sharper photo")
 	g.Expect(r.err).NotTo(HaveOccurred())
 	g.Expect(waitForPhase(t, ns, "acme-gold", qualv1.PhaseRejected).Status.Decision.Message).To(Equal("the seal is not legible:\n\tupload a sharper photo"))
 }

@@ -63,6 +63,11 @@ func newCmd(streams genericiooptions.IOStreams, f *factory.Factory, verdict qual
 		fl.StringVar(&o.Reason, "reason", "", "CamelCase reason automation can match on, e.g. FilingLetterUnreadable (required).")
 		fl.Lookup("message").Usage = "Explanation for the merchant: what to fix (required)."
 	}
+	if verdict == qualv1.VerdictRejected {
+		fl.Lookup("reason").Usage = "A code of the rejection reasons of the application's category policy, e.g. FilingLetterUnsealed; " +
+			"the merchant reads its title and guidance with your message (D32). A policy without rejection reasons takes any CamelCase reason (required)."
+		_ = cmd.RegisterFlagCompletionFunc("reason", f.CompleteRejectionReasons)
+	}
 	fl.Int64Var(&o.Generation, "generation", 0, "The generation you reviewed (shown by describe); refuse if the application changed since.")
 	fl.StringVar(&o.MaterialsDigest, "materials-digest", "", "The materials digest you reviewed (shown by describe); refuse if a file in a Secret changed since.")
 	if verdict == qualv1.VerdictApproved {

@@ -27,15 +27,21 @@ group; nobody approves their own application (D16). The server records you as th
 	})
 }
 
-// NewCmdReject returns `reject NAME --reason CamelCaseReason --message TEXT`.
+// NewCmdReject returns `reject NAME --reason CODE --message TEXT`.
 func NewCmdReject(streams genericiooptions.IOStreams, f *factory.Factory) *cobra.Command {
 	return newCmd(streams, f, qualv1.VerdictRejected, &cobra.Command{
-		Use:   "reject NAME --reason CamelCaseReason --message TEXT",
+		Use:   "reject NAME --reason CODE --message TEXT",
 		Short: "Reject an application under review, saying what to fix",
 		Long: `Reject the current generation of an application under review (D13). The merchant
-sees the reason and the message, fixes the application and applies it again to resubmit.`,
-		Example: `  kubectl category reject acme-gold --reason FilingLetterUnreadable \
-      --message "the seal on the filing letter is not legible; upload a sharper photo"`,
+sees the reason and the message, fixes the application and applies it again to resubmit.
+
+When the application's category policy has rejection reasons (spec.rejectionReasons), the
+reason is one of their codes: any other is refused with the list of valid codes, and shell
+completion offers them. The merchant then also reads the code's title and guidance, what to
+fix, as the policy says them (D32). A policy without rejection reasons takes any CamelCase
+reason. The merchant never sees who rejected.`,
+		Example: `  kubectl category reject acme-gold --reason FilingLetterUnsealed \
+      --message "the seal on the filing letter is missing; stamp it and upload a new photo"`,
 	})
 }
 

@@ -182,6 +182,9 @@ func (v View) decision(d *qualv1.Decision) string {
 	if d.Reason != "" {
 		s += ": " + d.Reason
 	}
+	if d.Title != "" { // the policy's title of the reason (D32)
+		s += " (" + d.Title + ")"
+	}
 	if d.Message != "" {
 		s += ": " + d.Message
 	}

@@ -112,7 +112,7 @@ func TestRenderEscapesWhatOthersWrote(t *testing.T) {
 				Reason: "AwaitingReview", Message: "subject " + esc + "of the merchant"}},
 			Findings: []qualv1.Finding{{Rule: "D7", Field: "spec.materials[0].subject", Message: "subject \"Acme" + esc + "\" differs"}},
 			Decision: &qualv1.Decision{Verdict: qualv1.VerdictRejected, Generation: 1, Reviewer: "rita" + csi,
-				Reason: "SealMissing", Message: "fix it" + esc + "\rCHANGED since the last decision"},
+				Reason: "SealMissing", Title: "Seal" + esc, Message: "fix it" + esc + "\rCHANGED since the last decision"},
 			History: []qualv1.ReviewRecord{{Generation: 1, Decision: &qualv1.Decision{Verdict: qualv1.VerdictRejected, Generation: 1,
 				Reviewer: "rita", Message: "old" + rlo}}},
 			Notifications: []qualv1.NotificationRecord{{Event: qualv1.EventSubmitted, Generation: 2, Sink: "secret/n" + esc,
@@ -139,7 +139,7 @@ func TestRenderEscapesWhatOthersWrote(t *testing.T) {
 		`account acc\x1b]0;owned\a`,
 		`[D7] spec.materials[0].subject: subject "Acme\x1b[8m" differs`,
 		`subject \x1b[8mof the merchant`,
-		`by rita\u009b1A`, `fix it\x1b[8m CHANGED since the last decision`, `old\u202e`,
+		`by rita\u009b1A`, `: SealMissing (Seal\x1b[8m): fix it\x1b[8m CHANGED since the last decision`, `old\u202e`,
 		`secret/n\x1b[8m`, `HTTP 500\u009b1A`,
 		`--context $'c\x1b'`,
 	} {

@@ -68,3 +68,35 @@ func OneName(cmd *cobra.Command, args []string) error {
 	}
 	return nil
 }
+
+// CompleteRejectionReasons completes reject's --reason with the codes of the catalogue of the
+// application's policy, each with its title (D32). A policy without a catalogue offers none:
+// its reasons are the reviewer's own words.
+func (f *Factory) CompleteRejectionReasons(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	if len(args) != 1 {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	c, err := f.Client()
+	if err != nil {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	ns, err := f.Namespace()
+	if err != nil {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	app := &qualv1.CategoryApplication{}
+	if err := c.Get(cmd.Context(), client.ObjectKey{Namespace: ns, Name: args[0]}, app); err != nil {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	policy := &qualv1.CategoryPolicy{}
+	if err := c.Get(cmd.Context(), client.ObjectKey{Name: app.Spec.Category.Group}, policy); err != nil {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	var out []cobra.Completion
+	for _, r := range policy.Spec.RejectionReasons {
+		if strings.HasPrefix(r.Code, toComplete) {
+			out = append(out, cobra.CompletionWithDesc(r.Code, escape.Text(r.Title)))
+		}
+	}
+	return out, cobra.ShellCompDirectiveNoFileComp
+}
