@@ -134,7 +134,7 @@ func TestFourEyesRejectionAndEdit(t *testing.T) {
 	// A pending approval is not approved: nothing to withdraw (D29).
 	err := decide(gwen, app, qualv1.Decision{Verdict: qualv1.VerdictWithdrawn, Reason: "Changed", Message: "m", Generation: app.Generation})
 	g.Expect(err).To(MatchError(ContainSubstring("is not approved (phase UnderReview) and has no Active listing")))
-	g.Expect(decide(gwen, app, qualv1.Decision{Verdict: qualv1.VerdictRejected, Reason: "SealIllegible", Message: "the seal is not legible",
+	g.Expect(decide(gwen, app, qualv1.Decision{Verdict: qualv1.VerdictRejected, Reason: "FilingLetterUnsealed", Message: "the seal is not legible",
 		Generation: app.Generation})).To(Succeed())
 	app = waitPhase(g, ns, "rejected", qualv1.PhaseRejected)
 	noListing(g, app)

@@ -31,7 +31,7 @@ func TestClaimAndRelease(t *testing.T) {
 	r = run(t, "carol", approveArgs(t, "claims", "acme-gold")...)
 	g.Expect(r.err).To(HaveOccurred())
 	g.Expect(r.errOut).To(ContainSubstring(`acme-gold is claimed by "alice" until ` + until + `: only they may approve or reject it`))
-	r = run(t, "carol", "reject", "acme-gold", "-n", "claims", "--reason", "SealMissing", "--message", "m")
+	r = run(t, "carol", "reject", "acme-gold", "-n", "claims", "--reason", "FilingLetterUnsealed", "--message", "m")
 	g.Expect(r.errOut).To(ContainSubstring(`acme-gold is claimed by "alice" until ` + until))
 	r = run(t, "carol", "release", "acme-gold", "-n", "claims")
 	g.Expect(r.errOut).To(ContainSubstring(`acme-gold is claimed by "alice" until ` + until + `: only they may renew or release the claim`))
