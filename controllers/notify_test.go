@@ -23,6 +23,7 @@ import (
 
 	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
 	"github.com/channelshop/category-operator/controllers"
+	"github.com/channelshop/category-operator/internal/filekind"
 	"github.com/channelshop/category-operator/internal/notify"
 )
 
@@ -253,7 +254,7 @@ func TestNotificationsEveryOccurrence(t *testing.T) {
 		if content == "" {
 			delete(sec.Data, "filing-letter.jpg")
 		} else {
-			sec.Data["filing-letter.jpg"] = []byte(content)
+			sec.Data["filing-letter.jpg"] = filekind.JPEG(content)
 		}
 		g.Expect(admin.Update(ctx, sec)).To(Succeed())
 		eventually(g, func(g Gomega) {

@@ -11,6 +11,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
+	"github.com/channelshop/category-operator/internal/filekind"
 )
 
 // TestDescribeThenApproveWhatWasShown: describe ends with the exact command that approves what
@@ -27,7 +28,7 @@ func TestDescribeThenApproveWhatWasShown(t *testing.T) {
 	// The merchant replaces the filing letter's photo after the approval: a new round.
 	sec := &corev1.Secret{}
 	g.Expect(admin.Get(ctx, client.ObjectKey{Namespace: "pinned", Name: "acme-gold-materials"}, sec)).To(Succeed())
-	sec.Data["filing-letter.jpg"] = []byte("another letter")
+	sec.Data["filing-letter.jpg"] = filekind.JPEG("another letter")
 	g.Expect(admin.Update(ctx, sec)).To(Succeed())
 	app := waitForPhase(t, "pinned", "acme-gold", qualv1.PhaseUnderReview)
 
@@ -42,7 +43,7 @@ func TestDescribeThenApproveWhatWasShown(t *testing.T) {
 	// Another change between describe and approve: the command describe gave is refused, with
 	// the command that shows what is there now.
 	g.Expect(admin.Get(ctx, client.ObjectKeyFromObject(sec), sec)).To(Succeed())
-	sec.Data["filing-letter.jpg"] = []byte("yet another letter")
+	sec.Data["filing-letter.jpg"] = filekind.JPEG("yet another letter")
 	g.Expect(admin.Update(ctx, sec)).To(Succeed())
 	var now string
 	g.Eventually(func() string { now = getApp(t, "pinned", "acme-gold").Status.MaterialsDigest; return now }).ShouldNot(Equal(shown[1]))
