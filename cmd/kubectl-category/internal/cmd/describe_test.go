@@ -44,8 +44,8 @@ func TestDescribe(t *testing.T) {
 	pin := ` sha256:[0-9a-f]{12}… \(pinned by the operator for this round\)(?: REUSED[^\n]*)?`
 	for _, want := range []string{
 		regexp.QuoteMeta(`  1. FilingLetter: subject "Acme Trading Co., Ltd.", sealed`+"\n    file: secret acme-gold-materials, key filing-letter.jpg") + pin + "\n",
-		regexp.QuoteMeta("  2. BusinessLicense: subject \"Acme Trading Co., Ltd.\", valid until 2031-06-30\n" +
-			"    file: https://files.acme.example/qualification/business-license.pdf sha256:f5aabdd65a4d612eb5636d02b3667f4c78285d5e0ab259aea916f39091118385 (pinned by its sha256)\n"),
+		regexp.QuoteMeta("  2. BusinessLicense: subject \"Acme Trading Co., Ltd.\", valid until 2031-06-30\n"+
+			"    file: https://files.acme.example/qualification/business-license.pdf sha256:f5aabdd65a4d612eb5636d02b3667f4c78285d5e0ab259aea916f39091118385 (pinned by its sha256)") + `(?: REUSED[^\n]*)?\n`,
 		regexp.QuoteMeta("  5. SellingReputation\n    file: secret acme-gold-materials, key selling-reputation.png") + pin +
 			regexp.QuoteMeta("\n    recording: secret acme-gold-materials, key selling-reputation.mp4") + pin + "\n",
 		regexp.QuoteMeta("  7. PriorPlatform: Douyin, account acme_official\n"),
