@@ -12,6 +12,7 @@ import (
 
 	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
 	"github.com/channelshop/category-operator/internal/decision"
+	"github.com/channelshop/category-operator/internal/filekind"
 )
 
 // approvedSample creates the sample application in a new namespace and approves it; it
@@ -82,7 +83,7 @@ func TestSecretContentIsPinned(t *testing.T) {
 
 	sec := &corev1.Secret{}
 	g.Expect(admin.Get(ctx, client.ObjectKey{Namespace: ns, Name: "acme-gold-materials"}, sec)).To(Succeed())
-	sec.Data["filing-letter.jpg"] = []byte("a different letter, never reviewed")
+	sec.Data["filing-letter.jpg"] = filekind.JPEG("a different letter, never reviewed")
 	g.Expect(admin.Update(ctx, sec)).To(Succeed())
 
 	eventually(g, func(g Gomega) {

@@ -23,6 +23,7 @@ import (
 
 	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
 	"github.com/channelshop/category-operator/controllers"
+	"github.com/channelshop/category-operator/internal/filekind"
 	"github.com/channelshop/category-operator/internal/notify"
 )
 
@@ -266,13 +267,15 @@ func TestNotificationsEveryOccurrence(t *testing.T) {
 			}
 		}).Should(Succeed())
 	}
-	original := "placeholder: photo of the signed and sealed filing letter (视频号直播带货报备函)"
-	setLetter("a second letter", And(HavePrefix("sha256:"), Not(Equal(d1)))) // D2: a second round
-	setLetter(original, Equal(d1))                                           // D1 again: a third round
-	setLetter("", BeEmpty())                                                 // RequirementsNotMet
-	setLetter(original, Equal(d1))                                           // a fourth round
-	setLetter("", BeEmpty())                                                 // RequirementsNotMet again, same generation, no round
-	setLetter(original, Equal(d1))                                           // a fifth round
+	sample := &corev1.Secret{}
+	g.Expect(admin.Get(ctx, client.ObjectKey{Namespace: ns, Name: "acme-gold-materials"}, sample)).To(Succeed())
+	original := string(sample.Data["filing-letter.jpg"])
+	setLetter(string(filekind.JPEG("a second letter")), And(HavePrefix("sha256:"), Not(Equal(d1)))) // D2: a second round
+	setLetter(original, Equal(d1))                                                                  // D1 again: a third round
+	setLetter("", BeEmpty())                                                                        // RequirementsNotMet
+	setLetter(original, Equal(d1))                                                                  // a fourth round
+	setLetter("", BeEmpty())                                                                        // RequirementsNotMet again, same generation, no round
+	setLetter(original, Equal(d1))                                                                  // a fifth round
 	eventually(g, merchant.events).Should(And(
 		HaveKeyWithValue(qualv1.EventSubmitted, 5), HaveKeyWithValue(qualv1.EventRequirementsNotMet, 2)))
 

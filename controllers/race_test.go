@@ -10,6 +10,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
+	"github.com/channelshop/category-operator/internal/filekind"
 )
 
 // whileOperatorAway runs act with the webhooks served (every write goes through admission as
@@ -110,7 +111,7 @@ func TestDecisionsRacingAnEdit(t *testing.T) {
 			g.Expect(decide(rae, app, qualv1.Decision{Verdict: qualv1.VerdictApproved, Generation: app.Generation})).To(Succeed())
 			sec := &corev1.Secret{}
 			g.Expect(admin.Get(ctx, client.ObjectKey{Namespace: app.Namespace, Name: "acme-gold-materials"}, sec)).To(Succeed())
-			sec.Data["filing-letter.jpg"] = []byte("a different letter, never reviewed")
+			sec.Data["filing-letter.jpg"] = filekind.JPEG("a different letter, never reviewed")
 			g.Expect(admin.Update(ctx, sec)).To(Succeed())
 		})
 		eventually(g, func(g Gomega) {

@@ -21,6 +21,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/channelshop/category-operator/internal/filekind"
 	"github.com/channelshop/category-operator/internal/requirements"
 )
 
@@ -63,6 +64,9 @@ type secretEntry struct {
 type secretRead struct {
 	// sums maps every key referenced when it was read to "sha256:<hex>", or missingFile.
 	sums map[string]string
+	// kinds maps every key present to its media type, sniffed from the first bytes of the
+	// value as it was digested (D33): one short string per key, no second read.
+	kinds map[string]string
 	// count is how many keys the Secret has; names are its first keys in sorted order, at
 	// most requirements.MaxKeysNamed and maxNamedBytes of them, kept only when a referenced
 	// key is missing (they are for that message).
@@ -209,7 +213,7 @@ func scanSecret(r io.Reader, keys []string) (string, *secretRead, error) {
 	for _, k := range keys {
 		want[k] = k
 	}
-	read := &secretRead{sums: make(map[string]string, len(keys))}
+	read := &secretRead{sums: make(map[string]string, len(keys)), kinds: make(map[string]string, len(keys))}
 	var rv string
 	var names []string
 	dec := json.NewDecoder(r)
@@ -282,6 +286,7 @@ func scanData(dec *json.Decoder, want map[string]string, read *secretRead) ([]st
 			}
 			sum := sha256.Sum256(v)
 			read.sums[canonical] = "sha256:" + hex.EncodeToString(sum[:])
+			read.kinds[canonical] = filekind.Sniff(v)
 		} else if t, err := dec.Token(); err != nil {
 			return nil, err
 		} else if _, isDelim := t.(json.Delim); isDelim {
@@ -340,10 +345,13 @@ func (r *secretRead) covers(keys []string) bool {
 
 // only is the read for fewer keys: a new read, since reconciles may hold this one.
 func (r *secretRead) only(keys map[string]int) *secretRead {
-	out := &secretRead{sums: make(map[string]string, len(keys)), count: r.count, names: r.names}
+	out := &secretRead{sums: make(map[string]string, len(keys)), kinds: make(map[string]string, len(keys)), count: r.count, names: r.names}
 	for k, v := range r.sums {
 		if keys[k] > 0 {
 			out.sums[k] = v
+			if kind, ok := r.kinds[k]; ok {
+				out.kinds[k] = kind
+			}
 		}
 	}
 	return out
@@ -359,5 +367,6 @@ func (r *secretRead) keys() requirements.SecretKeys {
 		},
 		Count: r.count,
 		Names: r.names,
+		Kind:  func(key string) string { return r.kinds[key] },
 	}
 }

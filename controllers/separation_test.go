@@ -17,6 +17,7 @@ import (
 
 	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
 	"github.com/channelshop/category-operator/internal/decision"
+	"github.com/channelshop/category-operator/internal/filekind"
 	"github.com/channelshop/category-operator/internal/testenv"
 	hooks "github.com/channelshop/category-operator/internal/webhook"
 )
@@ -57,7 +58,7 @@ func TestWritersCannotDecide(t *testing.T) {
 
 	sec := &corev1.Secret{}
 	g.Expect(cody.Get(ctx, client.ObjectKey{Namespace: ns, Name: "acme-gold-materials"}, sec)).To(Succeed())
-	sec.Data["filing-letter.jpg"] = []byte("a filing letter cody wrote")
+	sec.Data["filing-letter.jpg"] = filekind.JPEG("a filing letter cody wrote")
 	g.Expect(cody.Update(ctx, sec)).To(Succeed())
 	eventually(g, func(g Gomega) {
 		app = getApp(g, ns, "gold")
@@ -123,7 +124,7 @@ func TestServiceAccountWritersCannotDecide(t *testing.T) {
 	digest := app.Status.MaterialsDigest
 	sec := &corev1.Secret{}
 	g.Expect(sync.Get(ctx, client.ObjectKey{Namespace: ns, Name: "acme-gold-materials"}, sec)).To(Succeed())
-	sec.Data["filing-letter.jpg"] = []byte("the filing letter as committed to Git")
+	sec.Data["filing-letter.jpg"] = filekind.JPEG("the filing letter as committed to Git")
 	g.Expect(sync.Update(ctx, sec)).To(Succeed())
 	eventually(g, func(g Gomega) {
 		app = getApp(g, ns, "gold")

@@ -284,7 +284,19 @@ type CategoryPolicySpec struct {
 	// +listMapKey=code
 	// +kubebuilder:validation:MaxItems=64
 	RejectionReasons []RejectionReason `json:"rejectionReasons,omitempty"`
+
+	// expiryWarningDays: reviewers are warned of a material whose validUntil is at most this
+	// many days away (D35; `kubectl category describe`). 0 turns the warning off. It only
+	// warns: an expired document is a finding (D20).
+	// +optional
+	// +kubebuilder:default=30
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=366
+	ExpiryWarningDays *int32 `json:"expiryWarningDays,omitempty"`
 }
+
+// DefaultExpiryWarningDays is expiryWarningDays when a policy does not set it (D35).
+const DefaultExpiryWarningDays = 30
 
 // CategoryPolicyStatus is the observed state of a CategoryPolicy.
 type CategoryPolicyStatus struct {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"fmt"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -62,6 +63,15 @@ func (b *bench) loadTemplate() error {
 		data, _, _ := unstructured.NestedStringMap(u.Object, "stringData")
 		for k, v := range data {
 			sum := sha256.Sum256([]byte(v))
+			sums[k] = "sha256:" + hex.EncodeToString(sum[:])
+		}
+		binary, _, _ := unstructured.NestedStringMap(u.Object, "data") // base64
+		for k, v := range binary {
+			raw, err := base64.StdEncoding.DecodeString(v)
+			if err != nil {
+				return fmt.Errorf("02-secrets.yaml, key %s: %w", k, err)
+			}
+			sum := sha256.Sum256(raw)
 			sums[k] = "sha256:" + hex.EncodeToString(sum[:])
 		}
 		b.secretSums[u.GetName()] = sums

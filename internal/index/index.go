@@ -5,6 +5,9 @@ package index
 
 import (
 	"context"
+	"maps"
+	"slices"
+	"strings"
 
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -19,7 +22,31 @@ const (
 	PolicyField = "qualification.channelshop.dev/policy"
 	// SecretField is namespace/name of every Secret an application references.
 	SecretField = "qualification.channelshop.dev/secret"
+	// FileDigestField is the sha256 of every file an application holds (D34, FileDigests).
+	FileDigestField = "qualification.channelshop.dev/file-digest"
 )
+
+// FileDigests are the sha256 digests ("sha256:<hex>") of an application's files, each once,
+// sorted: its Secret files' as the operator recorded them for the round (status.secretFiles;
+// a missing key has none) and its URL files' as the spec pins them.
+func FileDigests(app *qualv1.CategoryApplication) []string {
+	seen := map[string]bool{}
+	for _, f := range app.Status.SecretFiles {
+		if strings.HasPrefix(f.SHA256, "sha256:") {
+			seen[f.SHA256] = true
+		}
+	}
+	for _, m := range app.Spec.Materials {
+		for _, refs := range [][]qualv1.FileRef{m.Files, m.Recordings} {
+			for _, f := range refs {
+				if f.URL != "" && f.SHA256 != "" {
+					seen["sha256:"+f.SHA256] = true
+				}
+			}
+		}
+	}
+	return slices.Sorted(maps.Keys(seen))
+}
 
 // DuplicateKey identifies (shop, category) for D1.
 func DuplicateKey(app *qualv1.CategoryApplication) string {
@@ -60,6 +87,7 @@ func Setup(ctx context.Context, idx client.FieldIndexer) error {
 		DuplicateKeyField: func(a *qualv1.CategoryApplication) []string { return []string{DuplicateKey(a)} },
 		PolicyField:       func(a *qualv1.CategoryApplication) []string { return []string{a.Spec.Category.Group} },
 		SecretField:       ReferencedSecrets,
+		FileDigestField:   FileDigests,
 	} {
 		if err := idx.IndexField(ctx, app, name, func(o client.Object) []string {
 			return fn(o.(*qualv1.CategoryApplication))

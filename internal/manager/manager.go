@@ -197,6 +197,9 @@ func setupControllers(mgr ctrl.Manager, o Options, cal func(context.Context) *ca
 	if err := (&controllers.PolicyReconciler{Client: mgr.GetClient(), Rules: rules}).SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the policy controller: %w", err)
 	}
+	if err := (&controllers.ReuseReconciler{Client: mgr.GetClient(), MaxConcurrentReconciles: o.MaxConcurrentReconciles}).SetupWithManager(mgr); err != nil {
+		return fmt.Errorf("setting up the file reuse controller: %w", err)
+	}
 	return controllers.RegisterMetrics(mgr.GetCache(), cal)
 }
 

@@ -32,6 +32,10 @@ type SecretKeys struct {
 	// Names are some of its keys, the first ones in sorted order (all of them when few): the
 	// message about a missing key shows at most MaxKeysNamed of them.
 	Names []string
+	// Kind is the media type of a key's value, sniffed from its content (internal/filekind);
+	// nil when the caller has only the keys (the admission webhook), and then D33 is not
+	// checked.
+	Kind func(key string) string
 }
 
 // KeysOf describes a Secret whose keys are all at hand.

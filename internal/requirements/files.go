@@ -9,6 +9,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/channelshop/category-operator/api/v1alpha1"
+	"github.com/channelshop/category-operator/internal/filekind"
 )
 
 var sha256Hex = regexp.MustCompile(`^[0-9a-f]{64}$`)
@@ -21,10 +22,10 @@ func (c *check) checkFileRefs() {
 	secrets := c.secretCache()
 	for i, m := range c.spec.Materials {
 		for j, f := range m.Files {
-			c.checkFileRef(materialPath(i).Child("files").Index(j), f, secrets)
+			c.checkFileRef(materialPath(i).Child("files").Index(j), f, false, secrets)
 		}
 		for j, f := range m.Recordings {
-			c.checkFileRef(materialPath(i).Child("recordings").Index(j), f, secrets)
+			c.checkFileRef(materialPath(i).Child("recordings").Index(j), f, true, secrets)
 		}
 	}
 	if secrets == nil {
@@ -36,7 +37,7 @@ func (c *check) checkFileRefs() {
 	}
 }
 
-func (c *check) checkFileRef(p *field.Path, f v1alpha1.FileRef, secrets SecretLookup) {
+func (c *check) checkFileRef(p *field.Path, f v1alpha1.FileRef, recording bool, secrets SecretLookup) {
 	switch {
 	case f.SecretKeyRef != nil && f.URL != "":
 		c.add("D19", p, "both secretKeyRef and url are set: reference the file either as a key of a Secret in this namespace or as an https URL with its sha256 digest, not both")
@@ -54,13 +55,28 @@ func (c *check) checkFileRef(p *field.Path, f v1alpha1.FileRef, secrets SecretLo
 		return
 	}
 	if secrets != nil {
-		c.checkSecretKey(p.Child("secretKeyRef"), f.SecretKeyRef.Name, f.SecretKeyRef.Key,
-			"add the key to the Secret or correct secretKeyRef.key", secrets)
+		if c.checkSecretKey(p.Child("secretKeyRef"), f.SecretKeyRef.Name, f.SecretKeyRef.Key,
+			"add the key to the Secret or correct secretKeyRef.key", secrets) {
+			c.checkFileKind(p.Child("secretKeyRef"), *f.SecretKeyRef, recording, secrets)
+		}
+	}
+}
+
+// checkFileKind: a Secret file is what its place says, by content (D33, internal/filekind).
+func (c *check) checkFileKind(p *field.Path, ref v1alpha1.SecretKeyReference, recording bool, secrets SecretLookup) {
+	keys, _ := secrets(ref.Name)
+	if keys.Kind == nil {
+		return
+	}
+	what := fmt.Sprintf("Secret %q key %q", ref.Name, ref.Key)
+	if msg := filekind.Problem(recording, keys.Kind(ref.Key), what); msg != "" {
+		c.add(filekind.Rule, p, "%s", msg)
 	}
 }
 
 // checkSecretKey reports a missing Secret or key; hint says what to do about a missing key.
-func (c *check) checkSecretKey(p *field.Path, name, key, hint string, secrets SecretLookup) {
+// It reports whether the key exists.
+func (c *check) checkSecretKey(p *field.Path, name, key, hint string, secrets SecretLookup) bool {
 	ns := fmt.Sprintf("namespace %q", c.in.App.Namespace)
 	if c.in.App.Namespace == "" {
 		ns = "the application's namespace"
@@ -73,7 +89,10 @@ func (c *check) checkSecretKey(p *field.Path, name, key, hint string, secrets Se
 			name, ns, key)
 	case !keys.Has(key):
 		c.add("D19", p, "Secret %q in %s has no key %q (%s); %s", name, ns, key, keyList(keys), hint)
+	default:
+		return true
 	}
+	return false
 }
 
 // keyList names a Secret's keys for the message about a missing one: at most MaxKeysNamed,

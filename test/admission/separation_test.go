@@ -11,6 +11,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
+	"github.com/channelshop/category-operator/internal/filekind"
 	"github.com/channelshop/category-operator/internal/testenv"
 	"github.com/channelshop/category-operator/test/fixture"
 )
@@ -46,7 +47,7 @@ func TestWritersCannotDecideWithoutWebhooks(t *testing.T) {
 	digest := app.Status.MaterialsDigest
 	sec := &corev1.Secret{}
 	g.Expect(cody.Get(ctx, client.ObjectKey{Namespace: ns, Name: "acme-gold-materials"}, sec)).To(Succeed())
-	sec.Data["filing-letter.jpg"] = []byte("a filing letter cody wrote")
+	sec.Data["filing-letter.jpg"] = filekind.JPEG("a filing letter cody wrote")
 	g.Expect(cody.Update(ctx, sec)).To(Succeed())
 	fixture.Await(g, func(g Gomega) {
 		app = fx.Get(g, ns, "gold")

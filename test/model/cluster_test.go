@@ -2,6 +2,7 @@ package model_test
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"net/http"
@@ -218,9 +219,11 @@ func (h *harness) readSamples() error {
 		if u.GetName() != "acme-gold-materials" {
 			continue
 		}
-		data, _, _ := unstructured.NestedStringMap(u.Object, "stringData")
+		data, _, _ := unstructured.NestedStringMap(u.Object, "data")
 		for k, v := range data {
-			h.files[k] = []byte(v)
+			if h.files[k], err = base64.StdEncoding.DecodeString(v); err != nil {
+				return fmt.Errorf("config/samples/02-secrets.yaml, key %s: %w", k, err)
+			}
 		}
 	}
 	if len(h.files) == 0 {

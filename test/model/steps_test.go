@@ -18,6 +18,7 @@ import (
 
 	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
 	"github.com/channelshop/category-operator/internal/decision"
+	"github.com/channelshop/category-operator/internal/filekind"
 )
 
 // step is one thing an actor does. Steps are values, so a sequence rapid found can be written
@@ -150,7 +151,8 @@ func (w writeFile) value(s *seq) (string, bool) {
 	if w.content == 0 { // the sample's own content
 		return string(s.h.files[w.key]), true
 	}
-	return fmt.Sprintf("%s, version %d", w.key, w.content), true
+	// A photo of its kind (D33): the keys written are documents (filing-letter.jpg, extra.jpg).
+	return string(filekind.JPEG(fmt.Sprintf("%s, version %d", w.key, w.content))), true
 }
 
 func (w writeFile) applicable(s *seq) bool {

@@ -1,14 +1,19 @@
 package cmd_test
 
 import (
+	"context"
 	"encoding/json"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	. "github.com/onsi/gomega"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
+	"github.com/channelshop/category-operator/internal/filekind"
 )
 
 func TestDescribe(t *testing.T) {
@@ -34,11 +39,13 @@ func TestDescribe(t *testing.T) {
 	} {
 		g.Expect(r.out).To(MatchRegexp(`(?m)^`+regexp.QuoteMeta(f[0])+`: +`+regexp.QuoteMeta(f[1])+`$`), "field %s", f[0])
 	}
-	pin := ` sha256:[0-9a-f]{12}… \(pinned by the operator for this round\)` // the digest the round recorded for a Secret file (D19)
+	// The digest the round recorded for a Secret file (D19); the other tests' applications hold
+	// the same sample files, which describe may mark as reused (D34).
+	pin := ` sha256:[0-9a-f]{12}… \(pinned by the operator for this round\)(?: REUSED[^\n]*)?`
 	for _, want := range []string{
 		regexp.QuoteMeta(`  1. FilingLetter: subject "Acme Trading Co., Ltd.", sealed`+"\n    file: secret acme-gold-materials, key filing-letter.jpg") + pin + "\n",
-		regexp.QuoteMeta("  2. BusinessLicense: subject \"Acme Trading Co., Ltd.\", valid until 2031-06-30\n" +
-			"    file: https://files.acme.example/qualification/business-license.pdf sha256:f5aabdd65a4d612eb5636d02b3667f4c78285d5e0ab259aea916f39091118385 (pinned by its sha256)\n"),
+		regexp.QuoteMeta("  2. BusinessLicense: subject \"Acme Trading Co., Ltd.\", valid until 2031-06-30\n"+
+			"    file: https://files.acme.example/qualification/business-license.pdf sha256:f5aabdd65a4d612eb5636d02b3667f4c78285d5e0ab259aea916f39091118385 (pinned by its sha256)") + `(?: REUSED[^\n]*)?\n`,
 		regexp.QuoteMeta("  5. SellingReputation\n    file: secret acme-gold-materials, key selling-reputation.png") + pin +
 			regexp.QuoteMeta("\n    recording: secret acme-gold-materials, key selling-reputation.mp4") + pin + "\n",
 		regexp.QuoteMeta("  7. PriorPlatform: Douyin, account acme_official\n"),
@@ -91,4 +98,53 @@ func TestDescribeFindings(t *testing.T) {
 	g.Expect(r.err).To(HaveOccurred())
 	g.Expect(r.errOut).To(Equal("error: acme-gold is not under review (phase Incomplete): its requirements are not met (1 finding(s)); see `kubectl category describe acme-gold` (D14)\n"))
 	g.Expect(getApp(t, "describe-findings", "acme-gold").Status.Decision).To(BeNil())
+}
+
+// TestDescribeMarksReusedFilesAndExpiringDocuments: describe marks a file that an application
+// of another merchant (AppID) holds too, naming it (D34), but not one the same merchant's
+// other application holds; and warns of a document whose validUntil falls within the policy's
+// window (default 30 days, D35), not of one outside it.
+func TestDescribeMarksReusedFilesAndExpiringDocuments(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	letter := filekind.JPEG("a filing letter " + t.Name())
+	shanghai, err := time.LoadLocation("Asia/Shanghai")
+	g.Expect(err).NotTo(HaveOccurred())
+	today := time.Now().In(shanghai)
+	in := func(days int) qualv1.Date { return qualv1.Date(today.AddDate(0, 0, days).Format(time.DateOnly)) }
+	apply := func(ns, name, appID, level2 string, validUntil qualv1.Date) {
+		g.Expect(env.EnsureNamespace(ctx, ns)).To(Succeed())
+		g.Expect(admin.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "letter"},
+			Data: map[string][]byte{"letter.jpg": letter}})).To(Succeed())
+		createApp(t, ns, name, func(app *qualv1.CategoryApplication) {
+			if appID != "" {
+				app.Spec.Merchant.AppID = appID
+			}
+			app.Spec.Category.Level2 = level2
+			app.Spec.Materials[0].Files[0] = qualv1.FileRef{SecretKeyRef: &qualv1.SecretKeyReference{Name: "letter", Key: "letter.jpg"}}
+			app.Spec.Materials[1].ValidUntil = &validUntil
+		})
+	}
+	apply("describe-reuse-a", "acme-gold", "", "gold", in(10))
+	a := waitForPhase(t, "describe-reuse-a", "acme-gold", qualv1.PhaseUnderReview)
+	apply("describe-reuse-a2", "acme-diamond", a.Spec.Merchant.AppID, "diamond", in(60))
+	apply("describe-reuse-b", "other-gold", "", "gold", in(60))
+	waitForPhase(t, "describe-reuse-a2", "acme-diamond", qualv1.PhaseUnderReview)
+	b := waitForPhase(t, "describe-reuse-b", "other-gold", qualv1.PhaseUnderReview)
+
+	letterLine := regexp.QuoteMeta("    file: secret letter, key letter.jpg") + ` sha256:[0-9a-f]{12}… \(pinned by the operator for this round\)`
+	g.Eventually(func(g Gomega) {
+		r := run(t, "alice", "describe", "acme-gold", "-n", "describe-reuse-a")
+		g.Expect(r.err).NotTo(HaveOccurred())
+		g.Expect(r.out).To(MatchRegexp(letterLine + regexp.QuoteMeta(" REUSED by other merchants (D34): describe-reuse-b/other-gold (AppID "+b.Spec.Merchant.AppID+")\n")))
+		g.Expect(r.out).NotTo(ContainSubstring("describe-reuse-a2"), "the same merchant's other application is no reuse")
+		g.Expect(r.out).To(ContainSubstring("  2. BusinessLicense: subject \"Acme Trading Co., Ltd.\", valid until " + string(in(10)) + "\n" +
+			"    WARNING: expires in 10 days (validUntil " + string(in(10)) + "), within the policy's 30-day warning window (D35)\n"))
+	}).WithTimeout(20 * time.Second).WithPolling(200 * time.Millisecond).Should(Succeed())
+
+	r := run(t, "alice", "describe", "other-gold", "-n", "describe-reuse-b")
+	g.Expect(r.err).NotTo(HaveOccurred())
+	g.Expect(r.out).To(MatchRegexp(letterLine + regexp.QuoteMeta(" REUSED by other merchants (D34): describe-reuse-a/acme-gold (AppID "+a.Spec.Merchant.AppID+
+		"), describe-reuse-a2/acme-diamond (AppID "+a.Spec.Merchant.AppID+")\n")))
+	g.Expect(r.out).NotTo(ContainSubstring("(D35)"), "60 days away is outside the 30-day window")
 }

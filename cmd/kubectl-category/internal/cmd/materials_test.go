@@ -29,6 +29,8 @@ var (
 	pdf      = []byte("%PDF-1.7\nthe business license\n")
 	png      = []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR the sales flow screenshot")
 	officeJP = []byte("\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01the office interior")
+	// licenseText is text where a scan of the license should be (D33).
+	licenseText = []byte("business license No. 91310000MA1FL0XX, valid until 2036")
 )
 
 func hexSum(b []byte) string { s := sha256.Sum256(b); return hex.EncodeToString(s[:]) }
@@ -41,7 +43,7 @@ type fileServer struct {
 
 func serveFiles(t *testing.T) fileServer {
 	t.Helper()
-	files := map[string][]byte{"/license.pdf": pdf, "/proof.mp4": mp4, "/sales-flow.png": png, "/office.jpg": officeJP}
+	files := map[string][]byte{"/license.pdf": pdf, "/proof.mp4": mp4, "/sales-flow.png": png, "/office.jpg": officeJP, "/license.txt": licenseText}
 	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if b, ok := files[r.URL.Path]; ok {
 			_, _ = w.Write(b)
@@ -91,21 +93,19 @@ func grantMaterials(t *testing.T, ns string) {
 	g.Expect(env.BindRoleInNamespace(ctx, "reviewer_materials_role.yaml", ns, testenv.User("alice"))).To(Succeed())
 }
 
-// materialsSecret creates the sample's Secret in ns before createApp does, with photo and
-// recording bytes in place of two placeholders.
-func materialsSecret(t *testing.T, ns string) *corev1.Secret {
+// materialsSecret creates the sample's Secret in ns before createApp does, with the test's
+// photo and recording bytes in place of two of the sample's, edited by edit.
+func materialsSecret(t *testing.T, ns string, edit ...func(*corev1.Secret)) *corev1.Secret {
 	t.Helper()
 	g := NewWithT(t)
 	secrets, err := decode[corev1.Secret]("config/samples/02-secrets.yaml")
 	g.Expect(err).NotTo(HaveOccurred())
 	sec := secrets[0]
 	sec.Namespace = ns
-	sec.Data = map[string][]byte{}
-	for k, v := range sec.StringData {
-		sec.Data[k] = []byte(v)
-	}
-	sec.StringData = nil
 	sec.Data["filing-letter.jpg"], sec.Data["selling-reputation.mp4"] = jpeg, mp4
+	for _, e := range edit {
+		e(sec)
+	}
 	g.Expect(env.EnsureNamespace(context.Background(), ns)).To(Succeed())
 	g.Expect(admin.Create(context.Background(), sec)).To(Succeed())
 	return sec
@@ -152,14 +152,14 @@ func TestMaterialsFetchesAndVerifiesEveryFile(t *testing.T) {
 	want := map[string][]byte{
 		"01-FilingLetter-file-1.jpg":            jpeg,
 		"02-BusinessLicense-file-1.pdf":         pdf,
-		"03-TrademarkRegistration-file-1.txt":   sec.Data["trademark-registration.jpg"],
-		"04-QualificationProof-file-1.txt":      sec.Data["qualification-proof.png"],
+		"03-TrademarkRegistration-file-1.jpg":   sec.Data["trademark-registration.jpg"],
+		"04-QualificationProof-file-1.png":      sec.Data["qualification-proof.png"],
 		"04-QualificationProof-recording-1.mp4": mp4,
-		"05-SellingReputation-file-1.txt":       sec.Data["selling-reputation.png"],
+		"05-SellingReputation-file-1.png":       sec.Data["selling-reputation.png"],
 		"05-SellingReputation-recording-1.mp4":  mp4,
-		"06-SalesFlow-recording-1.txt":          sec.Data["sales-flow.mp4"],
-		"07-PriorPlatform-file-1.txt":           sec.Data["douyin-account.png"],
-		"08-StoreProof-file-1.txt":              sec.Data["office-front-desk.jpg"],
+		"06-SalesFlow-recording-1.mp4":          sec.Data["sales-flow.mp4"],
+		"07-PriorPlatform-file-1.png":           sec.Data["douyin-account.png"],
+		"08-StoreProof-file-1.jpg":              sec.Data["office-front-desk.jpg"],
 		"08-StoreProof-file-2.jpg":              officeJP,
 	}
 	for name, data := range want {
@@ -176,8 +176,8 @@ func TestMaterialsFetchesAndVerifiesEveryFile(t *testing.T) {
 	g.Expect(index).To(ContainSubstring("| 01-FilingLetter-file-1.jpg | 1. FilingLetter files[0] | secret acme-gold-materials, key filing-letter.jpg | " +
 		strconv.Itoa(len(jpeg)) + " | sha256:" + hexSum(jpeg) + " | image/jpeg | sha256:" + hexSum(jpeg) + " recorded by the operator for this round | " +
 		"verified: its sha256 is the one the operator recorded for this round |\n"))
-	g.Expect(index).To(ContainSubstring("| 03-TrademarkRegistration-file-1.txt | 3. TrademarkRegistration files[0] | secret acme-gold-materials, key trademark-registration.jpg |"))
-	g.Expect(index).To(ContainSubstring("| text/plain (name says .jpg) |"), "a placeholder where a photo should be is visible")
+	g.Expect(index).To(ContainSubstring("| 03-TrademarkRegistration-file-1.jpg | 3. TrademarkRegistration files[0] | secret acme-gold-materials, key trademark-registration.jpg |"))
+	g.Expect(index).NotTo(ContainSubstring("D33"), "every file is of its kind")
 	g.Expect(index).To(ContainSubstring("| 02-BusinessLicense-file-1.pdf | 2. BusinessLicense files[0] | " + srv.url + "/license.pdf | " + strconv.Itoa(len(pdf)) + " | sha256:" + hexSum(pdf) +
 		" | application/pdf | sha256:" + hexSum(pdf) + " pinned in the spec | verified: its sha256 is the one the spec pins |\n"))
 	g.Expect(index).To(ContainSubstring("| - | 6. SalesFlow files[0] | "+srv.url+"/sales-flow.png | "+strconv.Itoa(len(png))+" | sha256:"+hexSum(png)+" |  | sha256:"+
@@ -287,4 +287,36 @@ func TestDefaultReviewerRolesReadNoSecrets(t *testing.T) {
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(roles[0].Rules).To(Equal([]rbacv1.PolicyRule{{APIGroups: []string{""}, Resources: []string{"secrets"}, Verbs: []string{"get"}}}),
 		"get only: reviewers read Secrets by the names applications give, never list them")
+}
+
+// TestMaterialsChecksFileKinds: materials applies the operator's D33 check to the bytes it
+// reads, a Secret file's and a downloaded URL file's alike: text where a photo or a scan
+// should be is named with the rule, the command fails, and the operator's finding names the
+// Secret file too. Before D33 both were saved as .txt with exit status 0.
+func TestMaterialsChecksFileKinds(t *testing.T) {
+	g := NewWithT(t)
+	const ns = "materials-kind"
+	srv := serveFiles(t)
+	grantMaterials(t, ns)
+	materialsSecret(t, ns, func(sec *corev1.Secret) {
+		sec.Data["filing-letter.jpg"] = []byte("placeholder: photo of the sealed filing letter")
+	})
+	createApp(t, ns, "acme-gold", srv.urlFiles(""), func(app *qualv1.CategoryApplication) {
+		f := &app.Spec.Materials[1].Files[0]
+		f.URL, f.SHA256 = srv.url+"/license.txt", hexSum(licenseText)
+	})
+	app := waitForPhase(t, ns, "acme-gold", qualv1.PhaseIncomplete)
+	g.Expect(app.Status.Findings).To(ContainElement(qualv1.Finding{Rule: "D33", Field: "spec.materials[0].files[0].secretKeyRef",
+		Message: `Secret "acme-gold-materials" key "filing-letter.jpg" holds plain text by its content, not an image or a PDF (a photo, scan or screenshot): upload the file itself, whatever its name says (D33)`}))
+
+	dir := filepath.Join(t.TempDir(), "review")
+	r := run(t, "alice", append([]string{"materials", "acme-gold", "-n", ns, "--output-dir", dir}, srv.flags()...)...)
+	g.Expect(r.err).To(MatchError("2 of 12 files are not what their material needs (D33); see above and " + filepath.Join(dir, "index.md")))
+	g.Expect(r.errOut).To(ContainSubstring("01-FilingLetter-file-1 (1. FilingLetter files[0], secret acme-gold-materials, key filing-letter.jpg): " +
+		"the file holds plain text by its content, not an image or a PDF (a photo, scan or screenshot): upload the file itself, whatever its name says (D33)\n"))
+	g.Expect(r.errOut).To(ContainSubstring("02-BusinessLicense-file-1 (2. BusinessLicense files[0], " + srv.url + "/license.txt): the file holds plain text by its content"))
+	g.Expect(r.out).To(MatchRegexp(`(?m)^2\. BusinessLicense files\[0\] +02-BusinessLicense-file-1\.txt +55 B +text/plain WRONG KIND \(D33, below\) +yes: its sha256 is the one the spec pins$`))
+	g.Expect(string(listDir(t, dir)["index.md"])).To(ContainSubstring("| text/plain (name says .jpg) WRONG KIND (D33, below) |"))
+	// Files of their kind pass: the recordings are MP4, the other files images.
+	g.Expect(r.errOut).NotTo(ContainSubstring("recording-1 ("))
 }

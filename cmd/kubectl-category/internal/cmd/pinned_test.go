@@ -11,6 +11,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
+	"github.com/channelshop/category-operator/internal/filekind"
 )
 
 // TestDescribeThenApproveWhatWasShown: describe ends with the exact command that approves what
@@ -27,14 +28,14 @@ func TestDescribeThenApproveWhatWasShown(t *testing.T) {
 	// The merchant replaces the filing letter's photo after the approval: a new round.
 	sec := &corev1.Secret{}
 	g.Expect(admin.Get(ctx, client.ObjectKey{Namespace: "pinned", Name: "acme-gold-materials"}, sec)).To(Succeed())
-	sec.Data["filing-letter.jpg"] = []byte("another letter")
+	sec.Data["filing-letter.jpg"] = filekind.JPEG("another letter")
 	g.Expect(admin.Update(ctx, sec)).To(Succeed())
 	app := waitForPhase(t, "pinned", "acme-gold", qualv1.PhaseUnderReview)
 
 	r = run(t, "alice", "describe", "acme-gold", "-n", "pinned")
 	g.Expect(r.err).NotTo(HaveOccurred())
-	g.Expect(r.out).To(MatchRegexp(`file: secret acme-gold-materials, key filing-letter\.jpg sha256:[0-9a-f]{12}… \(pinned by the operator for this round; CHANGED since the last decision\)\n`))
-	g.Expect(r.out).To(MatchRegexp(`file: secret acme-gold-materials, key trademark-registration\.jpg sha256:[0-9a-f]{12}… \(pinned by the operator for this round\)\n`), "unchanged files are not marked")
+	g.Expect(r.out).To(MatchRegexp(`file: secret acme-gold-materials, key filing-letter\.jpg sha256:[0-9a-f]{12}… \(pinned by the operator for this round; CHANGED since the last decision\)(?: REUSED[^\n]*)?\n`))
+	g.Expect(r.out).To(MatchRegexp(`file: secret acme-gold-materials, key trademark-registration\.jpg sha256:[0-9a-f]{12}… \(pinned by the operator for this round\)(?: REUSED[^\n]*)?\n`), "unchanged files are not marked")
 	shown := regexp.MustCompile(`kubectl category approve acme-gold -n pinned --kubeconfig \S+ --generation 1 --materials-digest (sha256:[0-9a-f]{64})`).FindStringSubmatch(r.out)
 	g.Expect(shown).To(HaveLen(2), r.out)
 	g.Expect(shown[1]).To(Equal(app.Status.MaterialsDigest))
@@ -42,7 +43,7 @@ func TestDescribeThenApproveWhatWasShown(t *testing.T) {
 	// Another change between describe and approve: the command describe gave is refused, with
 	// the command that shows what is there now.
 	g.Expect(admin.Get(ctx, client.ObjectKeyFromObject(sec), sec)).To(Succeed())
-	sec.Data["filing-letter.jpg"] = []byte("yet another letter")
+	sec.Data["filing-letter.jpg"] = filekind.JPEG("yet another letter")
 	g.Expect(admin.Update(ctx, sec)).To(Succeed())
 	var now string
 	g.Eventually(func() string { now = getApp(t, "pinned", "acme-gold").Status.MaterialsDigest; return now }).ShouldNot(Equal(shown[1]))

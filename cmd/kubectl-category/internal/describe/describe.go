@@ -84,5 +84,22 @@ func (o *Options) Run(ctx context.Context) error {
 	default:
 		v.PolicyProblem = "cannot read CategoryPolicy " + app.Spec.Category.Group + ": " + err.Error()
 	}
+	v.Reuse, v.ReuseProblem = reuseReport(ctx, c, app)
 	return Render(o.Out, v)
+}
+
+// reuseReport reads the operator's FileReuseReport of the application (D34): none is no
+// reuse; a reviewer without the permission is told what is missing.
+func reuseReport(ctx context.Context, c client.Reader, app *qualv1.CategoryApplication) (*qualv1.FileReuseReport, string) {
+	report := &qualv1.FileReuseReport{}
+	err := c.Get(ctx, client.ObjectKey{Name: qualv1.FileReuseReportName(app.Namespace, app.Name)}, report)
+	switch {
+	case err == nil:
+		return report, ""
+	case apierrors.IsNotFound(err):
+		return nil, ""
+	case apierrors.IsForbidden(err):
+		return nil, "not checked: you may not read filereusereports (the shipped reviewer roles may)"
+	}
+	return nil, "not checked: " + err.Error()
 }

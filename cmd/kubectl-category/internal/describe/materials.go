@@ -21,6 +21,8 @@ type pins struct {
 	now, decided map[string]string
 	// round: a review round records the current content (status.materialsDigest is set).
 	round, hasDecided bool
+	// checks mark reused files and expiring documents (D34, D35).
+	checks checks
 }
 
 func newPins(st *qualv1.CategoryApplicationStatus) pins {
@@ -83,6 +85,9 @@ func materials(w *writer, ms []qualv1.Material, p pins) {
 		} else {
 			w.line(1, "%d. %s", i+1, m.Type)
 		}
+		if warn := p.checks.expiry(i); warn != "" {
+			w.line(2, "%s", warn)
+		}
 		if m.Type == qualv1.MaterialPriorPlatform {
 			priorPlatform(w, m, p)
 			continue
@@ -134,10 +139,10 @@ func authorization(level int32) string {
 func evidence(m qualv1.Material, p pins) []string {
 	var out []string
 	for _, f := range m.Files {
-		out = append(out, "file: "+FileRef(f)+p.of(f))
+		out = append(out, "file: "+FileRef(f)+p.of(f)+p.checks.reuse(p.digestOf(f)))
 	}
 	for _, f := range m.Recordings {
-		out = append(out, "recording: "+FileRef(f)+p.of(f))
+		out = append(out, "recording: "+FileRef(f)+p.of(f)+p.checks.reuse(p.digestOf(f)))
 	}
 	if len(m.Recordings) == 0 && needsRecording[m.Type] {
 		out = append(out, "recording: <none>")

@@ -28,6 +28,10 @@ type View struct {
 	// Flags are the connection flags the reviewer gave (factory.ConnectionFlags): the commands
 	// shown carry them, so they run against the same cluster as the same user.
 	Flags []string
+	// Reuse is the operator's report of the files other merchants' applications hold too
+	// (D34); nil when there is none, or with ReuseProblem saying why it could not be read.
+	Reuse        *qualv1.FileReuseReport
+	ReuseProblem string
 }
 
 const timeFormat = "2006-01-02 15:04 MST"
@@ -56,7 +60,12 @@ func Render(out io.Writer, v View) error {
 	w.field(0, "Deadline", "%s", v.deadline())
 	claim(w, v)
 	conditions(w, v)
-	materials(w, app.Spec.Materials, newPins(st))
+	p := newPins(st)
+	p.checks = newChecks(v)
+	materials(w, app.Spec.Materials, p)
+	if v.ReuseProblem != "" {
+		w.field(0, "Reused files", "%s", v.ReuseProblem)
+	}
 	if st.MaterialsDigest != "" {
 		w.field(0, "Materials digest", "%s (the files in Secrets, as recorded for this round)", st.MaterialsDigest)
 	}

@@ -15,6 +15,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/channelshop/category-operator/internal/filekind"
 )
 
 // maxRedirects a download follows, all on the URL's own host.
@@ -137,6 +139,7 @@ func (o *Options) download(ctx context.Context, hc *http.Client, dir string, it 
 	}
 	it.ContentType, it.File = fileName(it, head.b)
 	it.NameSays = nameSays(it.Ref.URL, filepath.Ext(it.File))
+	it.checkKind(head.b)
 	final := filepath.Join(dir, it.File)
 	if _, err := os.Lstat(final); err == nil { // the folder is new, but never replace a file
 		it.Problem, it.File = final+" already exists", ""
@@ -154,6 +157,7 @@ func (o *Options) download(ctx context.Context, hc *http.Client, dir string, it 
 func (o *Options) writeVerified(dir string, it *item, data []byte) error {
 	it.ContentType, it.File = fileName(it, data)
 	it.NameSays = nameSays(it.Ref.SecretKeyRef.Key, filepath.Ext(it.File))
+	it.checkKind(data)
 	f, err := os.OpenFile(filepath.Join(dir, it.File), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		it.File = ""
@@ -174,11 +178,11 @@ func fileName(it *item, head []byte) (contentType, file string) {
 
 func digestOf(h hash.Hash) string { return "sha256:" + hex.EncodeToString(h.Sum(nil)) }
 
-// headBuffer keeps the first bytes written to it, for content detection.
+// headBuffer keeps the first bytes written to it, for content detection and D33.
 type headBuffer struct{ b []byte }
 
 func (w *headBuffer) Write(p []byte) (int, error) {
-	if room := sniffLen - len(w.b); room > 0 {
+	if room := max(sniffLen, filekind.SniffLen) - len(w.b); room > 0 {
 		w.b = append(w.b, p[:min(room, len(p))]...)
 	}
 	return len(p), nil

@@ -29,10 +29,7 @@ func writeIndex(w io.Writer, app *qualv1.CategoryApplication, items []*item, now
 	b.WriteString("| file | material | source | size (bytes) | sha256 | content | recorded for it | result |\n")
 	b.WriteString("|---|---|---|---|---|---|---|---|\n")
 	for _, it := range items {
-		content := it.ContentType
-		if it.NameSays != "" {
-			content += " (name says " + it.NameSays + ")"
-		}
+		content := it.content()
 		size := ""
 		if it.SHA256 != "" {
 			size = fmt.Sprint(it.Size)
@@ -72,10 +69,7 @@ func printSummary(out, errOut io.Writer, items []*item) error {
 		}
 		size, content := "-", "-"
 		if it.File != "" {
-			size, content = humanSize(it.Size), it.ContentType
-			if it.NameSays != "" {
-				content += " (name says " + it.NameSays + ")"
-			}
+			size, content = humanSize(it.Size), it.content()
 		}
 		fmt.Fprintf(tw, "%d. %s %s\t%s\t%s\t%s\t%s\n", it.Material, it.Type, it.Field, orDash(it.File), size, escape.Text(content), escape.Text(verified))
 	}
@@ -85,9 +79,24 @@ func printSummary(out, errOut io.Writer, items []*item) error {
 	for _, it := range items {
 		if it.Problem != "" {
 			fmt.Fprintf(errOut, "%s: %s\n", escape.Text(it.label()), escape.Text(it.Problem))
+		} else if it.WrongKind != "" {
+			fmt.Fprintf(errOut, "%s: %s\n", escape.Text(it.label()), escape.Text(it.WrongKind))
 		}
 	}
 	return nil
+}
+
+// content is the content type a file was saved by, with what its name says where that
+// disagrees, and the D33 mark where it is not what its material needs.
+func (it *item) content() string {
+	content := it.ContentType
+	if it.NameSays != "" {
+		content += " (name says " + it.NameSays + ")"
+	}
+	if it.WrongKind != "" {
+		content += " WRONG KIND (D33, below)"
+	}
+	return content
 }
 
 func humanSize(n int64) string {

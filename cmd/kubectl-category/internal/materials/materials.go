@@ -20,6 +20,7 @@ import (
 	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
 	"github.com/channelshop/category-operator/cmd/kubectl-category/internal/describe"
 	"github.com/channelshop/category-operator/cmd/kubectl-category/internal/factory"
+	"github.com/channelshop/category-operator/internal/filekind"
 )
 
 // Options of `materials`.
@@ -150,7 +151,7 @@ func (o *Options) Run(ctx context.Context) error {
 	if hint != "" {
 		fmt.Fprintln(o.ErrOut, hint)
 	}
-	failed, unverified := 0, 0
+	failed, unverified, wrongKind := 0, 0, 0
 	for _, it := range items {
 		switch {
 		case it.Problem != "":
@@ -158,9 +159,15 @@ func (o *Options) Run(ctx context.Context) error {
 		case it.Verified == "":
 			unverified++
 		}
+		if it.Problem == "" && it.WrongKind != "" {
+			wrongKind++
+		}
 	}
 	if failed > 0 {
 		return fmt.Errorf("%d of %d files were not fetched and verified; see above and %s", failed, len(items), filepath.Join(dir, IndexFile))
+	}
+	if wrongKind > 0 {
+		return fmt.Errorf("%d of %d files are not what their material needs (%s); see above and %s", wrongKind, len(items), filekind.Rule, filepath.Join(dir, IndexFile))
 	}
 	if unverified == 0 {
 		if next := describe.NextCommand(app, o.Factory.ConnectionFlags()); next != "" {

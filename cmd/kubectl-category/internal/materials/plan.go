@@ -2,8 +2,10 @@ package materials
 
 import (
 	"fmt"
+	"strings"
 
 	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
+	"github.com/channelshop/category-operator/internal/filekind"
 )
 
 // item is one file reference of the application, and what became of it.
@@ -26,6 +28,17 @@ type item struct {
 	Recorded    string // what the operator (Secret) or the spec (URL) pinned for it
 	Verified    string // how the bytes were verified; "" when they were not
 	Problem     string // why the file was not fetched or not verified
+	// WrongKind says, for a file that was read, that its content is not what its place in the
+	// material needs (D33, internal/filekind): the operator's rule, applied to these bytes.
+	WrongKind string
+}
+
+// checkKind applies D33 to the bytes read for the item (their first filekind.SniffLen do).
+func (it *item) checkKind(head []byte) {
+	recording := strings.HasPrefix(it.Field, "recordings")
+	if msg := filekind.Problem(recording, filekind.Sniff(head), "the file"); msg != "" {
+		it.WrongKind = msg + " (" + filekind.Rule + ")"
+	}
 }
 
 // plan lists every file reference of the application's spec, in the order describe shows them.
