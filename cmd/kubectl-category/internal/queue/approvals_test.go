@@ -41,10 +41,10 @@ func TestQueueShowsApprovals(t *testing.T) {
 	var out bytes.Buffer
 	g.Expect(printQueue(&out, rows, false, cst)).To(Succeed())
 	g.Expect(out.String()).To(Equal("" +
-		"NAME    SHOP              CATEGORY                CHANNEL   DEADLINE               LEFT   APPROVALS\n" +
-		"rolex   Acme Watch Shop   watches/swiss-watches   Shop      2026-12-15 23:59 CST   4.5d   1 of 2 approvals (alice)\n" +
-		"omega   Acme Watch Shop   watches/swiss-watches   Shop      2026-12-15 23:59 CST   4.5d   0 of 2 approvals\n" +
-		"gold    Acme Watch Shop   jewelry/swiss-watches   Shop      2026-12-15 23:59 CST   4.5d   -\n"))
+		"NAME    SHOP              CATEGORY                CHANNEL   DEADLINE               LEFT   APPROVALS                  CLAIM\n" +
+		"rolex   Acme Watch Shop   watches/swiss-watches   Shop      2026-12-15 23:59 CST   4.5d   1 of 2 approvals (alice)   <none>\n" +
+		"omega   Acme Watch Shop   watches/swiss-watches   Shop      2026-12-15 23:59 CST   4.5d   0 of 2 approvals           <none>\n" +
+		"gold    Acme Watch Shop   jewelry/swiss-watches   Shop      2026-12-15 23:59 CST   4.5d   -                          <none>\n"))
 
 	out.Reset()
 	g.Expect(printQueue(&out, rows[2:], false, cst)).To(Succeed())
