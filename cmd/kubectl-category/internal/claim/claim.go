@@ -27,6 +27,9 @@ type Options struct {
 	Clock   clock.PassiveClock
 
 	Name string
+	// Namespace, if set, is the application's namespace instead of the flags' (-n): the
+	// console claims applications of many namespaces with one set of flags.
+	Namespace string
 	// For is how long the claim lasts; 0 releases it.
 	For time.Duration
 }
@@ -87,9 +90,11 @@ func (o *Options) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	ns, err := o.Factory.Namespace()
-	if err != nil {
-		return err
+	ns := o.Namespace
+	if ns == "" {
+		if ns, err = o.Factory.Namespace(); err != nil {
+			return err
+		}
 	}
 	user, err := factory.User(ctx, c)
 	if err != nil {

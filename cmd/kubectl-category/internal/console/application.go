@@ -53,12 +53,16 @@ type appView struct {
 	SecretHint string
 	Changed    changeView
 	Decision   string
-	History    []historyRow
-	Listing    string
-	Decide     decideView
-	// Claim is the claim area (who reviews it, until when); nil until claims exist.
+	// Approvals is the four-eyes count, "1 of 2 approvals (alice)"; "" when one approval
+	// decides the round (D31).
+	Approvals string
+	History   []historyRow
+	Listing   string
+	Decide    decideView
+	// Claim is who reviews the round and until when (D30); nil while nobody claimed it.
 	Claim *claimView
-	// Result is a refusal or an error of the last decision attempt, shown above the forms.
+	// Result is a refusal or an error of the last decision attempt, or the result of a claim or
+	// a release, shown above the forms.
 	Result *resultView
 }
 
@@ -104,7 +108,8 @@ type historyRow struct {
 	Decision   string
 }
 
-// claimView is the claim area; filled once status.claim exists (see the report of issue 24).
+// claimView is status.claim in plain words: its holder, its expiry, and whether it is the
+// reviewer's own.
 type claimView struct {
 	Holder, Until string
 	Mine          bool
@@ -124,6 +129,9 @@ func (s *Server) application(w http.ResponseWriter, r *request) {
 		return
 	}
 	v := s.appView(r.Context(), app, r.csrf)
+	if res := r.URL.Query().Get("result"); res != "" { // after a claim or a release
+		v.Result = &resultView{Message: res}
+	}
 	s.page(w, http.StatusOK, "application", v)
 }
 
@@ -175,6 +183,10 @@ func (s *Server) appView(ctx context.Context, app *qualv1.CategoryApplication, c
 	}
 	if st.Decision != nil {
 		v.Decision = dv.DecisionText(st.Decision)
+	}
+	v.Approvals = describe.ApprovalCount(app)
+	if c := st.Claim; c != nil {
+		v.Claim = &claimView{Holder: c.Reviewer, Until: dv.Time(c.ExpiresAt.Time), Mine: c.Reviewer == s.whoAmI(ctx)}
 	}
 	if st.ListingRef != nil {
 		v.Listing = "ShowcaseListing " + st.ListingRef.Name

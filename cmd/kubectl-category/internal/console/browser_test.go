@@ -40,7 +40,7 @@ func chromium() string {
 
 // TestBrowser drives the console in a real Chromium, as a reviewer would: sign in with the
 // printed URL, open the queue and an application, see its pictures decoded and a recording
-// loaded in the player, approve it with the keyboard and find it Approved in the API; reject
+// loaded in the player, claim it, approve it with the keyboard and find it Approved in the API; reject
 // another with a reason; and see an approval refused with the reload message when a Secret
 // file was replaced after the page loaded.
 func TestBrowser(t *testing.T) {
@@ -116,7 +116,9 @@ func TestBrowser(t *testing.T) {
 	}).WithTimeout(30*time.Second).WithPolling(200*time.Millisecond).Should(Equal(3), "recordings loaded in the player")
 	shoot("application")
 
-	// Approve with the keyboard: a moves to the Approve button, Enter presses it.
+	// Claim it (D30), then approve with the keyboard: a moves to the Approve button, Enter presses it.
+	run("claim", chromedp.Click(chromedp.CSS(`#claim`)), chromedp.WaitVisible(chromedp.CSS(`#claimed-by`)))
+	g.Expect(getApp(t, approveMe.ns, approveMe.name).Status.Claim).To(HaveField("Reviewer", "alice"))
 	run("a", chromedp.KeyEvent("a"))
 	focused, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.activeElement ? document.activeElement.id : ""`))
 	g.Expect(err).NotTo(HaveOccurred())

@@ -62,7 +62,7 @@ The console shows the queue (soonest deadline first) and each application on one
 category, the policy's rules, findings next to the materials, and every file inline, checked
 against the sha256 pinned for the round as "materials" checks it (a file that does not match is
 shown as failed). Decisions go through the same code as approve, reject and withdraw, bound to
-the generation and materials digest the page showed.
+the generation and materials digest the page showed; claims through that of claim and release.
 
 It listens on loopback unless --address says otherwise; the address it prints carries a random
 login token, which the browser trades for a session cookie. Stop it with Ctrl-C.`,

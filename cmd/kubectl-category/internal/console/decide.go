@@ -9,13 +9,16 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	authenticationv1 "k8s.io/api/authentication/v1"
 	authorizationv1 "k8s.io/api/authorization/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"k8s.io/utils/clock"
 
 	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
+	"github.com/channelshop/category-operator/cmd/kubectl-category/internal/claim"
 	"github.com/channelshop/category-operator/cmd/kubectl-category/internal/decide"
 	"github.com/channelshop/category-operator/cmd/kubectl-category/internal/describe"
 	"github.com/channelshop/category-operator/internal/decision"
@@ -37,9 +40,22 @@ type decideView struct {
 	Withdraw bool
 	// WhyNot says why approve/reject are not offered when withdraw or nothing is.
 	WhyNot string
+	// Claim offers to claim the round (or renew the reviewer's claim), Release to release
+	// the reviewer's own claim (D30): what decision.WriteClaim would allow.
+	Claim   bool
+	Release bool
+	// ClaimFor are the durations the claim form offers; the first is the default.
+	ClaimFor []claimDuration
 	// Reasons are the reasons the reject form offers; empty: a free CamelCase reason.
 	Reasons []reasonOption
 }
+
+// claimDuration is one entry of the claim form's duration selector.
+type claimDuration struct{ Value, Text string }
+
+// claimDurations start with the CLI's default (claim --for); the platform shortens a claim past
+// its maximum (the manager's --max-claim-duration).
+var claimDurations = []claimDuration{{"30m", "30 minutes"}, {"15m", "15 minutes"}, {"1h", "1 hour"}, {"2h", "2 hours"}}
 
 // reasonOption is one entry of the rejection reason selector; the policy's catalogue of
 // reasons plugs in here (see the report of issue 24).
@@ -98,11 +114,29 @@ func (s *Server) decideView(ctx context.Context, app *qualv1.CategoryApplication
 		v.WhyNot = refusal.Message
 		return v
 	}
-	if refusal := decision.Who(app, qualv1.VerdictApproved, s.whoAmI(ctx)); refusal != nil {
+	user := s.whoAmI(ctx)
+	if refusal := decision.Who(app, qualv1.VerdictApproved, user); refusal != nil {
 		v.WhyNot = refusal.Message
 		return v
 	}
-	v.Approve, v.Reject = true, true
+	// Claims (D30): while another reviewer's claim stands, neither approve nor reject, nor a
+	// claim of one's own; the claim area names the claimant and the expiry.
+	if refusal := decision.Claimed(app, qualv1.VerdictApproved, user); refusal != nil {
+		v.WhyNot = refusal.Message
+		return v
+	}
+	v.Claim = decision.MayClaim(app, qualv1.Claim{Generation: app.Generation}) == nil
+	v.Release = app.Status.Claim != nil
+	v.ClaimFor = claimDurations
+	v.Reject = true
+	// Four-eyes (D31): who approved the round may still reject it, not approve it again.
+	// decision.Allowed does not say so (it knows no user): decision.Approver does, as the
+	// webhook asks it.
+	if refusal := decision.Approver(app, qualv1.VerdictApproved, user); refusal != nil {
+		v.WhyNot = refusal.Message
+		return v
+	}
+	v.Approve = true
 	return v
 }
 
@@ -136,8 +170,13 @@ func (s *Server) decide(w http.ResponseWriter, r *request) {
 		refuse(http.StatusForbidden, resultView{Error: true, Message: msg + " Nothing was changed."})
 		return
 	}
-	verdicts := map[string]qualv1.Verdict{"approve": qualv1.VerdictApproved, "reject": qualv1.VerdictRejected, "withdraw": qualv1.VerdictWithdrawn}
+	verdicts := map[string]qualv1.Verdict{"approve": qualv1.VerdictApproved, "reject": qualv1.VerdictRejected, "withdraw": qualv1.VerdictWithdrawn,
+		"claim": verdictClaim, "release": verdictRelease}
 	verdict, known := verdicts[r.PostFormValue("verdict")]
+	if verdict == verdictClaim || verdict == verdictRelease {
+		s.claim(w, r, app, verdict == verdictClaim, refuse)
+		return
+	}
 	gen, genErr := strconv.ParseInt(r.PostFormValue("generation"), 10, 64)
 	if !known || genErr != nil {
 		refuse(http.StatusBadRequest, resultView{Error: true, Message: "This form is incomplete; reload the page and try again."})
@@ -174,6 +213,42 @@ func (s *Server) decide(w http.ResponseWriter, r *request) {
 	}
 	http.Redirect(w, r.Request, "/done/"+url.PathEscape(app.Namespace)+"/"+url.PathEscape(app.Name)+"?"+
 		url.Values{"result": {strings.TrimSpace(out.String())}}.Encode(), http.StatusSeeOther)
+}
+
+// verdictClaim and verdictRelease are the claim form's actions in the verdict map: not
+// verdicts, they never reach status.decision.
+const (
+	verdictClaim   qualv1.Verdict = "claim"
+	verdictRelease qualv1.Verdict = "release"
+)
+
+// claim claims (for the form's duration) or releases the application through the claim
+// package, exactly as `kubectl category claim|release` does, and shows the application again
+// with the result. Refusals are the API server's or WriteClaim's own, as the CLI prints them.
+func (s *Server) claim(w http.ResponseWriter, r *request, app *qualv1.CategoryApplication, claiming bool, refuse func(int, resultView)) {
+	var out bytes.Buffer
+	o := &claim.Options{IOStreams: genericiooptions.IOStreams{Out: &out, ErrOut: &out}, Factory: s.cfg.Factory,
+		Clock: clock.RealClock{}, Name: app.Name, Namespace: app.Namespace}
+	what := "Not released: "
+	if claiming {
+		what = "Not claimed: "
+		d, err := time.ParseDuration(r.PostFormValue("for"))
+		if err != nil || d <= 0 {
+			refuse(http.StatusBadRequest, resultView{Error: true, Message: what + "choose how long the claim lasts, e.g. 30 minutes."})
+			return
+		}
+		o.For = d
+	}
+	if err := o.Run(r.Context()); err != nil {
+		status := http.StatusBadGateway
+		var refusal *decision.Refusal
+		if errors.As(err, &refusal) || apierrors.IsForbidden(err) || apierrors.IsInvalid(err) {
+			status = http.StatusForbidden
+		}
+		refuse(status, resultView{Error: true, Message: what + err.Error()})
+		return
+	}
+	http.Redirect(w, r.Request, appPath(app)+"?"+url.Values{"result": {strings.TrimSpace(out.String())}}.Encode(), http.StatusSeeOther)
 }
 
 // otherReason is the selector's entry for a reason typed in.

@@ -12,20 +12,37 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
+	"github.com/channelshop/category-operator/cmd/kubectl-category/internal/describe"
 	"github.com/channelshop/category-operator/cmd/kubectl-category/internal/queue"
 	"github.com/channelshop/category-operator/internal/calendar"
 )
 
 // queueView is the queue page: the CLI's queue (queue.Select: soonest deadline first), with
-// a group filter, a search and counts per group.
+// a group filter, a search, counts per group, and the claim filters of queue --mine and
+// --unclaimed (D30).
 type queueView struct {
-	Title   string
-	Group   string
-	Search  string
-	Groups  []groupCount
-	Total   int
-	Rows    []queueRow
-	Problem string
+	Title  string
+	Group  string
+	Search string
+	// Claimed is the claim filter: "", "mine" or "unclaimed".
+	Claimed string
+	Claims  []claimFilter
+	// AllGroups is the link that drops the group filter and keeps the others.
+	AllGroups string
+	Groups    []groupCount
+	Total     int
+	Rows      []queueRow
+	// FourEyes: a row needs more than one approval, so the table has an Approvals column (D31).
+	FourEyes bool
+	Problem  string
+}
+
+// claimFilter is one of the links that narrow the queue by claim, as queue --mine and
+// --unclaimed do.
+type claimFilter struct {
+	Label    string
+	Href     string
+	Selected bool
 }
 
 type groupCount struct {
@@ -47,9 +64,13 @@ type queueRow struct {
 	Left        string
 	Overdue     bool
 	Provisional bool
-	// Claim is who reviews it and until when; "" while unclaimed (claims plug in here, see
-	// the report of issue 24).
-	Claim string
+	// Claim is who reviews it and until when, as queue's CLAIM column says; "" while
+	// unclaimed. ClaimMine: the reviewer's own claim.
+	Claim     string
+	ClaimMine bool
+	// Approvals is the four-eyes count, "1 of 2 approvals (alice)"; "" when one approval
+	// decides the round (D31).
+	Approvals string
 }
 
 // listQueue is what the reviewer may see under review: all namespaces when they may list
@@ -71,20 +92,32 @@ func (s *Server) listQueue(ctx context.Context) ([]qualv1.CategoryApplication, *
 }
 
 func (s *Server) queue(w http.ResponseWriter, r *request) {
-	v := queueView{Title: "Review queue", Group: r.URL.Query().Get("group"), Search: strings.TrimSpace(r.URL.Query().Get("q"))}
+	q := r.URL.Query()
+	v := queueView{Title: "Review queue", Group: q.Get("group"), Search: strings.TrimSpace(q.Get("q")), Claimed: q.Get("claimed")}
+	filter := queue.Filter{Mine: v.Claimed == "mine", Unclaimed: v.Claimed == "unclaimed"}
+	if !filter.Mine && !filter.Unclaimed {
+		v.Claimed = ""
+	}
+	for _, c := range []struct{ label, value string }{{"Everyone's", ""}, {"Claimed by me", "mine"}, {"Unclaimed", "unclaimed"}} {
+		v.Claims = append(v.Claims, claimFilter{Label: c.label, Selected: c.value == v.Claimed,
+			Href: queueHref(url.Values{"group": {v.Group}, "q": {v.Search}, "claimed": {c.value}})})
+	}
+	v.AllGroups = queueHref(url.Values{"q": {v.Search}, "claimed": {v.Claimed}})
+	me := s.whoAmI(r.Context())
+	filter.Me = me
 	apps, cal, err := s.listQueue(r.Context())
 	if err != nil {
 		v.Problem = "Cannot list applications: " + err.Error()
 		s.page(w, http.StatusOK, "queue", v)
 		return
 	}
-	all := queue.Select(apps, queue.Filter{}, s.cfg.Now(), cal)
+	all := queue.Select(apps, filter, s.cfg.Now(), cal)
 	v.Total = len(all)
 	counts := map[string]*groupCount{}
 	for _, row := range all {
 		g := row.App.Spec.Category.Group
 		if counts[g] == nil {
-			counts[g] = &groupCount{Group: g, Href: "/?" + url.Values{"group": {g}}.Encode()}
+			counts[g] = &groupCount{Group: g, Href: queueHref(url.Values{"group": {g}, "claimed": {v.Claimed}})}
 		}
 		counts[g].Count++
 		if row.Overdue {
@@ -100,13 +133,32 @@ func (s *Server) queue(w http.ResponseWriter, r *request) {
 		if v.Group != "" && row.App.Spec.Category.Group != v.Group || !matches(row.App, v.Search) {
 			continue
 		}
-		v.Rows = append(v.Rows, queueRow{
+		qr := queueRow{
 			Href: appPath(row.App), Shop: row.App.Spec.Merchant.ShopName, AppID: row.App.Spec.Merchant.AppID,
 			Namespace: row.App.Namespace, Name: row.App.Name, Category: row.App.Spec.Category.String(),
 			Deadline: deadlineCell(row, cal), Left: leftCell(row), Overdue: row.Overdue, Provisional: row.Provisional,
-		})
+			Approvals: describe.ApprovalCount(row.App),
+		}
+		if who, claimed := row.App.Status.ClaimedBy(); claimed {
+			qr.Claim, qr.ClaimMine = queue.FormatClaim(row.App, cal.Location()), who == me
+		}
+		v.FourEyes = v.FourEyes || qr.Approvals != ""
+		v.Rows = append(v.Rows, qr)
 	}
 	s.page(w, http.StatusOK, "queue", v)
+}
+
+// queueHref is the queue's address with the non-empty values of the filters.
+func queueHref(filters url.Values) string {
+	for k, v := range filters {
+		if len(v) == 0 || v[0] == "" {
+			delete(filters, k)
+		}
+	}
+	if len(filters) == 0 {
+		return "/"
+	}
+	return "/?" + filters.Encode()
 }
 
 // matches is the search: a shop name or AppID containing the words, case-insensitively.

@@ -21,8 +21,8 @@ import (
 var (
 	env   *testenv.Env
 	admin client.Client
-	// users: alice may decide (the shipped reviewer role), bob has the same role without its
-	// approve rule.
+	// users: alice and carol may decide (the shipped reviewer role), bob has the same role
+	// without its approve rule.
 	users = map[string]*rest.Config{}
 )
 
@@ -81,7 +81,7 @@ func setup() (stop func(), err error) {
 	if _, err := env.InstallPolicies(ctx, "jewelry"); err != nil {
 		return fail(err)
 	}
-	for name, group := range map[string]string{"alice": "reviewers", "bob": "readers"} {
+	for name, group := range map[string]string{"alice": "reviewers", "bob": "readers", "carol": "reviewers"} {
 		if users[name], err = env.UserConfig(name, group); err != nil {
 			return fail(err)
 		}
