@@ -53,6 +53,9 @@ type ApplicationReconciler struct {
 	Notifier *Notifier
 	// MaxConcurrentReconciles bounds parallel reconciles.
 	MaxConcurrentReconciles int
+	// Sharded: the cache holds only this shard's namespaces (internal/shard), so D1 asks the
+	// API server for applications elsewhere.
+	Sharded bool
 
 	// digests holds what the reconciler read of the referenced Secrets (SetupWithManager).
 	digests *digestCache

@@ -4,8 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
-
-	"sigs.k8s.io/controller-runtime/pkg/client"
+	"time"
 
 	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
 	"github.com/channelshop/category-operator/internal/index"
@@ -15,18 +14,28 @@ import (
 // one; if two raced past it, the later one (by creation time, then namespace/name) is marked
 // Duplicate and goes no further, while the original proceeds.
 func (r *ApplicationReconciler) duplicates(ctx context.Context, s *appState) (stepResult, error) {
-	var list qualv1.CategoryApplicationList
-	if err := r.List(ctx, &list, client.MatchingFields{index.DuplicateKeyField: index.DuplicateKey(s.app)}); err != nil {
+	same, err := index.Lookup{Cached: r.Client, API: r.APIReader, Sharded: r.Sharded}.SameKey(ctx, s.app)
+	if err != nil {
 		return stepResult{}, err
 	}
-	original := OriginalOf(list.Items)
+	original := OriginalOf(same)
 	if original == nil || (original.Namespace == s.app.Namespace && original.Name == s.app.Name) {
 		return stepResult{}, nil
 	}
 	markDuplicate(s.app, original)
 	s.duplicate = true
+	// A shard is not told when an original in another shard's namespace goes away
+	// (duplicatesOf sees its own cache only): it looks again now and then.
+	if r.Sharded {
+		return stepResult{stop: true, requeueAfter: shardedDuplicateRecheck}, nil
+	}
 	return stepResult{stop: true}, nil
 }
+
+// shardedDuplicateRecheck is how soon a shard looks again whether a duplicate's original
+// still exists: duplicates are rare (admission refuses them; only races pass), so this costs
+// little, and it bounds how long a duplicate waits after its original was deleted elsewhere.
+const shardedDuplicateRecheck = 5 * time.Minute
 
 // OriginalOf returns the application that came first: by creation time, then namespace/name.
 func OriginalOf(apps []qualv1.CategoryApplication) *qualv1.CategoryApplication {

@@ -511,6 +511,7 @@ type CategoryApplicationStatus struct {
 // +kubebuilder:printcolumn:name="Phase",type=string,JSONPath=`.status.phase`
 // +kubebuilder:printcolumn:name="Deadline",type=string,JSONPath=`.status.reviewDeadline`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+// +kubebuilder:selectablefield:JSONPath=`.spec.merchant.appID`
 
 // CategoryApplication is a shop's qualification application for one restricted category.
 type CategoryApplication struct {
