@@ -26,27 +26,26 @@ import (
 
 // Event reasons of the labeller.
 const (
-	// ReasonBucketLabelled: an application or listing from before its namespace had a bucket
-	// got the label, so its shard sees it now.
-	ReasonBucketLabelled = "BucketLabelled"
+	// ReasonUnsharded: an application has no bucket label (it is older than its namespace's
+	// bucket), so no shard sees it until it is updated or labelled.
+	ReasonUnsharded = "Unsharded"
 	// ReasonInvalidBucket: a namespace's bucket label names no bucket, so no shard sees it.
 	ReasonInvalidBucket = "InvalidBucket"
 )
 
 // BucketLabeller gives namespaces their shard bucket (internal/shard) where the platform did
 // not: each namespace with the AppIDs annotation (every tenant's, when
-// --require-namespace-app-ids is on) or holding an application without a bucket label. Those
-// applications, and the listings of their namespace, get the label too: without it no shard
-// sees them. (Secrets are not the operator's to write: a Secret from before stays unlabelled
-// until `hack/shard-label.sh` or its next update, and until then the reconciler reads it from
-// the API server each time, since its shard's cache does not hold it.) It runs on one leader
-// only (shard 0's).
+// --require-namespace-app-ids is on) or holding an application without a bucket label. It
+// does not label objects: the operator may not change applications or Secrets, and should
+// not. An application without the label, which no shard sees, gets a warning event instead
+// until its next update (the admission policy labels it) or `hack/shard-label.sh`. It runs on
+// one leader only (shard 0's).
 type BucketLabeller struct {
 	client.Client
-	// APIReader lists a namespace's unlabelled listings (the shard's cache holds labelled ones).
-	APIReader client.Reader
-	Recorder  recorder.EventRecorder
-	Buckets   int
+	Recorder recorder.EventRecorder
+	Buckets  int
+	// Sharded: warn on unlabelled applications (unsharded, the one manager sees them anyway).
+	Sharded bool
 	// unlabelled caches the metadata of applications without a bucket label, all shards'.
 	unlabelled cache.Cache
 }
@@ -78,8 +77,7 @@ func appMetadata() *metav1.PartialObjectMetadata {
 	return m
 }
 
-// Reconcile labels the namespace if it needs a bucket, then its unlabelled applications and
-// listings.
+// Reconcile labels the namespace if it needs a bucket and reports its unlabelled applications.
 func (r *BucketLabeller) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	ns := &metav1.PartialObjectMetadata{}
 	ns.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("Namespace"))
@@ -106,24 +104,14 @@ func (r *BucketLabeller) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.
 			"label %s=%q names no bucket of 0..%d: no shard reconciles this namespace's applications", qualv1.LabelBucket, bucket, r.Buckets-1)
 		return ctrl.Result{}, nil
 	}
-	if len(apps.Items) == 0 {
-		return ctrl.Result{}, nil
-	}
-	listings := &metav1.PartialObjectMetadataList{}
-	listings.SetGroupVersionKind(qualv1.GroupVersion.WithKind("ShowcaseListingList"))
-	if err := r.APIReader.List(ctx, listings, client.InNamespace(ns.Name), client.MatchingLabelsSelector{Selector: shard.Unlabelled()}); err != nil {
-		return ctrl.Result{}, err
-	}
-	for kind, list := range map[string][]metav1.PartialObjectMetadata{"CategoryApplication": apps.Items, "ShowcaseListing": listings.Items} {
-		for i := range list {
-			o := &list[i]
-			o.SetGroupVersionKind(qualv1.GroupVersion.WithKind(kind)) // list items may come without
-			if err := r.Patch(ctx, o, labelPatch(bucket)); client.IgnoreNotFound(err) != nil {
-				return ctrl.Result{}, fmt.Errorf("labelling %s %s/%s with bucket %s: %w", o.Kind, o.Namespace, o.Name, bucket, err)
-			}
-			r.Recorder.Eventf(o, nil, corev1.EventTypeNormal, ReasonBucketLabelled, "Shard",
-				"labelled %s=%s, its namespace's bucket: the shard that owns bucket %s reconciles it now", qualv1.LabelBucket, bucket, bucket)
+	for i := range apps.Items {
+		if !r.Sharded {
+			break
 		}
+		app := &apps.Items[i]
+		app.SetGroupVersionKind(qualv1.GroupVersion.WithKind("CategoryApplication")) // list items may come without
+		r.Recorder.Eventf(app, nil, corev1.EventTypeWarning, ReasonUnsharded, "Shard",
+			"no label %s: no shard reconciles this application until it has one; its next update copies its namespace's (bucket %s), or the platform runs hack/shard-label.sh", qualv1.LabelBucket, bucket)
 	}
 	return ctrl.Result{}, nil
 }

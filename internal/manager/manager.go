@@ -198,8 +198,8 @@ func setupControllers(mgr ctrl.Manager, o Options, cal func(context.Context) *ca
 		return fmt.Errorf("setting up the policy controller: %w", err)
 	}
 	if o.LabelNamespaces && o.Shards.Index == 0 {
-		labeller := &controllers.BucketLabeller{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(),
-			Recorder: mgr.GetEventRecorder(controllers.FieldManager), Buckets: o.Shards.Buckets}
+		labeller := &controllers.BucketLabeller{Client: mgr.GetClient(),
+			Recorder: mgr.GetEventRecorder(controllers.FieldManager), Buckets: o.Shards.Buckets, Sharded: o.Shards.Sharded()}
 		if err := labeller.SetupWithManager(mgr); err != nil {
 			return fmt.Errorf("setting up the namespace labeller: %w", err)
 		}
