@@ -4,38 +4,27 @@ import (
 	"context"
 	"fmt"
 	"sort"
-	"time"
 
 	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
-	"github.com/channelshop/category-operator/internal/index"
 )
 
 // duplicates enforces D1: one application per (shop, category). Admission refuses a second
 // one; if two raced past it, the later one (by creation time, then namespace/name) is marked
 // Duplicate and goes no further, while the original proceeds.
 func (r *ApplicationReconciler) duplicates(ctx context.Context, s *appState) (stepResult, error) {
-	same, err := index.Lookup{Cached: r.Client, API: r.APIReader, Sharded: r.Sharded}.SameKey(ctx, s.app)
+	lookup, recheck := r.duplicateLookup(s.app)
+	same, err := lookup.SameKey(ctx, s.app)
 	if err != nil {
 		return stepResult{}, err
 	}
 	original := OriginalOf(same)
 	if original == nil || (original.Namespace == s.app.Namespace && original.Name == s.app.Name) {
-		return stepResult{}, nil
+		return stepResult{requeueAfter: recheck}, nil
 	}
 	markDuplicate(s.app, original)
 	s.duplicate = true
-	// A shard is not told when an original in another shard's namespace goes away
-	// (duplicatesOf sees its own cache only): it looks again now and then.
-	if r.Sharded {
-		return stepResult{stop: true, requeueAfter: shardedDuplicateRecheck}, nil
-	}
-	return stepResult{stop: true}, nil
+	return stepResult{stop: true, requeueAfter: recheck}, nil
 }
-
-// shardedDuplicateRecheck is how soon a shard looks again whether a duplicate's original
-// still exists: duplicates are rare (admission refuses them; only races pass), so this costs
-// little, and it bounds how long a duplicate waits after its original was deleted elsewhere.
-const shardedDuplicateRecheck = 5 * time.Minute
 
 // OriginalOf returns the application that came first: by creation time, then namespace/name.
 func OriginalOf(apps []qualv1.CategoryApplication) *qualv1.CategoryApplication {

@@ -3,8 +3,10 @@ package shards_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	. "github.com/onsi/gomega"
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -131,4 +133,35 @@ func TestLabellerLabelsNamespacesAndReportsOldApplications(t *testing.T) {
 		g.Expect(patch(name, body)).To(MatchError(ContainSubstring("the operator may only add the label qualification.channelshop.dev/bucket to a namespace that has none")), "%s: %s", name, body)
 	}
 	g.Expect(patch(bystander, `{"metadata":{"labels":{"qualification.channelshop.dev/bucket":"1"}}}`)).To(Succeed())
+}
+
+// TestRaceDuplicateMarkedAcrossShards: two applications for one shop and category that raced
+// past admission (the validating webhook out of the way) in namespaces of different shards:
+// the later one's shard marks it Duplicate although its cache does not hold the original.
+func TestRaceDuplicateMarkedAcrossShards(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	fx.Policies(t)
+	odd := bucketNamespace(t, "race-odd", 3)
+	even := bucketNamespace(t, "race-even", 4)
+	startShard(t, 2, 0, false)
+	startShard(t, 2, 1, false)
+	appID := fixture.NextAppID()
+
+	vwc := &admissionregistrationv1.ValidatingWebhookConfiguration{}
+	g.Expect(env.Admin.Get(ctx, client.ObjectKey{Name: env.WebhookInstallOptions.ValidatingWebhooks[0].Name}, vwc)).To(Succeed())
+	saved := vwc.DeepCopy()
+	saved.ResourceVersion = ""
+	g.Expect(env.Admin.Delete(ctx, vwc)).To(Succeed())
+	g.Expect(env.Admin.Create(ctx, fixture.SampleApp(t, odd, "first", appID))).To(Succeed())
+	time.Sleep(1100 * time.Millisecond) // creation timestamps have second precision
+	g.Expect(env.Admin.Create(ctx, fixture.SampleApp(t, even, "second", appID))).To(Succeed())
+	g.Expect(env.Admin.Create(ctx, saved)).To(Succeed())
+
+	fixture.Await(g, func(g Gomega) {
+		first, second := fx.Get(g, odd, "first"), fx.Get(g, even, "second")
+		g.Expect(first.Status.ObservedGeneration).To(Equal(first.Generation))
+		g.Expect(first.Status.Phase).NotTo(BeElementOf(qualv1.PhaseDuplicate, qualv1.ApplicationPhase("")))
+		g.Expect(second.Status.Phase).To(Equal(qualv1.PhaseDuplicate))
+	}).Should(Succeed())
 }
