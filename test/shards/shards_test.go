@@ -49,14 +49,32 @@ func reconciled(g Gomega, ns, name string) {
 	g.Expect(app.Status.ObservedGeneration).To(Equal(app.Generation), "%s/%s", ns, name)
 }
 
-// cachedNamespaces lists the namespaces, of those given, whose applications op's cache holds.
+// cachedNamespaces lists the namespaces, of those given, whose applications op's cache holds,
+// and checks that its Secrets (metadata) are of the same namespaces.
 func cachedNamespaces(g Gomega, op *testenv.Operator, among []string) []string {
 	var list qualv1.CategoryApplicationList
 	g.Expect(op.GetCache().List(context.Background(), &list)).To(Succeed())
+	var objs []metav1.Object
+	for i := range list.Items {
+		objs = append(objs, &list.Items[i])
+	}
+	secrets := &metav1.PartialObjectMetadataList{}
+	secrets.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("SecretList"))
+	g.Expect(op.GetCache().List(context.Background(), secrets)).To(Succeed())
+	var secretObjs []metav1.Object
+	for i := range secrets.Items {
+		secretObjs = append(secretObjs, &secrets.Items[i])
+	}
+	out := namespacesOf(objs, among)
+	g.Expect(namespacesOf(secretObjs, among)).To(Equal(out), "the Secrets cached are those of the same namespaces")
+	return out
+}
+
+func namespacesOf(objs []metav1.Object, among []string) []string {
 	var out []string
-	for _, a := range list.Items {
-		if slices.Contains(among, a.Namespace) && !slices.Contains(out, a.Namespace) {
-			out = append(out, a.Namespace)
+	for _, o := range objs {
+		if slices.Contains(among, o.GetNamespace()) && !slices.Contains(out, o.GetNamespace()) {
+			out = append(out, o.GetNamespace())
 		}
 	}
 	slices.Sort(out)
@@ -74,6 +92,7 @@ func TestShardsReconcileTheirOwnNamespacesAndACountChangeLosesNothing(t *testing
 	for b := range 6 {
 		ns := bucketNamespace(t, fmt.Sprintf("split-%d", b), b)
 		namespaces = append(namespaces, ns)
+		fx.Secrets(t, ns)
 		g.Expect(env.Admin.Create(ctx, fixture.SampleApp(t, ns, "gold", fixture.NextAppID()))).To(Succeed())
 	}
 	// buckets of namespaces, by shard, for count shards
