@@ -14,6 +14,11 @@ import (
 	// make the image depend on the host.
 	_ "golang.org/x/crypto/x509roots/fallback"
 
+	// GOMEMLIMIT from the container's memory limit (cgroup v1 or v2), 90% of it, unless
+	// GOMEMLIMIT is set: the garbage collector works harder near the limit instead of the
+	// kernel killing the manager at start-up, when the heap peaks at ~3.5x its settled size.
+	_ "github.com/KimMachineGun/automemlimit"
+
 	"github.com/channelshop/category-operator/internal/manager"
 	"github.com/channelshop/category-operator/internal/notify"
 )
@@ -49,6 +54,10 @@ func main() {
 		return err
 	})
 	flag.BoolVar(&o.NotifyOptions.AllowInsecureHTTP, "sink-allow-insecure-http", false, "Let notification sinks use plain http (local runs and tests); default https only.")
+	flag.IntVar(&o.Shards.Count, "shard-count", o.Shards.Count, "How many shards share the namespaces (README, Sharding); 1: this manager reconciles all of them.")
+	flag.IntVar(&o.Shards.Index, "shard-index", o.Shards.Index, "This manager's shard, 0..shard-count-1: it reconciles the namespaces whose bucket label b has b mod shard-count == shard-index.")
+	flag.IntVar(&o.Shards.Buckets, "shard-buckets", o.Shards.Buckets, "How many buckets namespaces are labelled with (qualification.channelshop.dev/bucket); the same on every shard, never changed once namespaces are labelled.")
+	flag.BoolVar(&o.LabelNamespaces, "label-namespaces", o.LabelNamespaces, "On shard 0: label namespaces that have the AppIDs annotation or an unlabelled application with their bucket (a hash of the name), and those applications and listings too.")
 	zapOpts := zap.Options{Development: false}
 	zapOpts.BindFlags(flag.CommandLine)
 	flag.Parse()

@@ -55,6 +55,9 @@ type ApplicationReconciler struct {
 	MaxConcurrentReconciles int
 	// MaxClaim is the longest a claim may last (D30); 0: qualv1.DefaultMaxClaimDuration.
 	MaxClaim time.Duration
+	// Sharded: the cache holds only this shard's namespaces (internal/shard), so D1 asks the
+	// API server for applications elsewhere.
+	Sharded bool
 
 	// digests holds what the reconciler read of the referenced Secrets (SetupWithManager).
 	digests *digestCache

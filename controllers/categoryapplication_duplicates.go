@@ -5,27 +5,25 @@ import (
 	"fmt"
 	"sort"
 
-	"sigs.k8s.io/controller-runtime/pkg/client"
-
 	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
-	"github.com/channelshop/category-operator/internal/index"
 )
 
 // duplicates enforces D1: one application per (shop, category). Admission refuses a second
 // one; if two raced past it, the later one (by creation time, then namespace/name) is marked
 // Duplicate and goes no further, while the original proceeds.
 func (r *ApplicationReconciler) duplicates(ctx context.Context, s *appState) (stepResult, error) {
-	var list qualv1.CategoryApplicationList
-	if err := r.List(ctx, &list, client.MatchingFields{index.DuplicateKeyField: index.DuplicateKey(s.app)}); err != nil {
+	lookup, recheck := r.duplicateLookup(s.app)
+	same, err := lookup.SameKey(ctx, s.app)
+	if err != nil {
 		return stepResult{}, err
 	}
-	original := OriginalOf(list.Items)
+	original := OriginalOf(same)
 	if original == nil || (original.Namespace == s.app.Namespace && original.Name == s.app.Name) {
-		return stepResult{}, nil
+		return stepResult{requeueAfter: recheck}, nil
 	}
 	markDuplicate(s.app, original)
 	s.duplicate = true
-	return stepResult{stop: true}, nil
+	return stepResult{stop: true, requeueAfter: recheck}, nil
 }
 
 // OriginalOf returns the application that came first: by creation time, then namespace/name.

@@ -564,6 +564,7 @@ type Claim struct {
 // +kubebuilder:printcolumn:name="Phase",type=string,JSONPath=`.status.phase`
 // +kubebuilder:printcolumn:name="Deadline",type=string,JSONPath=`.status.reviewDeadline`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+// +kubebuilder:selectablefield:JSONPath=`.spec.merchant.appID`
 
 // CategoryApplication is a shop's qualification application for one restricted category.
 type CategoryApplication struct {

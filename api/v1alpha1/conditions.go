@@ -172,6 +172,11 @@ const (
 	// Without it a merchant's sink may reach public addresses only. Merchants cannot edit
 	// Namespaces.
 	LabelSinkAllowedCIDRs = "qualification.channelshop.dev/sink-allowed-cidrs"
+	// LabelBucket on a Namespace is its shard bucket, "0".."buckets-1" (internal/shard): set
+	// by the platform, or by the operator from a hash of the name. An admission policy copies
+	// it onto every application, listing and Secret in the namespace, overwriting what the
+	// client sent, and each shard caches only its buckets. Merchants cannot edit Namespaces.
+	LabelBucket = "qualification.channelshop.dev/bucket"
 )
 
 // Notification events (D5, D14, D20, D29).

@@ -15,17 +15,21 @@ import (
 // holds the values too). Secrets are watched as metadata only, and of that only key and
 // resourceVersion are kept: the reconciler reads the referenced ones uncached when their
 // resourceVersion changes, so no Secret value is cached. Applications share one copy of the
-// string values they repeat (interner).
+// string values they repeat (interner). A shard caches the applications, listings and Secrets
+// of its buckets only (internal/shard); policies, the calendar and namespaces are not split.
 func cacheOptions(o Options) cache.Options {
-	return cache.Options{
-		DefaultTransform: CacheTransform(),
-		ByObject: map[client.Object]cache.ByObject{
-			&corev1.ConfigMap{}: {
-				Namespaces: map[string]cache.Config{o.Namespace: {}},
-				Field:      fields.OneTermEqualSelector("metadata.name", o.CalendarConfigMap),
-			},
+	byObject := map[client.Object]cache.ByObject{
+		&corev1.ConfigMap{}: {
+			Namespaces: map[string]cache.Config{o.Namespace: {}},
+			Field:      fields.OneTermEqualSelector("metadata.name", o.CalendarConfigMap),
 		},
 	}
+	if sel := o.Shards.Selector(); sel != nil {
+		for _, obj := range []client.Object{&qualv1.CategoryApplication{}, &qualv1.ShowcaseListing{}, &corev1.Secret{}} {
+			byObject[obj] = cache.ByObject{Label: sel}
+		}
+	}
+	return cache.Options{DefaultTransform: CacheTransform(), ByObject: byObject}
 }
 
 // lastApplied is kubectl's client-side apply annotation: the whole object again, as JSON.

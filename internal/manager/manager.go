@@ -24,6 +24,7 @@ import (
 	"github.com/channelshop/category-operator/internal/celrules"
 	"github.com/channelshop/category-operator/internal/certs"
 	"github.com/channelshop/category-operator/internal/notify"
+	"github.com/channelshop/category-operator/internal/shard"
 	hooks "github.com/channelshop/category-operator/internal/webhook"
 )
 
@@ -77,6 +78,12 @@ type Options struct {
 	WebhooksOnly bool
 	// Certs provisions and rotates the webhook serving certificate (see internal/certs).
 	Certs certs.Options
+	// Shards is this manager's share of the namespaces (internal/shard); Count 1: all of them.
+	// A shard elects its leader on a Lease of its own (LeaderElectionID-shard-<index>).
+	Shards shard.Shards
+	// LabelNamespaces runs the namespace labeller (shard 0's leader only): it gives a bucket
+	// label to namespaces with the app-ids annotation or an unlabelled application.
+	LabelNamespaces bool
 }
 
 // DefaultOptions are the defaults main.go's flags start from.
@@ -86,7 +93,8 @@ func DefaultOptions() Options {
 		Namespace: "category-operator-system", CalendarConfigMap: "category-operator-calendar",
 		OperatorUsername: DefaultOperatorUser, Webhooks: true, WebhookPort: 9443, MaxConcurrentReconciles: 4,
 		DeliveryWorkers: 4, DeliveriesPerSink: 2, MaxClaimDuration: qualv1.DefaultMaxClaimDuration,
-		Certs: certs.DefaultOptions(),
+		Certs:  certs.DefaultOptions(),
+		Shards: shard.Shards{Count: 1, Buckets: shard.DefaultBuckets},
 	}
 }
 
@@ -97,6 +105,9 @@ func DefaultOptions() Options {
 func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 	if o.Clock == nil {
 		o.Clock = clock.RealClock{}
+	}
+	if err := o.Shards.Validate(); err != nil {
+		return nil, err
 	}
 	webhookServer := webhook.NewServer(webhook.Options{Host: o.WebhookHost, Port: o.WebhookPort, CertDir: o.CertDir})
 	certsReady := make(chan struct{})
@@ -109,7 +120,7 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 		HealthProbeBindAddress:        o.ProbeAddr,
 		PprofBindAddress:              o.PprofAddr,
 		LeaderElection:                o.LeaderElection,
-		LeaderElectionID:              o.LeaderElectionID,
+		LeaderElectionID:              leaderElectionID(o),
 		LeaderElectionNamespace:       o.Namespace,
 		LeaderElectionReleaseOnCancel: true,
 		WebhookServer:                 webhookServer,
@@ -178,7 +189,7 @@ func setupControllers(mgr ctrl.Manager, o Options, cal func(context.Context) *ca
 	app := &controllers.ApplicationReconciler{
 		Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Recorder: mgr.GetEventRecorder(controllers.FieldManager),
 		Clock: o.Clock, Calendar: cal, CalendarConfigMap: calendarKey(o), Rules: rules, MaxConcurrentReconciles: o.MaxConcurrentReconciles,
-		Notifier: notifier, MaxClaim: o.MaxClaimDuration,
+		Notifier: notifier, MaxClaim: o.MaxClaimDuration, Sharded: o.Shards.Sharded(),
 	}
 	if err := app.SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the application controller: %w", err)
@@ -200,6 +211,13 @@ func setupControllers(mgr ctrl.Manager, o Options, cal func(context.Context) *ca
 	if err := (&controllers.ReuseReconciler{Client: mgr.GetClient(), MaxConcurrentReconciles: o.MaxConcurrentReconciles}).SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the file reuse controller: %w", err)
 	}
+	if o.LabelNamespaces && o.Shards.Index == 0 {
+		labeller := &controllers.BucketLabeller{Client: mgr.GetClient(),
+			Recorder: mgr.GetEventRecorder(controllers.FieldManager), Buckets: o.Shards.Buckets, Sharded: o.Shards.Sharded()}
+		if err := labeller.SetupWithManager(mgr); err != nil {
+			return fmt.Errorf("setting up the namespace labeller: %w", err)
+		}
+	}
 	return controllers.RegisterMetrics(mgr.GetCache(), cal)
 }
 
@@ -207,7 +225,7 @@ func registerWebhooks(mgr ctrl.Manager, o Options, cal func(context.Context) *ca
 	dec := admission.NewDecoder(mgr.GetScheme())
 	srv := mgr.GetWebhookServer()
 	appHook := &hooks.Application{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Decoder: dec, Clock: o.Clock, Calendar: cal, Rules: rules,
-		RequireNamespaceAppIDs: o.RequireNamespaceAppIDs}
+		RequireNamespaceAppIDs: o.RequireNamespaceAppIDs, Sharded: o.Shards.Sharded()}
 	review := &hooks.Review{Authorizer: hooks.SubjectAccessReviewer{Client: mgr.GetClient()}, Decoder: dec, Clock: o.Clock, Operator: o.OperatorUsername,
 		MaxClaim: o.MaxClaimDuration, Policies: mgr.GetClient()}
 	const prefix = "-qualification-channelshop-dev-v1alpha1-"
@@ -221,4 +239,13 @@ func registerWebhooks(mgr ctrl.Manager, o Options, cal func(context.Context) *ca
 	} {
 		srv.Register(path, &webhook.Admission{Handler: h})
 	}
+}
+
+// leaderElectionID is the shard's Lease: each shard elects its own leader among its replicas.
+// Unsharded, it is the Lease an install always had, so an upgrade keeps one leader.
+func leaderElectionID(o Options) string {
+	if !o.Shards.Sharded() {
+		return o.LeaderElectionID
+	}
+	return fmt.Sprintf("%s-shard-%d", o.LeaderElectionID, o.Shards.Index)
 }

@@ -71,6 +71,8 @@ type Options struct {
 	// EtcdQuotaBytes sets etcd's --quota-backend-bytes (etcd's own default, 2 GiB, when 0):
 	// the benchmark stores more than that.
 	EtcdQuotaBytes int64
+	// FeatureGates are kube-apiserver's --feature-gates, e.g. "ShardedListAndWatch=true".
+	FeatureGates string
 }
 
 // Start starts etcd and kube-apiserver from KUBEBUILDER_ASSETS and installs CRDs, RBAC and
@@ -96,6 +98,9 @@ func Start(opts Options) (*Env, error) {
 	if opts.EtcdQuotaBytes > 0 {
 		te.ControlPlane.Etcd = &envtest.Etcd{}
 		te.ControlPlane.Etcd.Configure().Set("quota-backend-bytes", strconv.FormatInt(opts.EtcdQuotaBytes, 10))
+	}
+	if opts.FeatureGates != "" {
+		te.ControlPlane.GetAPIServer().Configure().Append("feature-gates", opts.FeatureGates)
 	}
 	cfg, err := te.Start()
 	if err != nil {

@@ -38,6 +38,8 @@ type Application struct {
 	APIReader client.Reader
 	// RequireNamespaceAppIDs refuses applications in namespaces without the AppIDs annotation.
 	RequireNamespaceAppIDs bool
+	// Sharded: Client holds only this shard's namespaces, so D1 asks the API server.
+	Sharded bool
 }
 
 // Mutate records the creator on create and the spec editors on spec updates, from the
@@ -161,11 +163,11 @@ func ratchet(findings, old []qualv1.Finding) []qualv1.Finding {
 // other application only when it is in the same namespace: another tenant's applications are
 // none of this one's business (D4), and AppIDs are settled by the platform team.
 func (w *Application) duplicate(ctx context.Context, app *qualv1.CategoryApplication) (field.ErrorList, error) {
-	var list qualv1.CategoryApplicationList
-	if err := w.Client.List(ctx, &list, client.MatchingFields{index.DuplicateKeyField: index.DuplicateKey(app)}); err != nil {
+	same, err := index.Lookup{Cached: w.Client, API: w.APIReader, Sharded: w.Sharded}.SameKey(ctx, app)
+	if err != nil {
 		return nil, err
 	}
-	for _, other := range list.Items {
+	for _, other := range same {
 		if other.Namespace == app.Namespace && other.Name == app.Name {
 			continue
 		}

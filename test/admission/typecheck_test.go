@@ -48,5 +48,5 @@ func TestPoliciesTypeCheck(t *testing.T) {
 		}
 		g.Expect(checker.Check(p)).To(BeEmpty(), p.Name)
 	}
-	g.Expect(n).To(Equal(4))
+	g.Expect(n).To(Equal(5))
 }

@@ -19,6 +19,7 @@ func TestChartMatchesKustomize(t *testing.T) {
 	}{
 		{"built-in certificates", "default", nil},
 		{"cert-manager", "certmanager-install", []string{"certManager.enabled=true"}},
+		{"two shards", "shards", []string{"shards=2"}},
 	} {
 		t.Run(mode.name, func(t *testing.T) {
 			compareInstalls(t, renderKustomize(t, mode.kustomization), renderChart(t, mode.sets...))
