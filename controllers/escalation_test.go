@@ -76,7 +76,11 @@ func TestOverdueRoundIsEscalated(t *testing.T) {
 	clock.Step(time.Hour)
 	touch(t, late)
 	touch(t, prompt)
-	g.Consistently(func() int { return escalation.Attempts() }).WithTimeout(2 * time.Second).Should(Equal(attempts))
+	// Nothing new is told: a send that was in flight when the manager stopped may arrive again
+	// with the same webhook-id (at least once; receivers drop it by that id).
+	g.Consistently(func() map[qualv1.NotificationEvent]int { return escalation.EventsAbout(ns, "late") }).
+		WithTimeout(2 * time.Second).Should(Equal(overdueOnce))
+	g.Expect(escalation.Attempts()).To(BeNumerically("<=", attempts+1), "at most the one send in flight arrives again")
 	g.Expect(escalation.EventsAbout(ns, "late")).To(Equal(overdueOnce))
 	g.Expect(escalation.EventsAbout(ns, "prompt")).To(BeEmpty(), "decided before its deadline")
 	g.Expect(reviewers.eventsAbout(ns, "prompt")).NotTo(HaveKey(qualv1.EventReviewOverdue))
