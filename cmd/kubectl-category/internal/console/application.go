@@ -347,12 +347,12 @@ func (s *Server) materials(ctx context.Context, app *qualv1.CategoryApplication,
 		fv := fileView{Index: i, Label: fmt.Sprintf("%s %d", kind, counts[fmt.Sprint(ref.Material, kind)]), Source: ref.Source(),
 			Content: f.ContentType, NameSays: f.NameSays, SHA256: f.SHA256, Verified: f.Verified, Problem: f.Problem,
 			WrongKind: f.WrongKind, Reused: ev.Reused(ref.Ref)}
+		if f.Problem == "" && f.Verified == "" {
+			fv.Unchecked = "not verified: " + f.Recorded
+		}
 		if f.Problem == "" && f.WrongKind == "" { // a file of the wrong kind is never rendered (D33)
 			fv.Kind = inlineKind(f.ContentType)
 			fv.Href = filePath(app, i)
-			if f.Verified == "" {
-				fv.Unchecked = "not verified: " + f.Recorded
-			}
 		}
 		if f.Forbidden {
 			hint = f.Hint

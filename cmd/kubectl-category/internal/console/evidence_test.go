@@ -128,6 +128,7 @@ func TestWrongKind(t *testing.T) {
 	g.Expect(letter).To(ContainSubstring("<b>Failed</b> — wrong kind: the file holds plain text by its content, not an image or a PDF " +
 		"(a photo, scan or screenshot): upload the file itself, whatever its name says (D33)"))
 	g.Expect(letter).NotTo(ContainSubstring("<img"))
+	g.Expect(letter).To(ContainSubstring(`<span class="tag warn">not verified: nothing: no review round records this generation</span>`))
 	status, body := c.get(t, filePath(app, 0))
 	g.Expect(status).To(Equal(http.StatusUnsupportedMediaType))
 	g.Expect(body).To(ContainSubstring("(D33)"))
