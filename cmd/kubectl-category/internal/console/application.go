@@ -51,8 +51,11 @@ type appView struct {
 	Materials       []materialView
 	// SecretHint says how reading Secret files is granted, when one could not be read.
 	SecretHint string
-	Changed    changeView
-	Decision   string
+	// ReuseProblem says why reused files (D34) could not be checked, e.g. the reviewer may not
+	// read FileReuseReports.
+	ReuseProblem string
+	Changed      changeView
+	Decision     string
 	// Approvals is the four-eyes count, "1 of 2 approvals (alice)"; "" when one approval
 	// decides the round (D31).
 	Approvals string
@@ -75,6 +78,8 @@ type materialView struct {
 	Declared   []string
 	Findings   []qualv1.Finding
 	Files      []fileView
+	// Expiry warns that the document expires within the policy's window (D35).
+	Expiry string
 	// MissingRecording: the guide wants a recording of this kind of material and there is none.
 	MissingRecording bool
 }
@@ -91,6 +96,10 @@ type fileView struct {
 	Verified  string
 	Problem   string
 	Unchecked string // shown but not verified: no round records this generation
+	// WrongKind: the content is not what the material needs (D33); the file is not shown.
+	WrongKind string
+	// Reused names the other merchants' applications that hold the same file (D34).
+	Reused string
 }
 
 type changeView struct {
@@ -154,7 +163,6 @@ func (s *Server) apiProblem(w http.ResponseWriter, err error) {
 func (s *Server) appView(ctx context.Context, app *qualv1.CategoryApplication, csrf string) appView {
 	st := &app.Status
 	cal := s.cfg.Factory.Calendar(ctx, s.cfg.Client, s.cfg.Warnings)
-	dv := describe.View{App: app, Now: s.cfg.Now(), Calendar: cal}
 	policy := &qualv1.CategoryPolicy{}
 	problem := ""
 	switch err := s.cfg.Client.Get(ctx, client.ObjectKey{Name: app.Spec.Category.Group}, policy); {
@@ -163,6 +171,8 @@ func (s *Server) appView(ctx context.Context, app *qualv1.CategoryApplication, c
 	case err != nil:
 		policy, problem = nil, "cannot read CategoryPolicy "+app.Spec.Category.Group+": "+err.Error()
 	}
+	dv := describe.View{App: app, Policy: policy, Now: s.cfg.Now(), Calendar: cal}
+	dv.Reuse, dv.ReuseProblem = describe.ReuseReport(ctx, s.cfg.Client, app)
 	m := app.Spec.Merchant
 	v := appView{
 		Title: m.ShopName, CSRF: csrf, Namespace: app.Namespace, Name: app.Name, Action: appPath(app) + "/decide",
@@ -191,7 +201,8 @@ func (s *Server) appView(ctx context.Context, app *qualv1.CategoryApplication, c
 	if st.ListingRef != nil {
 		v.Listing = "ShowcaseListing " + st.ListingRef.Name
 	}
-	v.Materials, v.Findings, v.SecretHint = s.materials(ctx, app)
+	v.Materials, v.Findings, v.SecretHint = s.materials(ctx, app, dv.Evidence())
+	v.ReuseProblem = dv.ReuseProblem
 	v.Changed = changes(app)
 	for _, h := range st.History {
 		row := historyRow{Generation: h.Generation, Digest: h.MaterialsDigest, Decision: "not decided (the spec changed)"}
@@ -206,7 +217,7 @@ func (s *Server) appView(ctx context.Context, app *qualv1.CategoryApplication, c
 		}
 		v.History = append(v.History, row)
 	}
-	v.Decide = s.decideView(ctx, app)
+	v.Decide = s.decideView(ctx, app, policy)
 	return v
 }
 
@@ -288,11 +299,12 @@ func join[T any](xs []T) string {
 var materialField = regexp.MustCompile(`^spec\.materials\[(\d+)\]`)
 
 // materials builds the material cards with their files, fetched and verified now (in
-// parallel, a few at a time), and puts each finding next to the material it concerns.
-func (s *Server) materials(ctx context.Context, app *qualv1.CategoryApplication) ([]materialView, []qualv1.Finding, string) {
+// parallel, a few at a time), and puts each finding, reused-file mark and expiry warning next
+// to the material or file it concerns, in describe's words.
+func (s *Server) materials(ctx context.Context, app *qualv1.CategoryApplication, ev describe.Evidence) ([]materialView, []qualv1.Finding, string) {
 	out := make([]materialView, len(app.Spec.Materials))
 	for i, m := range app.Spec.Materials {
-		out[i] = materialView{Number: i + 1, Type: string(m.Type), Attributes: describe.Attributes(m)}
+		out[i] = materialView{Number: i + 1, Type: string(m.Type), Attributes: describe.Attributes(m), Expiry: ev.Expiry(i)}
 		if m.Type == qualv1.MaterialPriorPlatform {
 			out[i].Declared = describe.DeclaredFigures(m)
 		}
@@ -333,13 +345,14 @@ func (s *Server) materials(ctx context.Context, app *qualv1.CategoryApplication)
 		}
 		counts[fmt.Sprint(ref.Material, kind)]++
 		fv := fileView{Index: i, Label: fmt.Sprintf("%s %d", kind, counts[fmt.Sprint(ref.Material, kind)]), Source: ref.Source(),
-			Content: f.ContentType, NameSays: f.NameSays, SHA256: f.SHA256, Verified: f.Verified, Problem: f.Problem}
-		if f.Problem == "" {
+			Content: f.ContentType, NameSays: f.NameSays, SHA256: f.SHA256, Verified: f.Verified, Problem: f.Problem,
+			WrongKind: f.WrongKind, Reused: ev.Reused(ref.Ref)}
+		if f.Problem == "" && f.Verified == "" {
+			fv.Unchecked = "not verified: " + f.Recorded
+		}
+		if f.Problem == "" && f.WrongKind == "" { // a file of the wrong kind is never rendered (D33)
 			fv.Kind = inlineKind(f.ContentType)
 			fv.Href = filePath(app, i)
-			if f.Verified == "" {
-				fv.Unchecked = "not verified: " + f.Recorded
-			}
 		}
 		if f.Forbidden {
 			hint = f.Hint

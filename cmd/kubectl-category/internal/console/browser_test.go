@@ -129,15 +129,20 @@ func TestBrowser(t *testing.T) {
 	g.Expect(getApp(t, approveMe.ns, approveMe.name).Status.Decision.Reviewer).To(Equal("alice"))
 	shoot("decided")
 
-	// Reject with a reason and a message.
+	// Reject with one of the policy's reasons (D32), whose guidance the form shows, and a message.
 	run("reject", chromedp.Navigate(c.url+appPath(rejectMe)), chromedp.WaitVisible(chromedp.CSS(`#reject-form`)),
-		chromedp.SendKeys(chromedp.CSS(`#reject-form [name=freeReason]`), "FilingLetterUnreadable"),
-		chromedp.SendKeys(chromedp.CSS(`#reject-message`), "the seal on the filing letter is not legible"),
+		chromedp.SetValue(chromedp.CSS(`#reject-reason`), "FilingLetterUnreadable"))
+	g.Expect(eval(`document.getElementById('reject-reason').dispatchEvent(new Event('change')) ? 1 : 0`)).To(Equal(1))
+	guidance, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`#reason-guidance`)))
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(guidance).To(ContainSubstring("Upload a sharp photo of the whole letter in which the signature and the seal can be read (D6)."))
+	run("reject", chromedp.SendKeys(chromedp.CSS(`#reject-message`), "the seal on the filing letter is not legible"),
 		chromedp.Click(chromedp.CSS(`#reject`)), chromedp.WaitVisible(chromedp.CSS(`#done`)))
 	d := getApp(t, rejectMe.ns, rejectMe.name).Status.Decision
 	g.Expect(d).NotTo(BeNil())
 	g.Expect(d.Verdict).To(Equal(qualv1.VerdictRejected))
 	g.Expect(d.Reason).To(Equal("FilingLetterUnreadable"))
+	g.Expect(d.Title).To(Equal("报备函照片无法辨认 / Filing letter unreadable"))
 
 	// A Secret file replaced after the page loaded: the approval is refused, with a reload.
 	run("stale page", chromedp.Navigate(c.url+appPath(staleMe)), chromedp.WaitVisible(chromedp.CSS(`#approve`)))

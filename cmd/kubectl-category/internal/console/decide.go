@@ -46,7 +46,8 @@ type decideView struct {
 	Release bool
 	// ClaimFor are the durations the claim form offers; the first is the default.
 	ClaimFor []claimDuration
-	// Reasons are the reasons the reject form offers; empty: a free CamelCase reason.
+	// Reasons are the codes of the policy's rejection reasons the reject form offers (D32);
+	// empty: the policy has none, and the reason is the reviewer's own CamelCase word.
 	Reasons []reasonOption
 }
 
@@ -57,10 +58,22 @@ type claimDuration struct{ Value, Text string }
 // its maximum (the manager's --max-claim-duration).
 var claimDurations = []claimDuration{{"30m", "30 minutes"}, {"15m", "15 minutes"}, {"1h", "1 hour"}, {"2h", "2 hours"}}
 
-// reasonOption is one entry of the rejection reason selector; the policy's catalogue of
-// reasons plugs in here (see the report of issue 24).
+// reasonOption is one entry of the rejection reason selector: a code of the policy's catalogue,
+// its title, and its guidance (what the merchant reads they must fix) as help text.
 type reasonOption struct {
-	Code, Text string
+	Code, Title, Guidance string
+}
+
+// reasons are the policy's rejection reasons (D32), in its order; nil without a policy.
+func reasons(policy *qualv1.CategoryPolicy) []reasonOption {
+	if policy == nil {
+		return nil
+	}
+	var out []reasonOption
+	for _, r := range policy.Spec.RejectionReasons {
+		out = append(out, reasonOption{Code: r.Code, Title: r.Title, Guidance: r.Guidance})
+	}
+	return out
 }
 
 // mayDecide asks the API server whether the reviewer has approve on the group's
@@ -95,8 +108,10 @@ func (s *Server) whoAmI(ctx context.Context) string {
 	return review.Status.UserInfo.Username
 }
 
-func (s *Server) decideView(ctx context.Context, app *qualv1.CategoryApplication) decideView {
-	var v decideView
+// decideView is what the page offers; policy is the application's (nil when it could not be
+// read: the server then judges the reason).
+func (s *Server) decideView(ctx context.Context, app *qualv1.CategoryApplication, policy *qualv1.CategoryPolicy) decideView {
+	v := decideView{Reasons: reasons(policy)}
 	ok, err := s.mayDecide(ctx, app.Spec.Category.Group)
 	switch {
 	case err != nil:
@@ -182,8 +197,11 @@ func (s *Server) decide(w http.ResponseWriter, r *request) {
 		refuse(http.StatusBadRequest, resultView{Error: true, Message: "This form is incomplete; reload the page and try again."})
 		return
 	}
+	// A code of the policy's catalogue, or the reviewer's own word where it has none; either
+	// way decide checks it as `reject --reason` does (D32: an unknown code is refused with
+	// the valid ones, before anything is written).
 	reason := r.PostFormValue("reason")
-	if reason == "" || reason == otherReason {
+	if reason == "" {
 		reason = strings.TrimSpace(r.PostFormValue("freeReason"))
 	}
 	var out, errOut bytes.Buffer
@@ -250,9 +268,6 @@ func (s *Server) claim(w http.ResponseWriter, r *request, app *qualv1.CategoryAp
 	}
 	http.Redirect(w, r.Request, appPath(app)+"?"+url.Values{"result": {strings.TrimSpace(out.String())}}.Encode(), http.StatusSeeOther)
 }
-
-// otherReason is the selector's entry for a reason typed in.
-const otherReason = "other"
 
 // plainWords turns the command line's messages about flags into the form's words.
 func plainWords(msg string) string {

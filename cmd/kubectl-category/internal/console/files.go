@@ -61,7 +61,8 @@ func (s *Server) fetch(ctx context.Context, app *qualv1.CategoryApplication, i i
 }
 
 // file serves one file's bytes, verified, for the page of a given generation and materials
-// digest; only image, PDF and video content is served, with its own sandboxing policy.
+// digest; only image, PDF and video content is served, and only where the material needs that
+// kind (D33), with its own sandboxing policy.
 func (s *Server) file(w http.ResponseWriter, r *request) {
 	app, err := s.getApp(r.Context(), r.PathValue("ns"), r.PathValue("name"))
 	if err != nil {
@@ -81,6 +82,10 @@ func (s *Server) file(w http.ResponseWriter, r *request) {
 	f := s.fetch(r.Context(), app, i, refs[i])
 	if f.Problem != "" {
 		http.Error(w, f.Problem, http.StatusUnprocessableEntity)
+		return
+	}
+	if f.WrongKind != "" {
+		http.Error(w, "not shown: "+f.WrongKind, http.StatusUnsupportedMediaType)
 		return
 	}
 	if inlineKind(f.ContentType) == "other" {

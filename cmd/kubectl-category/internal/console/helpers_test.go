@@ -14,6 +14,7 @@ import (
 	"image/jpeg"
 	"image/png"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -21,6 +22,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -124,10 +126,12 @@ func newFixture(t *testing.T, ns string, materialsRole bool, wrongURL string) *f
 	g.Expect(err).NotTo(HaveOccurred())
 	sec := secrets[0]
 	sec.Namespace = ns
+	// The sample's keys (its data holds tiny stand-ins of the right kind, D33), with real
+	// pictures and a real recording in them.
+	keys := slices.Sorted(maps.Keys(sec.Data))
 	sec.Data = map[string][]byte{}
 	colours := []color.RGBA{{200, 60, 50, 255}, {60, 160, 90, 255}, {230, 170, 30, 255}, {120, 80, 180, 255}, {30, 150, 160, 255}}
-	i := 0
-	for k := range sec.StringData {
+	for i, k := range keys {
 		switch filepath.Ext(k) {
 		case ".jpg":
 			sec.Data[k] = picture(t, colours[i%len(colours)], true)
@@ -136,7 +140,6 @@ func newFixture(t *testing.T, ns string, materialsRole bool, wrongURL string) *f
 		case ".mp4":
 			sec.Data[k] = video
 		}
-		i++
 	}
 	sec.StringData = nil
 	g.Expect(admin.Create(ctx, sec)).To(Succeed())

@@ -69,6 +69,9 @@ type Fetched struct {
 	Recorded string
 	Verified string
 	Problem  string
+	// WrongKind is the D33 message of a file read whose content is not what its place in the
+	// material needs (the materials command's check): it is never shown as what it claims.
+	WrongKind string
 	// Forbidden: a Secret could not be read for want of permission; Hint says how the platform
 	// grants it.
 	Forbidden bool
@@ -101,7 +104,10 @@ func (f *Fetcher) Fetch(ctx context.Context, app *qualv1.CategoryApplication, re
 		data = f.url(ctx, it)
 	}
 	out.SHA256, out.ContentType, out.NameSays = it.SHA256, it.ContentType, it.NameSays
-	out.Recorded, out.Verified, out.Problem = it.Recorded, it.Verified, it.Problem
+	if it.Problem == "" && data != nil {
+		it.checkKind(data)
+	}
+	out.Recorded, out.Verified, out.Problem, out.WrongKind = it.Recorded, it.Verified, it.Problem, it.WrongKind
 	if it.Problem == "" {
 		out.Data = data
 	}

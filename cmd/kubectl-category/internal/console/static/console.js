@@ -30,6 +30,14 @@
     r.addEventListener("mouseenter", function () { select(j); });
   });
   select(0);
+  // The guidance of the chosen rejection reason: what the merchant will read they must fix.
+  var reason = document.getElementById("reject-reason"), guidance = document.getElementById("reason-guidance");
+  if (reason && guidance) {
+    reason.addEventListener("change", function () {
+      var g = reason.options[reason.selectedIndex].dataset.guidance;
+      if (g) guidance.textContent = "What to fix, as the merchant reads it: " + g;
+    });
+  }
   document.querySelectorAll("img.zoomable").forEach(function (img) {
     img.addEventListener("click", function () { toggleZoom(img); });
   });
