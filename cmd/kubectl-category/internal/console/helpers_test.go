@@ -124,10 +124,17 @@ func newFixture(t *testing.T, ns string, materialsRole bool, wrongURL string) *f
 	g.Expect(err).NotTo(HaveOccurred())
 	sec := secrets[0]
 	sec.Namespace = ns
+	keys := map[string]bool{}
+	for k := range sec.StringData {
+		keys[k] = true
+	}
+	for k := range sec.Data { // the sample holds stand-ins as data since D33
+		keys[k] = true
+	}
 	sec.Data = map[string][]byte{}
 	colours := []color.RGBA{{200, 60, 50, 255}, {60, 160, 90, 255}, {230, 170, 30, 255}, {120, 80, 180, 255}, {30, 150, 160, 255}}
 	i := 0
-	for k := range sec.StringData {
+	for k := range keys {
 		switch filepath.Ext(k) {
 		case ".jpg":
 			sec.Data[k] = picture(t, colours[i%len(colours)], true)
