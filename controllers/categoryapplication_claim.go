@@ -1,6 +1,7 @@
 package controllers
 
 import (
+	"slices"
 	"time"
 
 	apiequality "k8s.io/apimachinery/pkg/api/equality"
@@ -31,6 +32,9 @@ func endClaim(app *qualv1.CategoryApplication, now time.Time, max time.Duration)
 	// The claimant decided. Anyone else's decision that closes the round ends it as !open; one
 	// that leaves the round open (a withdrawal of an earlier listing) does not.
 	decided := st.Decision != nil && st.Decision.Generation == c.Generation && st.Decision.Reviewer == c.Reviewer
+	// An approver of a pending four-eyes round (D31), archived to history by a later approval:
+	// their claim would only block the approvals the round still needs.
+	decided = decided || decision.Pending(app) && slices.Contains(decision.RoundApprovers(app), c.Reviewer)
 	if c.Generation != app.Generation || !open || decided || !now.Before(c.ExpiresAt.Time) {
 		st.Claim = nil
 		return 0

@@ -2,6 +2,7 @@ package decision
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -56,6 +57,13 @@ func MayClaim(app *qualv1.CategoryApplication, c qualv1.Claim) *Refusal {
 	if under == nil || under.Status != metav1.ConditionTrue || under.ObservedGeneration != gen {
 		return &Refusal{Forbidden: true, Message: fmt.Sprintf(
 			"%s is not under review (phase %s): only a round under review can be claimed (D30)", app.Name, phase(app))}
+	}
+	// Four-eyes (D31): who approved the pending round may not approve it again, so their claim
+	// would only keep the other reviewers from the approvals it still needs.
+	if c.Reviewer != "" && Pending(app) && slices.Contains(RoundApprovers(app), c.Reviewer) {
+		return &Refusal{Forbidden: true, Message: fmt.Sprintf(
+			"user %q already approved generation %d of %s in this round (%s): its other approvals come from other reviewers, whom a claim would block (D30, D31)",
+			c.Reviewer, gen, app.Name, Progress(app))}
 	}
 	return nil
 }

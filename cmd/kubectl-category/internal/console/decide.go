@@ -140,7 +140,7 @@ func (s *Server) decideView(ctx context.Context, app *qualv1.CategoryApplication
 		v.WhyNot = refusal.Message
 		return v
 	}
-	v.Claim = decision.MayClaim(app, qualv1.Claim{Generation: app.Generation}) == nil
+	v.Claim = decision.MayClaim(app, qualv1.Claim{Generation: app.Generation, Reviewer: user}) == nil
 	v.Release = app.Status.Claim != nil
 	v.ClaimFor = claimDurations
 	v.Reject = true
