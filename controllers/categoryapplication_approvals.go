@@ -47,8 +47,10 @@ func effectiveDecision(app *qualv1.CategoryApplication) *qualv1.Decision {
 	return app.Status.Decision
 }
 
-// awaitingMessage is UnderReview's message while approvals are missing.
+// awaitingMessage is UnderReview's message while approvals are missing. The merchant reads it,
+// so it counts the approvals and names nobody (D32): who approved is the reviewers' business
+// (status.approvals, queue, describe).
 func awaitingMessage(app *qualv1.CategoryApplication, deadline string) string {
-	return fmt.Sprintf("%s on generation %d; awaiting an approval by another reviewer; deadline %s",
-		decision.Progress(app), app.Generation, deadline)
+	return fmt.Sprintf("%d of %d approvals on generation %d; awaiting an approval by another reviewer; deadline %s",
+		len(decision.RoundApprovers(app)), decision.Required(app), app.Generation, deadline)
 }

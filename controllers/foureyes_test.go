@@ -69,7 +69,7 @@ func TestFourEyesApproval(t *testing.T) {
 	g.Expect(decide(fay, app, qualv1.Decision{Verdict: qualv1.VerdictApproved, Generation: app.Generation})).To(Succeed())
 	app = awaitingApprovals(g, ns, "gold")
 	g.Expect(app.Status.Phase).To(Equal(qualv1.PhaseUnderReview))
-	g.Expect(condition(app, qualv1.ConditionUnderReview).Message).To(HavePrefix("1 of 2 approvals (fay) on generation 1; awaiting an approval by another reviewer"))
+	g.Expect(condition(app, qualv1.ConditionUnderReview).Message).To(HavePrefix("1 of 2 approvals on generation 1; awaiting an approval by another reviewer"))
 	g.Expect(app.Status.Approvals.Approvers).To(Equal([]string{"fay"}))
 	g.Expect(condition(app, qualv1.ConditionApproved).Status).To(BeEquivalentTo("Absent"))
 	g.Expect(condition(app, qualv1.ConditionReady).Status).To(BeEquivalentTo("Absent"), "kstatus Current while waiting")

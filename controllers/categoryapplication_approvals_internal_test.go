@@ -10,11 +10,10 @@ import (
 	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
 )
 
-// Red team 8, finding (D31 x D32 "merchants never see who decided"): while a four-eyes round
-// waits for its second approval, the UnderReview condition, which the merchant reads, says
-// "1 of 2 approvals (alice) ...": it names the reviewer who approved, before the round is
-// decided, so the merchant knows whom to lean on and that only one more is needed.
-func TestRedteam8AwaitingMessageNamesNoReviewer(t *testing.T) {
+// TestAwaitingMessageNamesNoReviewer (D31, D32): while a four-eyes round waits for its next
+// approval, the UnderReview condition, which the merchant reads, counts the approvals and names
+// nobody: the merchant is not told whom to lean on (found by a red-team session).
+func TestAwaitingMessageNamesNoReviewer(t *testing.T) {
 	submitted := metav1.NewTime(time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC))
 	app := &qualv1.CategoryApplication{
 		ObjectMeta: metav1.ObjectMeta{Name: "gold", Namespace: "shop", Generation: 1},
@@ -25,7 +24,7 @@ func TestRedteam8AwaitingMessageNamesNoReviewer(t *testing.T) {
 		},
 	}
 	msg := awaitingMessage(app, "2026-12-14T09:00:00Z")
-	if strings.Contains(msg, "alice") {
+	if !strings.HasPrefix(msg, "1 of 2 approvals on generation 1;") || strings.Contains(msg, "alice") {
 		t.Errorf("the merchant-readable UnderReview message names the approving reviewer: %q", msg)
 	}
 }
