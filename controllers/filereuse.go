@@ -142,7 +142,7 @@ func applicationOfReport(_ context.Context, o client.Object) []reconcile.Request
 }
 
 // filesChanged passes creations, deletions and updates that change an application's file
-// digests (a new round's secretFiles, a URL file's sha256): a status write for a
+// digests (a new round's secretFiles): a status write for a
 // notification or a decision does not concern reuse.
 type filesChanged struct{ predicate.Funcs }
 

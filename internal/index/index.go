@@ -26,23 +26,16 @@ const (
 	FileDigestField = "qualification.channelshop.dev/file-digest"
 )
 
-// FileDigests are the sha256 digests ("sha256:<hex>") of an application's files, each once,
-// sorted: its Secret files' as the operator recorded them for the round (status.secretFiles;
-// a missing key has none) and its URL files' as the spec pins them.
+// FileDigests are the sha256 digests ("sha256:<hex>") of an application's Secret files as the
+// operator recorded them for the round (status.secretFiles; a missing key has none), each once,
+// sorted. URL files are left out: their sha256 is only what the merchant declared (the operator
+// never downloads them), and a declared digest would let a merchant who knows a competitor's
+// file mark it as reused by naming it behind an address that never answers (D34).
 func FileDigests(app *qualv1.CategoryApplication) []string {
 	seen := map[string]bool{}
 	for _, f := range app.Status.SecretFiles {
 		if strings.HasPrefix(f.SHA256, "sha256:") {
 			seen[f.SHA256] = true
-		}
-	}
-	for _, m := range app.Spec.Materials {
-		for _, refs := range [][]qualv1.FileRef{m.Files, m.Recordings} {
-			for _, f := range refs {
-				if f.URL != "" && f.SHA256 != "" {
-					seen["sha256:"+f.SHA256] = true
-				}
-			}
 		}
 	}
 	return slices.Sorted(maps.Keys(seen))

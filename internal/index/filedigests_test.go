@@ -10,7 +10,7 @@ import (
 	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
 )
 
-// Red team 8, finding (D34): a URL file's sha256 is whatever the merchant writes in its spec;
+// TestDeclaredURLDigestIsNoEvidenceOfReuse (D34, found by a red-team session): a URL file's sha256 is whatever the merchant writes in its spec;
 // nobody fetched it (the operator never downloads URL files). FileDigests indexes it exactly as
 // a digest the operator computed from a Secret's content, so a hostile merchant who knows the
 // digest of a competitor's document (a picture the competitor publishes, a URL file of theirs)
@@ -18,7 +18,7 @@ import (
 // reported to reviewers as "REUSED by other merchants" (describe, console), with the hostile
 // application named. Reviewers reading it as a sign of a forged or borrowed document reject the
 // competitor. The declared digest must not be evidence of reuse of someone else's file.
-func TestRedteam8DeclaredURLDigestIsNoEvidenceOfReuse(t *testing.T) {
+func TestDeclaredURLDigestIsNoEvidenceOfReuse(t *testing.T) {
 	victimDigest := "sha256:" + strings.Repeat("3f", 32)
 	victim := &qualv1.CategoryApplication{
 		ObjectMeta: metav1.ObjectMeta{Namespace: "shop-victim", Name: "victim-gold"},
