@@ -218,7 +218,56 @@ func (s *Server) appView(ctx context.Context, app *qualv1.CategoryApplication, c
 		v.History = append(v.History, row)
 	}
 	v.Decide = s.decideView(ctx, app, policy)
+	// Approve pins every file of the round, so it needs every file shown and verified; the
+	// server remembers what this page showed and refuses an approval of anything else.
+	unseen := unseenFiles(v.Materials)
+	s.remember(csrf, app, unseen)
+	if unseen != "" && v.Decide.Approve {
+		v.Decide.Approve, v.Decide.WhyNot = false, unseen
+	}
 	return v
+}
+
+// unseenFiles says, in the page's words, which files failed or were not shown or verified;
+// "" when every file was shown verified.
+func unseenFiles(ms []materialView) string {
+	var names []string
+	for _, m := range ms {
+		for _, f := range m.Files {
+			if f.Problem != "" || f.WrongKind != "" || f.Unchecked != "" || f.Kind == "other" {
+				names = append(names, fmt.Sprintf("material %d %s, %s", m.Number, f.Label, f.Source))
+			}
+		}
+	}
+	switch len(names) {
+	case 0:
+		return ""
+	case 1:
+		return "Approve needs every file shown and verified: 1 file failed or was not shown (" + names[0] +
+			"). Reject the application, or reload once the file can be shown."
+	}
+	return fmt.Sprintf("Approve needs every file shown and verified: %d files failed or were not shown (%s). "+
+		"Reject the application, or reload once the files can be shown.", len(names), strings.Join(names, "; "))
+}
+
+// remember records, for the reviewer's session, what the page of a round showed: why approve
+// was not offered, "" when every file was shown verified.
+func (s *Server) remember(csrf string, app *qualv1.CategoryApplication, unseen string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.shown[shownKey(csrf, app.Namespace, app.Name, app.Generation, app.Status.MaterialsDigest)] = unseen
+}
+
+// shownFor is what remember recorded for a round, and whether a page of it was rendered at all.
+func (s *Server) shownFor(csrf, ns, name string, gen int64, digest string) (string, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	unseen, ok := s.shown[shownKey(csrf, ns, name, gen, digest)]
+	return unseen, ok
+}
+
+func shownKey(csrf, ns, name string, gen int64, digest string) string {
+	return fmt.Sprintf("%s/%s/%s/%d/%s", csrf, ns, name, gen, digest)
 }
 
 // deadline is the review deadline with the working days left, in the queue's words; describe's

@@ -20,7 +20,7 @@ import (
 // --unclaimed; once alice releases it, carol may decide again.
 func TestClaims(t *testing.T) {
 	g := NewWithT(t)
-	f := newFixture(t, "console-claims", false, "")
+	f := newFixture(t, "console-claims", true, "")
 	alice, carol := startConsole(t, "alice", f), startConsole(t, "carol", f)
 	alice.login(t)
 	carol.login(t)
@@ -97,7 +97,7 @@ func TestFourEyes(t *testing.T) {
 	}
 	// The count is copied into the round when it starts: the policy goes back at once.
 	setRequired(2)
-	f := func() *fixture { defer setRequired(1); return newFixture(t, "console-four-eyes", false, "") }()
+	f := func() *fixture { defer setRequired(1); return newFixture(t, "console-four-eyes", true, "") }()
 	g.Expect(getApp(t, f.ns, f.name).Status.Approvals).To(HaveField("Required", BeEquivalentTo(2)))
 	alice, carol := startConsole(t, "alice", f), startConsole(t, "carol", f)
 	alice.login(t)
@@ -117,6 +117,8 @@ func TestFourEyes(t *testing.T) {
 	g.Expect(page).NotTo(ContainSubstring(`id="approve-form"`))
 	g.Expect(page).To(ContainSubstring(`id="reject-form"`), "who approved may still reject")
 	g.Expect(page).To(ContainSubstring("already approved generation 1"))
+	// Not the identical form: the API server takes an identical decision as a no-op.
+	approve.Set("message", "approving again")
 	status, _, body := alice.post(t, path+"/decide", approve)
 	g.Expect(status).To(Equal(http.StatusForbidden))
 	g.Expect(body).To(ContainSubstring("already approved generation 1"))

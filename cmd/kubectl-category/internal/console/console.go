@@ -61,7 +61,7 @@ print its address instead). Every request to the cluster uses your own kubeconfi
 The console shows the queue (soonest deadline first) and each application on one page: merchant,
 category, the policy's rules, findings next to the materials, and every file inline, checked
 against the sha256 pinned for the round as "materials" checks it (a file that does not match is
-shown as failed). Decisions go through the same code as approve, reject and withdraw, bound to
+shown as failed, and approve is offered only once every file was shown). Decisions go through the same code as approve, reject and withdraw, bound to
 the generation and materials digest the page showed; claims through that of claim and release.
 
 It listens on loopback unless --address says otherwise; the address it prints carries a random

@@ -52,8 +52,8 @@ func TestLogin(t *testing.T) {
 }
 
 // TestApplicationPage: one page with the merchant, the rules, and every file inline, each
-// verified against its pin; a URL file whose bytes do not match is shown as failed and its
-// bytes are never served.
+// verified against its pin; a URL file whose bytes do not match is shown as failed, its bytes
+// are never served, and the page offers no approval.
 func TestApplicationPage(t *testing.T) {
 	g := NewWithT(t)
 	f := newFixture(t, "console-page", true, "/office.jpg")
@@ -69,7 +69,9 @@ func TestApplicationPage(t *testing.T) {
 	g.Expect(strings.Count(page, `<iframe src="/file/`)).To(Equal(1))
 	g.Expect(strings.Count(page, `class="tag ok">verified`)).To(Equal(11))
 	g.Expect(page).To(ContainSubstring("<b>Failed</b> — sha256 mismatch: the server sent sha256:"))
-	g.Expect(page).To(ContainSubstring(`id="approve-form"`))
+	g.Expect(page).NotTo(ContainSubstring(`id="approve-form"`), "the office photo was not shown")
+	g.Expect(page).To(ContainSubstring("Approve needs every file shown and verified: 1 file failed or was not shown (material 8 file 2, "))
+	g.Expect(page).To(ContainSubstring(`id="reject-form"`))
 	g.Expect(page).To(ContainSubstring("Nothing decided yet: this is the first review."))
 
 	app := getApp(t, f.ns, f.name)

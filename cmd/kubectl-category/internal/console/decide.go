@@ -197,6 +197,20 @@ func (s *Server) decide(w http.ResponseWriter, r *request) {
 		refuse(http.StatusBadRequest, resultView{Error: true, Message: "This form is incomplete; reload the page and try again."})
 		return
 	}
+	// The form is not trusted: an approval needs a page of this very round rendered in this
+	// session with every file shown verified.
+	if verdict == qualv1.VerdictApproved {
+		unseen, rendered := s.shownFor(r.csrf, app.Namespace, app.Name, gen, r.PostFormValue("materialsDigest"))
+		switch {
+		case !rendered:
+			refuse(http.StatusConflict, resultView{Error: true, Reload: true,
+				Message: "Not approved: this console did not show you the files of this round. Reload the application, look at them, then decide."})
+			return
+		case unseen != "":
+			refuse(http.StatusForbidden, resultView{Error: true, Message: "Not approved: " + unseen})
+			return
+		}
+	}
 	// A code of the policy's catalogue, or the reviewer's own word where it has none; either
 	// way decide checks it as `reject --reason` does (D32: an unknown code is refused with
 	// the valid ones, before anything is written).

@@ -95,7 +95,7 @@ type fixture struct {
 var appIDs atomic.Int64
 
 // newFixture creates the sample in namespace ns, its URL files on a local TLS server (the one
-// at wrongURL pinned with a digest it does not match), lets alice read its Secrets (the opt-in
+// at wrongURL pinned with a digest it does not match), lets alice and carol read its Secrets (the opt-in
 // materials role) when materialsRole, and waits until it is under review.
 func newFixture(t *testing.T, ns string, materialsRole bool, wrongURL string) *fixture {
 	t.Helper()
@@ -103,7 +103,7 @@ func newFixture(t *testing.T, ns string, materialsRole bool, wrongURL string) *f
 	ctx := context.Background()
 	g.Expect(env.EnsureNamespace(ctx, ns)).To(Succeed())
 	if materialsRole {
-		g.Expect(env.BindRoleInNamespace(ctx, "reviewer_materials_role.yaml", ns, testenv.User("alice"))).To(Succeed())
+		g.Expect(env.BindRoleInNamespace(ctx, "reviewer_materials_role.yaml", ns, testenv.User("alice"), testenv.User("carol"))).To(Succeed())
 	}
 	video := recording(t)
 	urlFiles := map[string][]byte{

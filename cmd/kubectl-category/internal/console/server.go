@@ -56,6 +56,9 @@ type Server struct {
 	mu       sync.Mutex
 	sessions map[string]string // session id → CSRF token
 	user     string            // who the API server says the reviewer is, once known
+	// shown: session CSRF token, application, generation and materials digest of each page
+	// rendered → why approve is not offered ("" when every file was shown verified).
+	shown map[string]string
 }
 
 // New returns a server with a fresh login token.
@@ -66,7 +69,7 @@ func New(cfg Config) *Server {
 	if cfg.Warnings == nil {
 		cfg.Warnings = io.Discard
 	}
-	s := &Server{cfg: cfg, token: randomString(), sessions: map[string]string{}, files: newFileCache(256 << 20)}
+	s := &Server{cfg: cfg, token: randomString(), sessions: map[string]string{}, shown: map[string]string{}, files: newFileCache(256 << 20)}
 	s.mux = http.NewServeMux()
 	s.mux.HandleFunc("GET /login", s.login)
 	s.mux.Handle("GET /static/", http.FileServerFS(staticFS))
