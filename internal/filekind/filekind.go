@@ -20,10 +20,14 @@ const Rule = "D33"
 const SniffLen = 3072
 
 // Sniff names the media type of a file from its first bytes (at most SniffLen are used),
-// without parameters: "image/png", "text/plain", "application/octet-stream".
+// without parameters: "image/png", "text/plain", "application/octet-stream". A head that
+// starts with a format's signature but is not laid out like the format is not of it.
 func Sniff(head []byte) string {
 	if len(head) > SniffLen {
 		head = head[:SniffLen]
+	}
+	if t := malformed(head); t != "" {
+		return t
 	}
 	t, _, err := mime.ParseMediaType(mimetype.Detect(head).String())
 	if err != nil {

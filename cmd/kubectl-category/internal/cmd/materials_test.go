@@ -19,6 +19,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
+	"github.com/channelshop/category-operator/internal/filekind"
 	"github.com/channelshop/category-operator/internal/testenv"
 )
 
@@ -27,7 +28,7 @@ var (
 	jpeg     = []byte("\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01the sealed filing letter")
 	mp4      = []byte("\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isommp41 the screen recording")
 	pdf      = []byte("%PDF-1.7\nthe business license\n")
-	png      = []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR the sales flow screenshot")
+	png      = append(filekind.PNG(), " the sales flow screenshot"...) // a viewer stops at IEND
 	officeJP = []byte("\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01the office interior")
 	// licenseText is text where a scan of the license should be (D33).
 	licenseText = []byte("business license No. 91310000MA1FL0XX, valid until 2036")
