@@ -12,11 +12,11 @@ import (
 	"github.com/channelshop/category-operator/test/fixture"
 )
 
-// TestRedteam8ApproverMayNotClaimWithoutWebhooks (red team 8): in a group that needs three
+// TestApproverMayNotClaimWithoutWebhooks (red team 8): in a group that needs three
 // approvals, the first approver, archived to history by the second approval, may not claim the
 // round: the claim would refuse the third reviewer's approval while its holder cannot approve
 // again. The admission policy refuses it (the webhook through decision.MayClaim).
-func TestRedteam8ApproverMayNotClaimWithoutWebhooks(t *testing.T) {
+func TestApproverMayNotClaimWithoutWebhooks(t *testing.T) {
 	g := NewWithT(t)
 	ctx := context.Background()
 	fx.Policies(t)

@@ -24,7 +24,7 @@ func claimRefusal(app *qualv1.CategoryApplication, user string) *Refusal {
 	return Who(app, qualv1.VerdictApproved, user)
 }
 
-// Red team 8, finding 1 (D30 x D31): a reviewer who already approved a four-eyes round may still
+// TestApproverOfPendingRoundMayNotClaimIt (D30 x D31, found by a red-team session): a reviewer who already approved a four-eyes round may still
 // claim it. Their claim then refuses every other reviewer's approval (Claimed), while they
 // cannot approve again themselves (Approver): the round cannot get its remaining approvals
 // until the claim ends, and its holder may renew it every 2h for ever. The operator's endClaim
@@ -32,7 +32,7 @@ func claimRefusal(app *qualv1.CategoryApplication, user string) *Refusal {
 // history (the first of three approvers once the second approved), so in a 3-approval group
 // the first approver blocks the third approval indefinitely. The console offers "Claim" to that
 // reviewer (decideView sets Claim before it asks Approver).
-func TestRedteam8ApproverOfPendingRoundMayNotClaimIt(t *testing.T) {
+func TestApproverOfPendingRoundMayNotClaimIt(t *testing.T) {
 	g := NewWithT(t)
 	app := fourEyes(3, "alice", "bob") // 2 of 3: alice archived, bob's approval is status.decision
 	g.Expect(Pending(app)).To(BeTrue())
