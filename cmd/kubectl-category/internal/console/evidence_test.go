@@ -155,12 +155,15 @@ func TestWrongKind(t *testing.T) {
 func TestEvidenceWarnings(t *testing.T) {
 	g := NewWithT(t)
 	ctx := context.Background()
-	// Every fixture serves the same URL files, so the twin holds the same business license;
-	// its namespace sorts first among the applications the report names.
+	// Every fixture holds the sample's Secret files, so the twin holds the same filing letter
+	// (only digests the operator computed count: URL files' are merely declared); its namespace
+	// sorts first among the applications the report names.
 	f := newFixture(t, "console-reused", true, "")
 	twin := newFixture(t, "a-console-reused-twin", true, "")
 	twinApp := getApp(t, twin.ns, twin.name)
-	license := "sha256:" + hexSum(pdfBytes)
+	letterIndex := slices.IndexFunc(twinApp.Status.SecretFiles, func(s qualv1.SecretFileDigest) bool { return s.Key == "filing-letter.jpg" })
+	g.Expect(letterIndex).To(BeNumerically(">=", 0))
+	license := twinApp.Status.SecretFiles[letterIndex].SHA256
 	g.Eventually(func(g Gomega) {
 		report := &qualv1.FileReuseReport{}
 		g.Expect(admin.Get(ctx, client.ObjectKey{Name: qualv1.FileReuseReportName(f.ns, f.name)}, report)).To(Succeed())
@@ -175,8 +178,8 @@ func TestEvidenceWarnings(t *testing.T) {
 	c.srv.cfg.Now = func() time.Time { return time.Date(2031, 6, 20, 10, 0, 0, 0, time.UTC) }
 	c.login(t)
 	_, page := c.get(t, "/app/"+f.ns+"/"+f.name)
-	license1 := section(t, page, "file-1", "</figure>")
-	g.Expect(license1).To(ContainSubstring(fmt.Sprintf(`<span class="tag warn reused">REUSED by other merchants (D34): %s/%s (AppID %s)`,
+	letter := section(t, page, "file-0", "</figure>")
+	g.Expect(letter).To(ContainSubstring(fmt.Sprintf(`<span class="tag warn reused">REUSED by other merchants (D34): %s/%s (AppID %s)`,
 		twin.ns, twin.name, twinApp.Spec.Merchant.AppID)))
 	g.Expect(page).NotTo(ContainSubstring(`id="reuse-problem"`))
 	material2 := section(t, page, "material-2", "</article>")
