@@ -55,7 +55,7 @@ var shippedRole = fixture.ShippedRole
 // decide writes status.decision as the given client, the way `kubectl category` does.
 // A conflict means the operator wrote status meanwhile: re-read and retry, as the plugin does.
 func decide(c client.Client, app *qualv1.CategoryApplication, d qualv1.Decision) error {
-	return retry.RetryOnConflict(retry.DefaultBackoff, func() error {
+	return retry.RetryOnConflict(fixture.PatientBackoff, func() error {
 		if err := admin.Get(context.Background(), client.ObjectKeyFromObject(app), app); err != nil {
 			return err
 		}

@@ -25,6 +25,7 @@ import (
 	"github.com/channelshop/category-operator/controllers"
 	"github.com/channelshop/category-operator/internal/filekind"
 	"github.com/channelshop/category-operator/internal/notify"
+	"github.com/channelshop/category-operator/test/fixture"
 )
 
 // sink is a loopback notification receiver that de-duplicates by Idempotency-Key, as a real
@@ -364,7 +365,7 @@ func TestLedgerDropsAreCounted(t *testing.T) {
 		ledger = append(ledger, r)
 	}
 	operator := operatorClient(t)
-	g.Expect(retry.RetryOnConflict(retry.DefaultBackoff, func() error {
+	g.Expect(retry.RetryOnConflict(fixture.PatientBackoff, func() error {
 		g.Expect(admin.Get(ctx, client.ObjectKeyFromObject(app), app)).To(Succeed())
 		before := app.DeepCopy()
 		app.Status.Notifications = ledger

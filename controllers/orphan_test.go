@@ -16,6 +16,7 @@ import (
 
 	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
 	"github.com/channelshop/category-operator/internal/testenv"
+	"github.com/channelshop/category-operator/test/fixture"
 )
 
 // A listing stands on an approval of a live application. An application deleted with
@@ -197,7 +198,7 @@ func orphanDelete(t *testing.T, g Gomega, app *qualv1.CategoryApplication) {
 	g.Expect(admin.Delete(ctx, app, client.PropagationPolicy(metav1.DeletePropagationOrphan))).To(Succeed())
 	gc := garbageCollector(t)
 	// Both writes retry on a conflict, as the collector does: the operator writes too.
-	g.Expect(retry.RetryOnConflict(retry.DefaultBackoff, func() error {
+	g.Expect(retry.RetryOnConflict(fixture.PatientBackoff, func() error {
 		l := &qualv1.ShowcaseListing{}
 		if err := gc.Get(ctx, client.ObjectKeyFromObject(app), l); err != nil {
 			return err
@@ -206,7 +207,7 @@ func orphanDelete(t *testing.T, g Gomega, app *qualv1.CategoryApplication) {
 		orphaned.OwnerReferences = slices.DeleteFunc(orphaned.OwnerReferences, func(o metav1.OwnerReference) bool { return o.UID == app.UID })
 		return gc.Patch(ctx, orphaned, client.MergeFromWithOptions(l, client.MergeFromWithOptimisticLock{}))
 	})).To(Succeed())
-	g.Expect(retry.RetryOnConflict(retry.DefaultBackoff, func() error {
+	g.Expect(retry.RetryOnConflict(fixture.PatientBackoff, func() error {
 		cur := &qualv1.CategoryApplication{}
 		if err := admin.Get(ctx, client.ObjectKeyFromObject(app), cur); err != nil {
 			return err

@@ -11,12 +11,13 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
+	"github.com/channelshop/category-operator/test/fixture"
 )
 
 // editShop changes the spec as the merchant and waits for the new round.
 func editShop(t *testing.T, g Gomega, c client.Client, ns, name, shop string) *qualv1.CategoryApplication {
 	t.Helper()
-	g.Expect(retry.RetryOnConflict(retry.DefaultBackoff, func() error {
+	g.Expect(retry.RetryOnConflict(fixture.PatientBackoff, func() error {
 		cur := fx.Get(g, ns, name)
 		cur.Spec.Merchant.ShopName = shop
 		return c.Update(context.Background(), cur)
@@ -52,7 +53,7 @@ func TestForgedHistoryRefusedWithoutWebhooks(t *testing.T) {
 	t.Logf("history before the withdrawal: %d records", len(app.Status.History))
 
 	// maria withdraws her own approval and sends a history of one forged record.
-	err := retry.RetryOnConflict(retry.DefaultBackoff, func() error {
+	err := retry.RetryOnConflict(fixture.PatientBackoff, func() error {
 		cur := fx.Get(g, ns, name)
 		before := cur.DeepCopy()
 		old := cur.Status.Decision.DeepCopy()

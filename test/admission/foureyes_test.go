@@ -16,7 +16,7 @@ import (
 // decideWith writes a decision with the policies alone: the client signs it and, when it
 // replaces another, archives that one itself (archived), as the status webhook would.
 func decideWith(g Gomega, c client.Client, app *qualv1.CategoryApplication, d func(*qualv1.CategoryApplication) *qualv1.Decision) error {
-	return retry.RetryOnConflict(retry.DefaultBackoff, func() error {
+	return retry.RetryOnConflict(fixture.PatientBackoff, func() error {
 		cur := fx.Get(g, app.Namespace, app.Name)
 		before := cur.DeepCopy()
 		if cur.Status.Decision != nil {

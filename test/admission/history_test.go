@@ -36,7 +36,7 @@ func approveAndList(g Gomega, app *qualv1.CategoryApplication, reviewer client.C
 // as history(cur) says, from the application as it is now. Conflicts (the operator writes
 // status too) are retried; refusals are returned.
 func withdrawWith(g Gomega, c client.Client, reviewer string, app *qualv1.CategoryApplication, history func(cur *qualv1.CategoryApplication) []qualv1.ReviewRecord) error {
-	return retry.RetryOnConflict(retry.DefaultBackoff, func() error {
+	return retry.RetryOnConflict(fixture.PatientBackoff, func() error {
 		cur := fx.Get(g, app.Namespace, app.Name)
 		before := cur.DeepCopy()
 		cur.Status.History = history(cur)
@@ -114,7 +114,7 @@ func TestWithdrawWithHistoryFullWithoutWebhooks(t *testing.T) {
 	app = approveAndList(g, app, hedy, "hedy")
 
 	// MaxHistory earlier rounds on record, as the operator keeps them.
-	g.Expect(retry.RetryOnConflict(retry.DefaultBackoff, func() error {
+	g.Expect(retry.RetryOnConflict(fixture.PatientBackoff, func() error {
 		cur := fx.Get(g, app.Namespace, app.Name)
 		before := cur.DeepCopy()
 		cur.Status.History = nil

@@ -51,7 +51,7 @@ func TestListingsWithoutWebhooks(t *testing.T) {
 	// Retried on conflicts: the operator writes status too (delivery records), and a refusal
 	// must not be mistaken for, or hidden by, a lost race.
 	withdraw := func(history func(cur *qualv1.CategoryApplication) []qualv1.ReviewRecord) error {
-		return retry.RetryOnConflict(retry.DefaultBackoff, func() error {
+		return retry.RetryOnConflict(fixture.PatientBackoff, func() error {
 			cur := fx.Get(g, app.Namespace, app.Name)
 			before := cur.DeepCopy()
 			cur.Status.History = history(cur)
