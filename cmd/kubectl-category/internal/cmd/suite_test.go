@@ -4,11 +4,9 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"slices"
 	"testing"
 
 	"go.uber.org/zap/zapcore"
-	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -66,7 +64,7 @@ func setup() (stop func(), err error) {
 		return nil, err
 	}
 	stop = func() { _ = op.Stop() }
-	for _, step := range []func(context.Context) error{grantRoles, installPolicy} {
+	for _, step := range []func(context.Context) error{env.GrantReviewers, installPolicy} {
 		if err := step(ctx); err != nil {
 			stop()
 			return nil, err
@@ -79,28 +77,6 @@ func setup() (stop func(), err error) {
 		}
 	}
 	return stop, nil
-}
-
-// grantRoles binds the shipped reviewer role (config/rbac/reviewer_role.yaml, the one the
-// README tells administrators to bind) to the reviewers, and to the readers the same role
-// without its approve rule, derived from the file so the two cannot drift apart.
-func grantRoles(ctx context.Context) error {
-	if err := env.BindClusterRole(ctx, "reviewer_role.yaml", testenv.Group("reviewers")); err != nil {
-		return err
-	}
-	reader, err := testenv.ReadClusterRole("reviewer_role.yaml")
-	if err != nil {
-		return err
-	}
-	reader.Name = "category-reader"
-	shipped := len(reader.Rules)
-	reader.Rules = slices.DeleteFunc(reader.Rules, func(r rbacv1.PolicyRule) bool {
-		return slices.Contains(r.Verbs, "approve")
-	})
-	if len(reader.Rules) != shipped-1 {
-		return fmt.Errorf("config/rbac/reviewer_role.yaml: want exactly one rule with verb approve, found %d", shipped-len(reader.Rules))
-	}
-	return env.Grant(ctx, reader, "", testenv.Group("readers"))
 }
 
 // installPolicy installs the shipped jewelry policy, the only one the plugin tests use.

@@ -33,8 +33,6 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
-	"k8s.io/client-go/tools/clientcmd"
-	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	qualv1 "github.com/channelshop/category-operator/api/v1alpha1"
@@ -225,18 +223,8 @@ func decode[T any](path string) ([]*T, error) {
 // kubeconfig writes a kubeconfig file for one of the users, as a reviewer would have.
 func kubeconfig(t *testing.T, user string) string {
 	t.Helper()
-	cfg := users[user]
-	server := cfg.Host
-	if u, err := url.Parse(server); err != nil || u.Scheme == "" {
-		server = "https://" + server
-	}
-	kc := clientcmdapi.NewConfig()
-	kc.Clusters["envtest"] = &clientcmdapi.Cluster{Server: server, CertificateAuthorityData: cfg.CAData}
-	kc.AuthInfos[user] = &clientcmdapi.AuthInfo{ClientCertificateData: cfg.CertData, ClientKeyData: cfg.KeyData, Token: cfg.BearerToken}
-	kc.Contexts["envtest"] = &clientcmdapi.Context{Cluster: "envtest", AuthInfo: user, Namespace: "default"}
-	kc.CurrentContext = "envtest"
-	path := filepath.Join(t.TempDir(), "kubeconfig")
-	if err := clientcmd.WriteToFile(*kc, path); err != nil {
+	path, err := testenv.WriteKubeconfig(t.TempDir(), users[user], user)
+	if err != nil {
 		t.Fatal(err)
 	}
 	return path

@@ -4,11 +4,9 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"slices"
 	"testing"
 
 	"go.uber.org/zap/zapcore"
-	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -66,16 +64,7 @@ func setup() (stop func(), err error) {
 	}
 	stop = func() { _ = op.Stop() }
 	fail := func(err error) (func(), error) { stop(); return nil, err }
-	if err := env.BindClusterRole(ctx, "reviewer_role.yaml", testenv.Group("reviewers")); err != nil {
-		return fail(err)
-	}
-	reader, err := testenv.ReadClusterRole("reviewer_role.yaml")
-	if err != nil {
-		return fail(err)
-	}
-	reader.Name = "category-reader"
-	reader.Rules = slices.DeleteFunc(reader.Rules, func(r rbacv1.PolicyRule) bool { return slices.Contains(r.Verbs, "approve") })
-	if err := env.Grant(ctx, reader, "", testenv.Group("readers")); err != nil {
+	if err := env.GrantReviewers(ctx); err != nil {
 		return fail(err)
 	}
 	if _, err := env.InstallPolicies(ctx, "jewelry"); err != nil {
