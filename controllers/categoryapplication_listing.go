@@ -72,7 +72,7 @@ func (r *ApplicationReconciler) listing(ctx context.Context, s *appState) (stepR
 		// The operator's own clock dates the approval's effect: decidedAt is the webhook's stamp,
 		// or whatever the client sent when only the admission policies stand.
 		approvedAt := metav1.Time{Time: s.now}
-		if !fresh && current != nil && current.Spec.ApprovedGeneration == d.Generation {
+		if current != nil && current.Spec.ApprovedGeneration == d.Generation && (!fresh || madeThisRound(app, current, s)) {
 			approvedAt = current.Spec.ApprovedAt
 		}
 		desired = DesiredListing(app, d, facts, current, r.Scheme(), approvedAt)
@@ -178,6 +178,14 @@ func DesiredListing(app *qualv1.CategoryApplication, d *qualv1.Decision, facts *
 		ApprovedGeneration: d.Generation, ApprovedAt: approvedAt, ValidUntil: facts.ValidUntil,
 	}
 	return l
+}
+
+// madeThisRound is pure: whether the listing was already dated for the current round's
+// approval, by an earlier reconcile whose status write did not land (a conflict), so a retry
+// keeps its date. The round's submittedAt is the operator's own; a listing of an earlier round
+// of the same generation (a Secret file changed) is dated before it.
+func madeThisRound(app *qualv1.CategoryApplication, l *qualv1.ShowcaseListing, s *appState) bool {
+	return s.closed == nil && app.Status.SubmittedAt != nil && !l.Spec.ApprovedAt.Before(app.Status.SubmittedAt)
 }
 
 // listingFactsOf is pure: what a listing of the current spec says besides AppID and category.
